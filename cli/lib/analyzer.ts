@@ -1,0 +1,354 @@
+/**
+ * Runs a CrossGuard policy pack the way the Pulumi engine does: the pack is started by
+ * the real policy-pack host (`@pulumi/pulumi/cmd/run-policy-pack`) as a child process,
+ * and driven over the analyzer gRPC protocol: GetAnalyzerInfo, Configure (config and
+ * enforcement levels), ConfigureStack, then Remediate + Analyze per resource on its
+ * inputs, then one AnalyzeStack on the whole graph (outputs, parents, dependencies).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
+import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { UsageError } from "./errors";
+import type { PropertyMap } from "./properties";
+
+export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
+
+/** A resource as handed to the analyzer. */
+export interface AnalyzedResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent?: string;
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+  provider?: string;
+  protect?: boolean;
+  /** Inputs in wire form (secrets and unknowns with their signatures). */
+  rawInputs: PropertyMap;
+  /** Outputs in wire form. */
+  rawOutputs: PropertyMap;
+}
+
+export interface Violation {
+  policyPack: string;
+  policy: string;
+  level: EnforcementLevel;
+  urn: string;
+  message: string;
+  description: string;
+}
+
+export interface PolicyInfo {
+  name: string;
+  description: string;
+  enforcementLevel: EnforcementLevel;
+  configSchema?: { properties: Record<string, unknown>; required: string[] };
+  /** `resource` or `stack`. */
+  policyType: "resource" | "stack" | "unknown";
+}
+
+/** What a user gives as `--policy-config`: Pulumi's policy pack config file format. */
+export type PolicyConfigFile = Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>;
+
+export interface AnalysisResult {
+  pack: string;
+  version: string;
+  policies: PolicyInfo[];
+  violations: Violation[];
+  /** Wall time spent in the pack's RPCs, in milliseconds. */
+  packMillis: number;
+}
+
+const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "disabled", "remediate"];
+const LEVEL_ENUM: Record<EnforcementLevel, number> = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 };
+
+function levelName(n: number): EnforcementLevel {
+  return LEVELS[n] ?? "advisory";
+}
+
+/** Builds the pack's TypeScript entry point into a JS file the host can load. */
+async function buildPack(packDir: string): Promise<string> {
+  const jsEntry = path.join(packDir, "index.js");
+  if (fs.existsSync(jsEntry)) return jsEntry;
+  const tsEntry = path.join(packDir, "index.ts");
+  if (!fs.existsSync(tsEntry)) throw new UsageError(`policy pack ${packDir} has no index.ts or index.js`);
+  const outfile = path.join(packDir, ".ztmesh-build", "index.js");
+  const esbuild = await import("esbuild");
+  await esbuild.build({
+    entryPoints: [tsEntry],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    packages: "external",
+    sourcemap: "inline",
+    logLevel: "silent",
+  });
+  return outfile;
+}
+
+function unary<Req, Res>(
+  fn: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
+  req: Req,
+): Promise<Res> {
+  return new Promise((resolve, reject) => fn(req, (err, res) => (err ? reject(err) : resolve(res))));
+}
+
+function toStruct(props: PropertyMap): Struct {
+  return Struct.fromJavaScript(props as Parameters<typeof Struct.fromJavaScript>[0]);
+}
+
+/** A running policy pack and a client connected to it. */
+export class PolicyPackProcess {
+  private constructor(
+    readonly dir: string,
+    private readonly child: ChildProcess,
+    private readonly client: AnalyzerClient,
+    private readonly stderr: string[],
+  ) {}
+
+  /** Starts the pack in `dir` through the Pulumi policy-pack host. */
+  static async start(dir: string): Promise<PolicyPackProcess> {
+    const packDir = path.resolve(dir);
+    if (!fs.existsSync(path.join(packDir, "package.json"))) {
+      throw new UsageError(`policy pack ${packDir} has no package.json (the pack's version is read from it)`);
+    }
+    const entry = await buildPack(packDir);
+    const host = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/index.js");
+    const child = spawn(process.execPath, [host, "127.0.0.1:0", entry], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
+    const stderr: string[] = [];
+    child.stderr?.on("data", (d: Buffer) => stderr.push(d.toString()));
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        const m = /^(\d+)\s*$/m.exec(out);
+        if (m) {
+          child.stdout?.off("data", onData);
+          resolve(Number(m[1]));
+        }
+      };
+      child.stdout?.on("data", onData);
+      child.on("exit", (code) =>
+        reject(new UsageError(`policy pack ${packDir} exited (${code}) before serving: ${stderr.join("").trim() || out.trim()}`)),
+      );
+    });
+    const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    return new PolicyPackProcess(packDir, child, client, stderr);
+  }
+
+  async info(): Promise<{ name: string; version: string; policies: PolicyInfo[] }> {
+    const info = await unary<Empty, analyzerPb.AnalyzerInfo>(this.client.getAnalyzerInfo.bind(this.client), new Empty());
+    const policies = info.getPoliciesList().map((p): PolicyInfo => {
+      const schema = p.getConfigschema();
+      return {
+        name: p.getName(),
+        description: p.getDescription(),
+        enforcementLevel: levelName(p.getEnforcementlevel()),
+        configSchema: schema
+          ? { properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>, required: schema.getRequiredList() }
+          : undefined,
+        policyType: p.getPolicyType() === 1 ? "resource" : p.getPolicyType() === 2 ? "stack" : "unknown",
+      };
+    });
+    return { name: info.getName(), version: info.getVersion(), policies };
+  }
+
+  /** Sends Configure with every policy's enforcement level and config (as the engine does). */
+  async configure(policies: PolicyInfo[], config: PolicyConfigFile): Promise<void> {
+    const resolved = resolvePolicyConfig(this.dir, policies, config);
+    const req = new analyzerPb.ConfigureAnalyzerRequest();
+    const map = req.getPolicyconfigMap();
+    for (const [name, c] of resolved) {
+      const pc = new analyzerPb.PolicyConfig();
+      pc.setEnforcementlevel(LEVEL_ENUM[c.level] as analyzerPb.EnforcementLevel);
+      pc.setProperties(toStruct(c.properties as PropertyMap));
+      map.set(name, pc);
+    }
+    await unary(this.client.configure.bind(this.client), req);
+  }
+
+  async configureStack(project: string, stack: string, dryRun: boolean): Promise<void> {
+    const req = new analyzerPb.AnalyzerStackConfigureRequest();
+    req.setProject(project);
+    req.setStack(stack);
+    req.setDryRun(dryRun);
+    await unary(this.client.configureStack.bind(this.client), req);
+  }
+
+  private options(r: AnalyzedResource): analyzerPb.AnalyzerResourceOptions {
+    const o = new analyzerPb.AnalyzerResourceOptions();
+    o.setProtect(r.protect ?? false);
+    if (r.parent) o.setParent(r.parent);
+    return o;
+  }
+
+  private provider(r: AnalyzedResource): analyzerPb.AnalyzerProviderResource | undefined {
+    if (!r.provider) return undefined;
+    const urn = r.provider.split("::").slice(0, -1).join("::");
+    const p = new analyzerPb.AnalyzerProviderResource();
+    p.setUrn(urn);
+    p.setType(urn.split("::")[2] ?? "");
+    p.setName(urn.split("::")[3] ?? "");
+    p.setProperties(toStruct({}));
+    return p;
+  }
+
+  /** Remediate then Analyze one resource on its inputs; returns the diagnostics. */
+  async analyze(r: AnalyzedResource): Promise<analyzerPb.AnalyzeDiagnostic[]> {
+    const req = new analyzerPb.AnalyzeRequest();
+    req.setType(r.type);
+    req.setName(r.name);
+    req.setUrn(r.urn);
+    req.setProperties(toStruct(r.rawInputs));
+    req.setOptions(this.options(r));
+    const provider = this.provider(r);
+    if (provider) req.setProvider(provider);
+    await unary(this.client.remediate.bind(this.client), req);
+    const res = await unary<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(this.client.analyze.bind(this.client), req);
+    return res.getDiagnosticsList();
+  }
+
+  /** AnalyzeStack over the whole graph, on outputs. */
+  async analyzeStack(resources: AnalyzedResource[]): Promise<analyzerPb.AnalyzeDiagnostic[]> {
+    const req = new analyzerPb.AnalyzeStackRequest();
+    req.setResourcesList(
+      resources.map((r) => {
+        const ar = new analyzerPb.AnalyzerResource();
+        ar.setType(r.type);
+        ar.setName(r.name);
+        ar.setUrn(r.urn);
+        ar.setProperties(toStruct(r.rawOutputs));
+        ar.setOptions(this.options(r));
+        if (r.parent) ar.setParent(r.parent);
+        ar.setDependenciesList(r.dependencies);
+        const pd = ar.getPropertydependenciesMap();
+        for (const [k, urns] of Object.entries(r.propertyDependencies)) {
+          const deps = new analyzerPb.AnalyzerPropertyDependencies();
+          deps.setUrnsList(urns);
+          pd.set(k, deps);
+        }
+        const provider = this.provider(r);
+        if (provider) ar.setProvider(provider);
+        return ar;
+      }),
+    );
+    const res = await unary<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>(this.client.analyzeStack.bind(this.client), req);
+    return res.getDiagnosticsList();
+  }
+
+  /** Stops the pack. */
+  stop(): void {
+    this.client.close();
+    this.child.kill();
+  }
+
+  /** The pack's stderr so far (its own error messages). */
+  get errorOutput(): string {
+    return this.stderr.join("");
+  }
+}
+
+/** Validates a policy config file against the pack's policies and resolves levels. */
+export function resolvePolicyConfig(
+  packDir: string,
+  policies: PolicyInfo[],
+  config: PolicyConfigFile,
+): Map<string, { level: EnforcementLevel; properties: Record<string, unknown> }> {
+  const byName = new Map(policies.map((p) => [p.name, p]));
+  const all = config.all;
+  if (all !== undefined && (typeof all !== "string" || !LEVELS.includes(all))) {
+    throw new UsageError(`policy config "all": must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(all)}`);
+  }
+  for (const [name, c] of Object.entries(config)) {
+    if (name === "all") continue;
+    const policy = byName.get(name);
+    if (!policy) {
+      throw new UsageError(`policy config: unknown policy "${name}" in pack ${path.basename(packDir)} (known: ${[...byName.keys()].join(", ")})`);
+    }
+    if (typeof c === "string") {
+      if (!LEVELS.includes(c)) throw new UsageError(`policy config "${name}": unknown enforcement level "${c}" (use ${LEVELS.join(", ")})`);
+      continue;
+    }
+    if (typeof c !== "object" || c === null) throw new UsageError(`policy config "${name}": expected a level or an object, got ${JSON.stringify(c)}`);
+    const known = Object.keys(policy.configSchema?.properties ?? {});
+    for (const k of Object.keys(c)) {
+      if (k === "enforcementLevel") {
+        if (!LEVELS.includes(c[k] as EnforcementLevel)) throw new UsageError(`policy config "${name}".enforcementLevel: unknown level ${JSON.stringify(c[k])}`);
+      } else if (!known.includes(k)) {
+        throw new UsageError(`policy config "${name}": unknown config key "${k}" (known: ${known.join(", ") || "none"})`);
+      }
+    }
+  }
+  const out = new Map<string, { level: EnforcementLevel; properties: Record<string, unknown> }>();
+  for (const p of policies) {
+    const c = config[p.name];
+    const { enforcementLevel, ...properties } = typeof c === "object" && c !== null ? c : { enforcementLevel: c };
+    out.set(p.name, { level: enforcementLevel ?? (all as EnforcementLevel | undefined) ?? p.enforcementLevel, properties });
+  }
+  return out;
+}
+
+/** Reads a Pulumi policy pack config file (JSON). */
+export function readPolicyConfig(file: string): PolicyConfigFile {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new UsageError(`policy config file not found: ${file}`);
+  }
+  try {
+    const v: unknown = JSON.parse(text);
+    if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("expected a JSON object");
+    return v as PolicyConfigFile;
+  } catch (e) {
+    throw new UsageError(`policy config file ${file} is not valid: ${(e as Error).message}`);
+  }
+}
+
+function toViolation(d: analyzerPb.AnalyzeDiagnostic, fallbackUrn: string): Violation {
+  return {
+    policyPack: d.getPolicypackname(),
+    policy: d.getPolicyname(),
+    level: levelName(d.getEnforcementlevel()),
+    urn: d.getUrn() || fallbackUrn,
+    message: d.getMessage(),
+    description: d.getDescription(),
+  };
+}
+
+/**
+ * Runs one pack over a resource graph as the engine would and returns its violations.
+ * Resources are analyzed one at a time, in registration order.
+ */
+export async function analyzeGraph(
+  packDir: string,
+  resources: AnalyzedResource[],
+  opts: { project: string; stack: string; dryRun: boolean; config?: PolicyConfigFile },
+): Promise<AnalysisResult> {
+  const pack = await PolicyPackProcess.start(packDir);
+  try {
+    const started = performance.now();
+    const info = await pack.info();
+    await pack.configure(info.policies, opts.config ?? {});
+    await pack.configureStack(opts.project, opts.stack, opts.dryRun);
+    const violations: Violation[] = [];
+    for (const r of resources) {
+      for (const d of await pack.analyze(r)) violations.push(toViolation(d, r.urn));
+    }
+    for (const d of await pack.analyzeStack(resources)) violations.push(toViolation(d, ""));
+    return { pack: info.name, version: info.version, policies: info.policies, violations, packMillis: performance.now() - started };
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const detail = pack.errorOutput.trim();
+    throw new UsageError(`policy pack ${packDir} failed: ${(e as Error).message}${detail ? `\n${detail}` : ""}`);
+  } finally {
+    pack.stop();
+  }
+}

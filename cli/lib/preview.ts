@@ -1,0 +1,62 @@
+/** The offline preview: program under mocks, then the policy packs, then the report. */
+import { analyzeGraph, readPolicyConfig, type AnalysisResult, type PolicyConfigFile } from "./analyzer";
+import { collectArtifacts } from "./artifacts";
+import { toStackExport } from "./export";
+import { checkOutputDir, writeOutputDir } from "./output";
+import { DEFAULT_POLICY_PACK } from "./packs";
+import { loadProject, loadStackConfig } from "./project";
+import { buildReport, formatReport, type Report } from "./report";
+import type { RecordedResource } from "./recorder";
+import { runProgram } from "./run-program";
+
+export interface PreviewOptions {
+  stack: string;
+  projectDir: string;
+  outDir?: string;
+  json?: boolean;
+  policyPacks?: string[];
+  policyConfig?: string;
+  /** Run as a real preview would: outputs computed by providers are unknown. */
+  previewUnknowns?: boolean;
+  /** Where the report goes. @default process.stdout */
+  write?: (text: string) => void;
+}
+
+export interface PreviewResult {
+  report: Report;
+  resources: RecordedResource[];
+  results: AnalysisResult[];
+}
+
+/** Runs the whole preview and returns the report (the caller maps it to an exit code). */
+export async function runPreview(opts: PreviewOptions): Promise<PreviewResult> {
+  const project = loadProject(opts.projectDir);
+  const config = loadStackConfig(project, opts.stack);
+  const policyConfig: PolicyConfigFile = opts.policyConfig ? readPolicyConfig(opts.policyConfig) : {};
+  if (opts.outDir) checkOutputDir(opts.outDir);
+  const packs = opts.policyPacks && opts.policyPacks.length > 0 ? opts.policyPacks : [DEFAULT_POLICY_PACK];
+
+  const run = await runProgram(project, opts.stack, config, { preview: opts.previewUnknowns });
+  const results: AnalysisResult[] = [];
+  for (const pack of packs) {
+    results.push(
+      await analyzeGraph(pack, run.resources, { project: project.name, stack: opts.stack, dryRun: true, config: policyConfig }),
+    );
+  }
+  const report = buildReport(project.name, opts.stack, run.resources, results);
+
+  if (opts.outDir) {
+    const files = new Map<string, string>([["stack.json", `${JSON.stringify(toStackExport(run.resources), null, 2)}\n`]]);
+    for (const [rel, content] of collectArtifacts(run.resources)) files.set(`artifacts/${rel}`, content);
+    writeOutputDir(opts.outDir, files);
+  }
+  return { report, resources: run.resources, results };
+}
+
+/** The `preview` command: prints the report and returns the exit code. */
+export async function previewStack(opts: PreviewOptions): Promise<number> {
+  const { report } = await runPreview(opts);
+  const write = opts.write ?? ((t: string) => process.stdout.write(t));
+  write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+  return report.exitCode;
+}

@@ -1,0 +1,37 @@
+/**
+ * `npm run preview -- [--stack NAME] [--project DIR] [--out DIR] [--json]
+ *    [--policy-pack DIR]... [--policy-config FILE] [--preview-unknowns]`
+ *
+ * Runs a stack program offline under the mock runtime, then its policy pack(s) through the
+ * real policy-pack host and analyzer protocol. Exit 0 clean, 1 on a mandatory violation,
+ * 2 when the program or the arguments are broken.
+ */
+import { parseArgs } from "node:util";
+import { runMain } from "./lib/main";
+import { previewStack } from "./lib/preview";
+
+runMain(async (argv) => {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      stack: { type: "string", default: "dev" },
+      project: { type: "string", default: "." },
+      out: { type: "string" },
+      json: { type: "boolean", default: false },
+      "policy-pack": { type: "string", multiple: true },
+      "policy-config": { type: "string" },
+      "preview-unknowns": { type: "boolean", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  return previewStack({
+    stack: values.stack,
+    projectDir: values.project,
+    outDir: values.out,
+    json: values.json,
+    policyPacks: values["policy-pack"],
+    policyConfig: values["policy-config"],
+    previewUnknowns: values["preview-unknowns"],
+  });
+});
