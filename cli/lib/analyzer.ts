@@ -312,7 +312,7 @@ export function readPolicyConfig(file: string): PolicyConfigFile {
   }
 }
 
-function toViolation(d: analyzerPb.AnalyzeDiagnostic, fallbackUrn: string): Violation {
+export function toViolation(d: analyzerPb.AnalyzeDiagnostic, fallbackUrn: string): Violation {
   return {
     policyPack: d.getPolicypackname(),
     policy: d.getPolicyname(),

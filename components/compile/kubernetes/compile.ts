@@ -1,0 +1,174 @@
+/**
+ * Compiles the intents of one zone into Kubernetes NetworkPolicies for the mesh workloads
+ * (services and data proxies) located there.
+ *
+ * Shape (deny by default, one allow policy per workload and direction, never one per intent):
+ * - per namespace used in the zone: `default-deny` (every pod, Ingress + Egress, no rules)
+ *   and `allow-dns` (egress to kube-system's kube-dns on UDP/TCP 53);
+ * - per destination with at least one permitted source: `allow-ingress-<domain>-<name>`
+ *   admitting each same-zone source, plus the zone gateway when a source is in another zone
+ *   or is `*`; a `*` source admits every mesh pod, never an IP block;
+ * - per source with at least one destination: `allow-egress-<domain>-<name>` to each
+ *   same-zone destination on its ports, plus the zone gateway for cross-zone destinations;
+ * - per data proxy: `allow-egress-<domain>-<name>` to its store on the store port and to the
+ *   zone's policy engines (ext_authz). The model has no store CIDR, so unless
+ *   {@link NetworkPolicyOptions.storeCidrs} names one, the store rule is port-only (any
+ *   destination on that port); the cloud firewall narrows it further.
+ */
+import type { MeshModel, Workload } from "../../model/model";
+import {
+  DNS_PORT,
+  GATEWAY_APP,
+  GATEWAY_PORT,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  POLICY_ENGINE_APP,
+  POLICY_ENGINE_GRPC_PORT,
+  SYSTEM_NAMESPACE,
+  appSelector,
+  meshPodSelector,
+  namespaceSelector,
+  workloadSelector,
+} from "./labels";
+import { type PlannedDestination, type PlannedSource, type ZoneWorkload, planZone } from "./plan";
+import type {
+  NetworkPolicy,
+  NetworkPolicyEgressRule,
+  NetworkPolicyPeer,
+  NetworkPolicyPort,
+  NetworkPolicySpec,
+} from "./types";
+
+/** Label on every generated policy naming the zone it was compiled for. */
+export const ZONE_LABEL = "ztmesh.io/zone";
+
+/** Optional inputs the model does not carry (yet). */
+export interface NetworkPolicyOptions {
+  /**
+   * CIDR of a data product's store, keyed by product key (`<domain>/<name>`). When set, the
+   * proxy's store egress is limited to it.
+   * @default {} (port-only store egress)
+   */
+  storeCidrs?: Readonly<Record<string, string>>;
+}
+
+/** Name of the ingress allow policy of a workload. */
+export function ingressPolicyName(w: Pick<Workload, "domain" | "name">): string {
+  return `allow-ingress-${w.domain}-${w.name}`;
+}
+
+/** Name of the egress allow policy of a workload. */
+export function egressPolicyName(w: Pick<Workload, "domain" | "name">): string {
+  return `allow-egress-${w.domain}-${w.name}`;
+}
+
+/** Builds a NetworkPolicy object with the standard ztmesh labels. */
+export function networkPolicy(name: string, namespace: string, zoneId: string, spec: NetworkPolicySpec): NetworkPolicy {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [ZONE_LABEL]: zoneId } },
+    spec,
+  };
+}
+
+/** TCP ports, ascending. */
+export function tcpPorts(ports: readonly number[]): NetworkPolicyPort[] {
+  return [...new Set(ports)].sort((a, b) => a - b).map((port) => ({ protocol: "TCP", port }));
+}
+
+/** The peer selecting one workload's pods. */
+export function workloadPeer(w: Workload): NetworkPolicyPeer {
+  return { namespaceSelector: namespaceSelector(w.namespace), podSelector: workloadSelector(w) };
+}
+
+/** The peer selecting the zone's gateway pods. */
+export function gatewayPeer(): NetworkPolicyPeer {
+  return { namespaceSelector: namespaceSelector(SYSTEM_NAMESPACE), podSelector: appSelector(GATEWAY_APP) };
+}
+
+/** The peer selecting the zone's policy engine pods. */
+export function policyEnginePeer(): NetworkPolicyPeer {
+  return { namespaceSelector: namespaceSelector(SYSTEM_NAMESPACE), podSelector: appSelector(POLICY_ENGINE_APP) };
+}
+
+/** The peer selecting every mesh workload pod in every namespace. */
+export function anyMeshPeer(): NetworkPolicyPeer {
+  return { namespaceSelector: {}, podSelector: meshPodSelector() };
+}
+
+/** `default-deny` and `allow-dns` for one namespace. */
+export function namespaceBaseline(namespace: string, zoneId: string): NetworkPolicy[] {
+  return [
+    networkPolicy("default-deny", namespace, zoneId, { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
+    networkPolicy("allow-dns", namespace, zoneId, {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [{ namespaceSelector: namespaceSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+          ports: [
+            { protocol: "UDP", port: DNS_PORT },
+            { protocol: "TCP", port: DNS_PORT },
+          ],
+        },
+      ],
+    }),
+  ];
+}
+
+function ingressPolicy(d: PlannedDestination, zoneId: string): NetworkPolicy {
+  const from: NetworkPolicyPeer[] = d.sameZoneSources.map(workloadPeer);
+  if (d.viaGateway) from.push(gatewayPeer());
+  if (d.anySource) from.push(anyMeshPeer());
+  return networkPolicy(ingressPolicyName(d.workload), d.workload.namespace, zoneId, {
+    podSelector: workloadSelector(d.workload),
+    policyTypes: ["Ingress"],
+    ingress: [{ from, ports: tcpPorts(d.ports) }],
+  });
+}
+
+function egressPolicy(s: PlannedSource, zoneId: string): NetworkPolicy {
+  const egress: NetworkPolicyEgressRule[] = s.sameZoneDestinations.map((d) => ({
+    to: [workloadPeer(d.workload)],
+    ports: tcpPorts(d.ports),
+  }));
+  if (s.viaGateway) egress.push({ to: [gatewayPeer()], ports: tcpPorts([GATEWAY_PORT]) });
+  return networkPolicy(egressPolicyName(s.workload), s.workload.namespace, zoneId, {
+    podSelector: workloadSelector(s.workload),
+    policyTypes: ["Egress"],
+    egress,
+  });
+}
+
+function proxyEgressPolicy(p: ZoneWorkload, zoneId: string, options: NetworkPolicyOptions): NetworkPolicy {
+  const product = p.product!;
+  const cidr = options.storeCidrs?.[product.key];
+  const store: NetworkPolicyEgressRule = { ports: tcpPorts([product.port]) };
+  if (cidr !== undefined) store.to = [{ ipBlock: { cidr } }];
+  return networkPolicy(egressPolicyName(p.workload), p.workload.namespace, zoneId, {
+    podSelector: workloadSelector(p.workload),
+    policyTypes: ["Egress"],
+    egress: [store, { to: [policyEnginePeer()], ports: tcpPorts([POLICY_ENGINE_GRPC_PORT]) }],
+  });
+}
+
+/** Sorts policies by namespace, then name. */
+export function sortPolicies(policies: NetworkPolicy[]): NetworkPolicy[] {
+  const k = (p: NetworkPolicy): string => `${p.metadata.namespace}\u0000${p.metadata.name}`;
+  return policies.sort((a, b) => (k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0));
+}
+
+/**
+ * The NetworkPolicies of the mesh workloads (services and data proxies) of zone `zoneId`,
+ * sorted by namespace and name. Pure and deterministic. A zone without workloads yields `[]`.
+ */
+export function compileNetworkPolicies(model: MeshModel, zoneId: string, options: NetworkPolicyOptions = {}): NetworkPolicy[] {
+  const plan = planZone(model, zoneId);
+  const namespaces = [...new Set(plan.workloads.map((w) => w.workload.namespace))].sort();
+  const policies: NetworkPolicy[] = namespaces.flatMap((ns) => namespaceBaseline(ns, zoneId));
+  for (const d of plan.destinations) policies.push(ingressPolicy(d, zoneId));
+  for (const s of plan.sources) policies.push(egressPolicy(s, zoneId));
+  for (const w of plan.workloads) if (w.product) policies.push(proxyEgressPolicy(w, zoneId, options));
+  return sortPolicies(policies);
+}

@@ -1,0 +1,170 @@
+import { NetworkPolicy as K8sNetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { describe, expect, it } from "vitest";
+import {
+  GATEWAY_PORT,
+  type NetworkPolicy,
+  compileNetworkPolicies,
+  compileSystemNetworkPolicies,
+  gatewayPeer,
+  networkAllows,
+  workloadLabels,
+} from "../../../components/compile/kubernetes";
+import { type Workload, buildMesh } from "../../../components/model";
+import { domains, mesh } from "../../fixtures/mesh";
+
+const model = buildMesh(mesh, domains);
+const byName = (ps: NetworkPolicy[], ns: string, name: string): NetworkPolicy | undefined =>
+  ps.find((p) => p.metadata.namespace === ns && p.metadata.name === name);
+const pod = (w: Workload) => ({ namespace: w.namespace, labels: workloadLabels(w) });
+const svc = (key: string) => model.services.get(key)!;
+const proxy = (key: string) => model.dataProducts.get(key)!.proxy;
+
+describe("compileNetworkPolicies (fixture)", () => {
+  const aws = compileNetworkPolicies(model, "aws-eu");
+
+  it("lists the expected policies for aws-eu, sorted", () => {
+    expect(aws.map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual([
+      "trading/allow-dns",
+      "trading/allow-egress-trading-matching",
+      "trading/allow-egress-trading-order-api",
+      "trading/allow-egress-trading-trades-proxy",
+      "trading/allow-ingress-trading-matching",
+      "trading/allow-ingress-trading-trades-proxy",
+      "trading/default-deny",
+    ]);
+  });
+
+  it("default-deny isolates every pod both ways with no rules", () => {
+    expect(byName(aws, "trading", "default-deny")!.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+  });
+
+  it("admits the same-zone caller directly and cross-zone callers through the gateway", () => {
+    const matching = byName(aws, "trading", "allow-ingress-trading-matching")!;
+    expect(matching.spec.ingress).toEqual([
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "trading" } },
+            podSelector: { matchLabels: { "ztmesh.io/domain": "trading", "ztmesh.io/workload": "order-api" } },
+          },
+        ],
+        ports: [{ protocol: "TCP", port: 9090 }],
+      },
+    ]);
+    // trades is read by risk-engine (gcp) and auditor (azure): gateway + matching.
+    const trades = byName(aws, "trading", "allow-ingress-trading-trades-proxy")!;
+    expect(trades.spec.ingress![0].from).toHaveLength(2);
+    expect(trades.spec.ingress![0].from).toContainEqual(gatewayPeer());
+    expect(trades.spec.ingress![0].ports).toEqual([{ protocol: "TCP", port: 443 }]);
+  });
+
+  it("sends cross-zone calls to the gateway on its listener port", () => {
+    const orderApi = byName(aws, "trading", "allow-egress-trading-order-api")!;
+    expect(orderApi.spec.egress).toContainEqual({ to: [gatewayPeer()], ports: [{ protocol: "TCP", port: GATEWAY_PORT }] });
+  });
+
+  it("gives data proxies port-only egress to their store, or an ipBlock when a CIDR is known", () => {
+    const db = compileNetworkPolicies(model, "dc-eu");
+    const rule = byName(db, "risk", "allow-egress-risk-risk-db-proxy")!.spec.egress![0];
+    expect(rule).toEqual({ ports: [{ protocol: "TCP", port: 5432 }] });
+    const withCidr = compileNetworkPolicies(model, "dc-eu", { storeCidrs: { "risk/risk-db": "10.20.0.0/24" } });
+    expect(byName(withCidr, "risk", "allow-egress-risk-risk-db-proxy")!.spec.egress![0].to).toEqual([
+      { ipBlock: { cidr: "10.20.0.0/24" } },
+    ]);
+  });
+
+  it("yields no policies for an unknown zone", () => {
+    expect(compileNetworkPolicies(model, "nowhere")).toEqual([]);
+  });
+
+  it("never admits the internet to workloads", () => {
+    for (const z of model.zones) {
+      for (const p of compileNetworkPolicies(model, z.id)) {
+        for (const r of p.spec.ingress ?? []) for (const peer of r.from ?? []) expect(peer.ipBlock).toBeUndefined();
+      }
+    }
+  });
+
+  it("agrees with networkAllows on the fixture's flows", () => {
+    expect(networkAllows(aws, pod(svc("trading/order-api")), pod(svc("trading/matching")), 9090)).toBe(true);
+    expect(networkAllows(aws, pod(svc("trading/matching")), pod(proxy("trading/trades")), 443)).toBe(true);
+    // Undeclared: matching -> order-api, order-api -> trades proxy, wrong port.
+    expect(networkAllows(aws, pod(svc("trading/matching")), pod(svc("trading/order-api")), 8080)).toBe(false);
+    expect(networkAllows(aws, pod(svc("trading/order-api")), pod(proxy("trading/trades")), 443)).toBe(false);
+    expect(networkAllows(aws, pod(svc("trading/order-api")), pod(svc("trading/matching")), 9091)).toBe(false);
+  });
+});
+
+describe("compileNetworkPolicies invariants", () => {
+  const all = model.zones.flatMap((z) => [...compileNetworkPolicies(model, z.id), ...compileSystemNetworkPolicies(model, z.id)]);
+
+  it("produces objects that pass the Kubernetes schema", () => {
+    for (const p of all) expect(() => new K8sNetworkPolicy(p).validate()).not.toThrow();
+  });
+
+  it("a deliberately broken object fails the schema", () => {
+    const broken = JSON.parse(JSON.stringify(all[0])) as { spec: { policyTypes: string[] } };
+    broken.spec.policyTypes = ["Sideways"];
+    expect(() => new K8sNetworkPolicy(broken as never).validate()).toThrow();
+  });
+
+  it("every namespace has default-deny and allow-dns", () => {
+    for (const z of model.zones) {
+      const ps = [...compileNetworkPolicies(model, z.id), ...compileSystemNetworkPolicies(model, z.id)];
+      for (const ns of new Set(ps.map((p) => p.metadata.namespace))) {
+        expect(byName(ps, ns, "default-deny")).toBeDefined();
+        expect(byName(ps, ns, "allow-dns")).toBeDefined();
+      }
+    }
+  });
+
+  it("one ingress allow policy per destination workload with sources", () => {
+    const expected: Record<string, number> = { "aws-eu": 2, "gcp-eu": 2, "azure-eu": 1, "dc-eu": 1 };
+    for (const z of model.zones) {
+      const ingress = compileNetworkPolicies(model, z.id).filter((p) => p.metadata.name.startsWith("allow-ingress-"));
+      expect(ingress).toHaveLength(expected[z.id]);
+    }
+  });
+
+  it("is deterministic", () => {
+    const again = model.zones.flatMap((z) => [...compileNetworkPolicies(buildMesh(mesh, domains), z.id), ...compileSystemNetworkPolicies(model, z.id)]);
+    expect(JSON.stringify(again)).toBe(JSON.stringify(all));
+  });
+});
+
+describe("compileSystemNetworkPolicies", () => {
+  const sys = compileSystemNetworkPolicies(model, "aws-eu");
+  const ns = "ztmesh-system";
+  const gw = { namespace: ns, labels: { "app.kubernetes.io/name": "ztmesh-gateway" } };
+  const engine = { namespace: ns, labels: { "app.kubernetes.io/name": "ztmesh-policy-engine" } };
+  const ps = [...sys, ...compileNetworkPolicies(model, "aws-eu")];
+
+  it("lists the system policies", () => {
+    expect(sys.map((p) => p.metadata.name)).toEqual([
+      "allow-dns",
+      "allow-egress-gateway",
+      "allow-egress-policy-engine",
+      "allow-ingress-gateway",
+      "allow-ingress-policy-engine",
+      "default-deny",
+    ]);
+  });
+
+  it("policy engines admit only gateways and data proxies on 9191", () => {
+    expect(networkAllows(ps, gw, engine, 9191)).toBe(true);
+    expect(networkAllows(ps, pod(proxy("trading/trades")), engine, 9191)).toBe(true);
+    expect(networkAllows(ps, pod(svc("trading/matching")), engine, 9191)).toBe(false);
+    expect(networkAllows(ps, gw, engine, 8181)).toBe(false);
+  });
+
+  it("gateways admit the listener port only, from mesh pods and from anywhere", () => {
+    expect(networkAllows(ps, pod(svc("trading/order-api")), gw, GATEWAY_PORT)).toBe(true);
+    expect(networkAllows(ps, { namespace: "x", labels: {}, ip: "203.0.113.9" }, gw, GATEWAY_PORT)).toBe(true);
+    expect(networkAllows(ps, { namespace: "x", labels: {}, ip: "203.0.113.9" }, gw, 22)).toBe(false);
+  });
+
+  it("gateways reach only destinations that admit them", () => {
+    expect(networkAllows(ps, gw, pod(proxy("trading/trades")), 443)).toBe(true);
+    expect(networkAllows(ps, gw, pod(svc("trading/matching")), 9090)).toBe(false);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * Runs policies through the same path the preview uses: the pack started by the real
+ * policy-pack host and driven over the analyzer gRPC protocol (Configure, Remediate +
+ * Analyze per resource on inputs, AnalyzeStack on outputs and the graph).
+ *
+ *   const pack = await PackSession.start();        // once per test file (beforeAll)
+ *   const v = await pack.run([res("aws:iam/policy:Policy", "p", { policy: "..." })]);
+ *   pack.stop();                                    // afterAll
+ */
+import * as path from "node:path";
+import { type AnalyzedResource, type PolicyConfigFile, type PolicyInfo, PolicyPackProcess, toViolation, type Violation } from "../../cli/lib/analyzer";
+import { DEFAULT_POLICY_PACK } from "../../cli/lib/packs";
+import { type PropertyMap, SECRET_SIG, SPECIAL_SIG_KEY, UNKNOWN } from "../../cli/lib/properties";
+
+export { UNKNOWN };
+export type { Violation };
+
+/** A secret value in wire form. */
+export function secret(value: unknown): PropertyMap {
+  return { [SPECIAL_SIG_KEY]: SECRET_SIG, value: value as PropertyMap };
+}
+
+export interface TestResource {
+  type: string;
+  name: string;
+  /** Inputs (what resource policies see). */
+  inputs: Record<string, unknown>;
+  /** Outputs (what stack policies see). @default the inputs */
+  outputs?: Record<string, unknown>;
+  /** Parent resource name (in the same run). */
+  parent?: string;
+  /** Names of resources this one depends on. */
+  dependsOn?: string[];
+}
+
+/** Shorthand for a test resource whose outputs equal its inputs. */
+export function res(type: string, name: string, inputs: Record<string, unknown>, extra: Partial<TestResource> = {}): TestResource {
+  return { type, name, inputs, ...extra };
+}
+
+const STACK = "test";
+const PROJECT = "policy-tests";
+
+function urnOf(type: string, name: string): string {
+  return `urn:pulumi:${STACK}::${PROJECT}::${type}::${name}`;
+}
+
+function clean(v: unknown): PropertyMap {
+  return JSON.parse(JSON.stringify(v ?? {})) as PropertyMap;
+}
+
+export class PackSession {
+  private constructor(
+    private readonly pack: PolicyPackProcess,
+    readonly policies: PolicyInfo[],
+  ) {}
+
+  /** Starts a pack (default: the zero-trust pack). */
+  static async start(dir: string = DEFAULT_POLICY_PACK): Promise<PackSession> {
+    const pack = await PolicyPackProcess.start(path.resolve(dir));
+    const info = await pack.info();
+    return new PackSession(pack, info.policies);
+  }
+
+  /** Analyzes the resources as one stack and returns every violation. */
+  async run(resources: TestResource[], opts: { config?: PolicyConfigFile; dryRun?: boolean } = {}): Promise<Violation[]> {
+    await this.pack.configure(this.policies, opts.config ?? {});
+    await this.pack.configureStack(PROJECT, STACK, opts.dryRun ?? true);
+    const urns = new Map(resources.map((r) => [r.name, urnOf(r.type, r.name)]));
+    const analyzed: AnalyzedResource[] = resources.map((r) => ({
+      urn: urnOf(r.type, r.name),
+      type: r.type,
+      name: r.name,
+      parent: r.parent ? urns.get(r.parent) : undefined,
+      dependencies: (r.dependsOn ?? []).map((d) => urns.get(d) ?? d),
+      propertyDependencies: {},
+      rawInputs: clean(r.inputs),
+      rawOutputs: clean(r.outputs ?? r.inputs),
+    }));
+    const out: Violation[] = [];
+    for (const r of analyzed) for (const d of await this.pack.analyze(r)) out.push(toViolation(d, r.urn));
+    for (const d of await this.pack.analyzeStack(analyzed)) out.push(toViolation(d, ""));
+    return out;
+  }
+
+  /** Violations of one policy only. */
+  async violationsOf(policy: string, resources: TestResource[], opts: { config?: PolicyConfigFile; dryRun?: boolean } = {}): Promise<Violation[]> {
+    return (await this.run(resources, opts)).filter((v) => v.policy === policy);
+  }
+
+  stop(): void {
+    this.pack.stop();
+  }
+}
