@@ -1,6 +1,6 @@
 /**
  * `npm run preview -- [--stack NAME] [--project DIR] [--out DIR] [--json]
- *    [--policy-pack DIR]... [--policy-config FILE] [--preview-unknowns]`
+ *    [--policy-pack DIR]... [--policy-config FILE] [--preview-unknowns] [--stack-reference NAME=FILE]...`
  *
  * Runs a stack program offline under the mock runtime, then its policy pack(s) through the
  * real policy-pack host and analyzer protocol. Exit 0 clean, 1 on a mandatory violation,
@@ -21,6 +21,7 @@ runMain(async (argv) => {
       "policy-pack": { type: "string", multiple: true },
       "policy-config": { type: "string" },
       "preview-unknowns": { type: "boolean", default: false },
+      "stack-reference": { type: "string", multiple: true },
     },
     strict: true,
     allowPositionals: false,
@@ -33,5 +34,6 @@ runMain(async (argv) => {
     policyPacks: values["policy-pack"],
     policyConfig: values["policy-config"],
     previewUnknowns: values["preview-unknowns"],
+    stackReferences: values["stack-reference"],
   });
 });

@@ -1,14 +1,12 @@
 /**
  * Runtime artifacts (Envoy bootstraps, OPA bundles, Kubernetes manifests, IAM documents)
  * taken from the recorded resource inputs, so that what is checked is what would be
- * deployed. Components mark artifact-bearing resources with the annotation or tag
- * `ztmesh.io/artifact` whose value is the artifact's path under `artifacts/`.
+ * deployed. Components mark artifact-bearing resources with the annotation
+ * `ztmesh.io/artifact` (Kubernetes) or the tag `ztmesh-artifact` (clouds) whose value is the artifact's path under `artifacts/`.
  */
 import { stringify as toYaml } from "yaml";
+import { CLOUD_TAGS, K8S } from "../../components/conventions";
 import { type PropertyMap, type PropertyValue, unwrapSecrets } from "./properties";
-
-/** The annotation (Kubernetes) or tag (clouds) naming an artifact's path. */
-export const ARTIFACT_MARK = "ztmesh.io/artifact";
 
 export interface ResourceLike {
   type: string;
@@ -43,7 +41,7 @@ export function collectArtifacts(resources: ResourceLike[]): Map<string, string>
   for (const r of resources) {
     const inputs = unwrapSecrets(r.rawInputs) as PropertyMap;
     const metadata = obj(inputs.metadata);
-    const mark = obj(metadata?.annotations)?.[ARTIFACT_MARK] ?? obj(inputs.tags)?.[ARTIFACT_MARK];
+    const mark = obj(metadata?.annotations)?.[K8S.artifact] ?? obj(inputs.tags)?.[CLOUD_TAGS.artifact] ?? obj(inputs.labels)?.[CLOUD_TAGS.artifact];
     if (typeof mark === "string") {
       const content = markedContent(r, inputs);
       if (content !== undefined) files.set(mark, content);

@@ -2,6 +2,7 @@
  * The `pulumi stack export` format (deployment version 3): writing the recorded graph,
  * and reading an export file back for `audit`.
  */
+import * as fs from "node:fs";
 import type { AnalyzedResource } from "./analyzer";
 import { UsageError } from "./errors";
 import { type PropertyMap, fromExportForm, toExportForm } from "./properties";
@@ -103,4 +104,34 @@ export function parseStackExport(text: string, file: string): AnalyzedResource[]
       };
     })
     .filter((r): r is AnalyzedResource => r !== undefined);
+}
+
+/**
+ * Reads `NAME=FILE` stack references: FILE is a stack export (the root Stack's outputs are
+ * used) or a JSON object of outputs (e.g. `pulumi stack output --json --show-secrets`).
+ */
+export function readStackReferences(pairs: string[]): Record<string, PropertyMap> {
+  const out: Record<string, PropertyMap> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--stack-reference ${pair}: expected NAME=FILE, e.g. acme/ztmesh/dev=.preview/platform/stack.json`);
+    const name = pair.slice(0, eq);
+    const file = pair.slice(eq + 1);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new UsageError(`--stack-reference ${name}: cannot read ${file} (${(e as Error).message})`);
+    }
+    if (isRecord(doc) && "deployment" in doc) {
+      const stack = parseStackExport(JSON.stringify(doc), file).find((r) => r.type === "pulumi:pulumi:Stack");
+      if (!stack) throw new UsageError(`--stack-reference ${name}: ${file} has no pulumi:pulumi:Stack resource`);
+      out[name] = stack.rawOutputs;
+    } else if (isRecord(doc)) {
+      out[name] = fromExportForm(doc) as PropertyMap;
+    } else {
+      throw new UsageError(`--stack-reference ${name}: ${file} is neither a stack export nor an object of outputs`);
+    }
+  }
+  return out;
 }

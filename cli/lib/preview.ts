@@ -1,7 +1,7 @@
 /** The offline preview: program under mocks, then the policy packs, then the report. */
 import { analyzeGraph, readPolicyConfig, type AnalysisResult, type PolicyConfigFile } from "./analyzer";
 import { collectArtifacts } from "./artifacts";
-import { toStackExport } from "./export";
+import { readStackReferences, toStackExport } from "./export";
 import { checkOutputDir, writeOutputDir } from "./output";
 import { DEFAULT_POLICY_PACK } from "./packs";
 import { loadProject, loadStackConfig } from "./project";
@@ -18,6 +18,8 @@ export interface PreviewOptions {
   policyConfig?: string;
   /** Run as a real preview would: outputs computed by providers are unknown. */
   previewUnknowns?: boolean;
+  /** `NAME=FILE` pairs: outputs of referenced stacks, from a stack export or a JSON object of outputs. */
+  stackReferences?: string[];
   /** Where the report goes. @default process.stdout */
   write?: (text: string) => void;
 }
@@ -36,7 +38,8 @@ export async function runPreview(opts: PreviewOptions): Promise<PreviewResult> {
   if (opts.outDir) checkOutputDir(opts.outDir);
   const packs = opts.policyPacks && opts.policyPacks.length > 0 ? opts.policyPacks : [DEFAULT_POLICY_PACK];
 
-  const run = await runProgram(project, opts.stack, config, { preview: opts.previewUnknowns });
+  const stackReferences = readStackReferences(opts.stackReferences ?? []);
+  const run = await runProgram(project, opts.stack, config, { preview: opts.previewUnknowns, stackReferences });
   const results: AnalysisResult[] = [];
   for (const pack of packs) {
     results.push(

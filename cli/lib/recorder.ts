@@ -51,7 +51,16 @@ export interface RecorderOptions {
   preview?: boolean;
   /** Answers to invokes by token; unlisted tokens return their args. */
   invokes?: Record<string, (args: PropertyMap) => PropertyMap>;
+  /**
+   * Outputs of other stacks, by stack name (`org/project/stack`), answered to
+   * `pulumi.StackReference`. A reference to a stack not listed fails the program, as it
+   * would against an engine.
+   */
+  stackReferences?: Record<string, PropertyMap>;
 }
+
+/** The type token of `pulumi.StackReference`. */
+export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
 
 /** The mock monitor's registerResource request (the subset the recorder reads). */
 interface RegisterResourceRequest {
@@ -119,12 +128,24 @@ export class Recorder {
     this.stack = opts.stack ?? "stack";
     this.preview = opts.preview ?? false;
     const invokeAnswers = opts.invokes ?? {};
+    const stackReferences = opts.stackReferences ?? {};
     const preview = this.preview;
     const recordInvoke = (i: RecordedInvoke) => this.invokes.push(i);
 
     const mocks: pulumi.runtime.Mocks = {
       newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
         const inputs = args.inputs as PropertyMap;
+        if (args.type === STACK_REFERENCE_TYPE) {
+          const name = String(inputs.name ?? args.name);
+          const outputs = stackReferences[name];
+          if (!outputs) {
+            const known = Object.keys(stackReferences);
+            throw new Error(
+              `unknown stack reference "${name}": offline, pass its outputs with --stack-reference ${name}=FILE${known.length ? ` (given: ${known.join(", ")})` : ""}`,
+            );
+          }
+          return { id: name, state: { name, outputs, secretOutputNames: [] } };
+        }
         const id = args.custom === false ? undefined : `${args.name}-id`;
         const state = preview ? { ...inputs } : { ...defaultOutputs(args.type, args.name, inputs), ...inputs };
         return { id: preview ? undefined : id, state };

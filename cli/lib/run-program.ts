@@ -48,10 +48,10 @@ export async function runProgram(
   project: PulumiProject,
   stack: string,
   config: StackConfig,
-  opts: { preview?: boolean } = {},
+  opts: { preview?: boolean; stackReferences?: Record<string, PropertyMap> } = {},
 ): Promise<ProgramRun> {
   pulumi.runtime.setAllConfig(config.values, config.secretKeys);
-  const recorder = new Recorder({ project: project.name, stack, preview: opts.preview ?? false });
+  const recorder = new Recorder({ project: project.name, stack, preview: opts.preview ?? false, stackReferences: opts.stackReferences });
   const errors = new ProgramErrors();
   errors.listen();
   // Errors that the runtime reports through its log (e.g. a failed registration) count too.

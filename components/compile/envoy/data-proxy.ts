@@ -1,0 +1,165 @@
+/**
+ * The data proxy: one Envoy per data product, the only path to its store. L4: downstream
+ * mTLS, network ext_authz (OPA, fail closed), RBAC ALLOW for the product's consumers,
+ * RBAC DENY for whole-product deny rules, the engine's protocol filter where Envoy has one,
+ * then tcp_proxy to the store (TLS origination to object stores).
+ */
+import type { DataProduct, MeshModel } from "../../model/model";
+import type { DataEngine } from "../../model/types";
+import {
+  bootstrap,
+  downstreamMtls,
+  jsonAccessLog,
+  mtlsListener,
+  policyEngineCluster,
+  policyEngineGrpc,
+  resolveOptions,
+  singleHostCluster,
+  spireAgentCluster,
+  TCP_LOG_FORMAT,
+} from "./common";
+import { FILTER, SYSTEM_CA_BUNDLE, TYPE_URL, dataProxyListenerPort, storeClusterName } from "./names";
+import { compileNetworkAllowRules, compileNetworkDenyRules } from "./rbac";
+import type {
+  Cluster,
+  EnvoyBootstrap,
+  EnvoyCompileOptions,
+  NamedFilter,
+  NetworkExtAuthz,
+  NetworkRbac,
+  TcpProxy,
+  UpstreamTlsContext,
+} from "./types";
+
+/** Options of {@link compileDataProxy}. */
+export interface DataProxyOptions extends EnvoyCompileOptions {
+  /** Host of the store endpoint, overriding the engine's default (see {@link storeEndpoint}). */
+  storeHost?: string;
+}
+
+/** Where the proxy forwards to. */
+export interface StoreEndpoint {
+  host: string;
+  port: number;
+  /** Whether the proxy originates TLS to the store (object stores). */
+  tls: boolean;
+}
+
+/** Name of the extra network RBAC filter carrying DENY rules. */
+export const NETWORK_RBAC_DENY_FILTER = "ztmesh.filters.network.rbac_deny";
+
+/**
+ * The store endpoint of a product: databases at `location:port` (plain TCP); S3 at the
+ * bucket's virtual-hosted regional endpoint; GCS at `storage.googleapis.com`; Azure Blob at
+ * `<location>.blob.core.windows.net` (so `location` must be the storage account); all object
+ * stores on 443 with TLS.
+ */
+export function storeEndpoint(model: MeshModel, product: DataProduct, storeHost?: string): StoreEndpoint {
+  const zone = model.zones.find((z) => z.id === product.zone);
+  const objectStore = (host: string): StoreEndpoint => ({ host: storeHost ?? host, port: product.port, tls: true });
+  switch (product.engine) {
+    case "s3": {
+      const suffix = zone?.aws?.partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
+      return objectStore(`${product.location}.s3.${zone?.region ?? "us-east-1"}.${suffix}`);
+    }
+    case "gcs":
+      return objectStore("storage.googleapis.com");
+    case "blob":
+      return objectStore(`${product.location}.blob.core.windows.net`);
+    case "postgres":
+    case "mysql":
+      return { host: storeHost ?? product.location, port: product.port, tls: false };
+  }
+}
+
+/** The engine's protocol filter, when Envoy has one (postgres, mysql: contrib extensions). */
+export function protocolFilter(engine: DataEngine, statPrefix: string): NamedFilter | undefined {
+  switch (engine) {
+    case "postgres":
+      return { name: FILTER.postgres, typed_config: { "@type": TYPE_URL.postgres, stat_prefix: statPrefix } };
+    case "mysql":
+      return { name: FILTER.mysql, typed_config: { "@type": TYPE_URL.mysql, stat_prefix: statPrefix } };
+    default:
+      return undefined;
+  }
+}
+
+function storeCluster(product: DataProduct, ep: StoreEndpoint): Cluster {
+  const cluster = singleHostCluster(storeClusterName(product.key), ep.host, ep.port, 5000);
+  if (!ep.tls) return cluster;
+  const tls: UpstreamTlsContext = {
+    "@type": TYPE_URL.upstreamTls,
+    sni: ep.host,
+    common_tls_context: {
+      tls_params: { tls_minimum_protocol_version: "TLSv1_2" },
+      validation_context: {
+        trusted_ca: { filename: SYSTEM_CA_BUNDLE },
+        match_typed_subject_alt_names: [{ san_type: "DNS", matcher: { exact: ep.host } }],
+      },
+    },
+  };
+  return { ...cluster, transport_socket: { name: FILTER.tls, typed_config: tls } };
+}
+
+/** The network filters of a product's proxy, in order: ext_authz, RBAC allow, RBAC deny (when any), protocol, tcp_proxy. */
+export function dataProxyFilters(model: MeshModel, product: DataProduct): NamedFilter[] {
+  const stat = product.key.replace("/", "_");
+  const extAuthz: NetworkExtAuthz = {
+    "@type": TYPE_URL.networkExtAuthz,
+    stat_prefix: `${stat}_ext_authz`,
+    grpc_service: policyEngineGrpc(model.policyEngine.decisionTimeoutMs),
+    transport_api_version: "V3",
+    failure_mode_allow: false,
+    include_peer_certificate: true,
+  };
+  const allow: NetworkRbac = {
+    "@type": TYPE_URL.networkRbac,
+    stat_prefix: `${stat}_rbac`,
+    rules: compileNetworkAllowRules(model, product.key),
+  };
+  const filters: NamedFilter[] = [
+    { name: FILTER.networkExtAuthz, typed_config: extAuthz },
+    { name: FILTER.networkRbac, typed_config: allow },
+  ];
+  const deny = compileNetworkDenyRules(model, product.key);
+  if (Object.keys(deny.policies).length > 0) {
+    const cfg: NetworkRbac = { "@type": TYPE_URL.networkRbac, stat_prefix: `${stat}_rbac_deny`, rules: deny };
+    filters.push({ name: NETWORK_RBAC_DENY_FILTER, typed_config: cfg });
+  }
+  const proto = protocolFilter(product.engine, stat);
+  if (proto) filters.push(proto);
+  const tcp: TcpProxy = {
+    "@type": TYPE_URL.tcpProxy,
+    stat_prefix: stat,
+    cluster: storeClusterName(product.key),
+    access_log: jsonAccessLog(product.proxy.name, TCP_LOG_FORMAT),
+    idle_timeout: "3600s",
+  };
+  filters.push({ name: FILTER.tcpProxy, typed_config: tcp });
+  return filters;
+}
+
+/**
+ * Compiles the Envoy bootstrap of the data proxy of product `productKey` (`<domain>/<name>`).
+ * The proxy presents the product's `proxy.spiffeId`. Postgres listeners advertise ALPN
+ * `postgresql`, so clients can use direct TLS (libpq `sslnegotiation=direct`).
+ * @throws Error when the product does not exist in the model.
+ */
+export function compileDataProxy(model: MeshModel, productKey: string, opts: DataProxyOptions = {}): EnvoyBootstrap {
+  const product = model.dataProducts.get(productKey);
+  if (!product) throw new Error(`compileDataProxy: data product "${productKey}" is not in the mesh`);
+  const o = resolveOptions(product.zone, opts);
+  const alpn = product.engine === "postgres" ? ["postgresql"] : undefined;
+  const listener = mtlsListener(
+    product.proxy.name,
+    opts.listenerPort ?? dataProxyListenerPort(product),
+    dataProxyFilters(model, product),
+    downstreamMtls(model.trustDomain, product.proxy.spiffeId, alpn),
+  );
+  const clusters = [
+    spireAgentCluster(o.spireSocketPath),
+    policyEngineCluster(o),
+    storeCluster(product, storeEndpoint(model, product, opts.storeHost)),
+  ];
+  return bootstrap(`${product.domain}-${product.proxy.name}`, o.adminPort, listener, clusters);
+}

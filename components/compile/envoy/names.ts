@@ -1,0 +1,101 @@
+/**
+ * Names, identities and addresses of the Envoy proxies and their peers. Components
+ * (gateway, policy engine, data proxy) reuse these so that every layer agrees.
+ */
+import type { DataProduct } from "../../model/model";
+import { spiffeId } from "../../model/spiffe";
+import { GATEWAY_PORT, POLICY_ENGINE_GRPC_PORT, SYSTEM_NAMESPACE } from "../kubernetes/labels";
+
+export { GATEWAY_PORT, POLICY_ENGINE_GRPC_PORT, SYSTEM_NAMESPACE };
+
+/** The SPIRE agent's Workload API socket, mounted into every proxy pod. */
+export const SPIRE_AGENT_SOCKET = "/run/spire/sockets/agent.sock";
+/** Envoy cluster name of the SPIRE agent (SDS). */
+export const SPIRE_AGENT_CLUSTER = "spire_agent";
+/** Envoy cluster name of the zone's policy engine (OPA ext_authz gRPC). */
+export const POLICY_ENGINE_CLUSTER = "policy_engine";
+/** Default Envoy admin port (bound to 127.0.0.1 only). */
+export const ADMIN_PORT = 9901;
+/** CA bundle used to verify public cloud object store endpoints (present in the Envoy image). */
+export const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+
+/** Filter and extension names (the names Envoy registers them under). */
+export const FILTER = {
+  httpConnectionManager: "envoy.filters.network.http_connection_manager",
+  httpExtAuthz: "envoy.filters.http.ext_authz",
+  httpRbac: "envoy.filters.http.rbac",
+  /** Second HTTP RBAC filter (action DENY) carrying the compiled deny rules. */
+  httpRbacDeny: "ztmesh.filters.http.rbac_deny",
+  router: "envoy.filters.http.router",
+  networkExtAuthz: "envoy.filters.network.ext_authz",
+  networkRbac: "envoy.filters.network.rbac",
+  postgres: "envoy.filters.network.postgres_proxy",
+  mysql: "envoy.filters.network.mysql_proxy",
+  tcpProxy: "envoy.filters.network.tcp_proxy",
+  tls: "envoy.transport_sockets.tls",
+  fileAccessLog: "envoy.access_loggers.file",
+  httpProtocolOptions: "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+} as const;
+
+const T = "type.googleapis.com/";
+/** `@type` URLs of the typed configs ztmesh generates. */
+export const TYPE_URL = {
+  httpConnectionManager: `${T}envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager`,
+  httpExtAuthz: `${T}envoy.extensions.filters.http.ext_authz.v3.ExtAuthz`,
+  httpRbac: `${T}envoy.extensions.filters.http.rbac.v3.RBAC`,
+  router: `${T}envoy.extensions.filters.http.router.v3.Router`,
+  networkExtAuthz: `${T}envoy.extensions.filters.network.ext_authz.v3.ExtAuthz`,
+  networkRbac: `${T}envoy.extensions.filters.network.rbac.v3.RBAC`,
+  /** Contrib extension: needs the `envoyproxy/envoy-contrib` image. */
+  postgres: `${T}envoy.extensions.filters.network.postgres_proxy.v3alpha.PostgresProxy`,
+  /** Contrib extension: needs the `envoyproxy/envoy-contrib` image. */
+  mysql: `${T}envoy.extensions.filters.network.mysql_proxy.v3.MySQLProxy`,
+  tcpProxy: `${T}envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`,
+  downstreamTls: `${T}envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext`,
+  upstreamTls: `${T}envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext`,
+  fileAccessLog: `${T}envoy.extensions.access_loggers.file.v3.FileAccessLog`,
+  httpProtocolOptions: `${T}envoy.extensions.upstreams.http.v3.HttpProtocolOptions`,
+} as const;
+
+/** Type URLs of contrib extensions: a config using one needs the `envoyproxy/envoy-contrib` image. */
+export const CONTRIB_TYPE_URLS: readonly string[] = [TYPE_URL.postgres, TYPE_URL.mysql];
+
+/** Kubernetes service account (and Envoy node id) of zone `zoneId`'s gateway. */
+export function gatewayServiceAccount(zoneId: string): string {
+  return `${zoneId}-gateway`;
+}
+
+/** The gateway's SPIFFE ID: `spiffe://<td>/ns/ztmesh-system/sa/<zone>-gateway`. */
+export function gatewaySpiffeId(trustDomain: string, zoneId: string): string {
+  return spiffeId(trustDomain, SYSTEM_NAMESPACE, gatewayServiceAccount(zoneId));
+}
+
+/** In-cluster host of zone `zoneId`'s policy engine Service. */
+export function policyEngineHost(zoneId: string): string {
+  return `${zoneId}-policy-engine.${SYSTEM_NAMESPACE}.svc.cluster.local`;
+}
+
+/** `host:port` of zone `zoneId`'s policy engine ext_authz gRPC endpoint (`<zone>-policy-engine.ztmesh-system.svc.cluster.local:9191`). */
+export function policyEngineAddress(zoneId: string): string {
+  return `${policyEngineHost(zoneId)}:${POLICY_ENGINE_GRPC_PORT}`;
+}
+
+/** The SPIRE trust bundle's SDS resource name: `spiffe://<trustDomain>`. */
+export function trustBundleSdsName(trustDomain: string): string {
+  return `spiffe://${trustDomain}`;
+}
+
+/** Envoy cluster name of a service behind a gateway: `svc_<domain>_<name>` (`_` never occurs in DNS labels). */
+export function serviceClusterName(key: string): string {
+  return `svc_${key.replace("/", "_")}`;
+}
+
+/** Envoy cluster name of a data product's store: `store_<domain>_<name>`. */
+export function storeClusterName(key: string): string {
+  return `store_${key.replace("/", "_")}`;
+}
+
+/** The port a data product's proxy listens on: the product's own port (the store port, or 443 for object stores). */
+export function dataProxyListenerPort(product: Pick<DataProduct, "port">): number {
+  return product.port;
+}
