@@ -1,0 +1,153 @@
+/**
+ * A TypeScript twin of `rego/envoy/authz/authz.rego`: the same decision over the same compiled
+ * data, rule for rule (each block names the Rego rule it mirrors). Used where no OPA binary is
+ * available: property tests and the conformance policy. Change both files together;
+ * `authz_test.rego` and `test/compile/opa/decide.test.ts` hold the same cases.
+ */
+import { accessOfMethod } from "./compile";
+import {
+  ANY,
+  isCallGrant,
+  type DenyEntry,
+  type DomainData,
+  type Grant,
+  type OpaZoneBundles,
+  type PlatformData,
+} from "./types";
+import type { DataAccess } from "../../model/types";
+
+/** The Envoy CheckRequest attributes the policy reads, as the OPA-Envoy plugin presents them. */
+export interface CheckInput {
+  attributes?: {
+    source?: { principal?: string };
+    destination?: { principal?: string };
+    request?: { http?: { method?: string; path?: string; host?: string } };
+  };
+}
+
+/** A decision: `allow` (what the plugin enforces) and `reason` (the Rego `reason` rule). */
+export interface Decision {
+  allow: boolean;
+  reason: string;
+}
+
+/** `data.ztmesh` as OPA sees it once every bundle of a zone is loaded. */
+export interface ZtmeshData {
+  platform: PlatformData;
+  domains: Record<string, DomainData>;
+}
+
+/** Assembles `data.ztmesh` from a zone's bundles (each bundle's data at its root). */
+export function dataTree(bundles: OpaZoneBundles): ZtmeshData {
+  const domains: Record<string, DomainData> = {};
+  for (const name of Object.keys(bundles.domains)) domains[name] = bundles.domains[name].data;
+  return { platform: bundles.platform.data, domains };
+}
+
+interface Target {
+  domain: string;
+  key: string;
+  kind: "service" | "data";
+}
+
+/** Own-property lookup: request values (hosts, principals) must never reach prototype members. */
+function get<T>(r: Record<string, T> | undefined, k: string | undefined): T | undefined {
+  return r !== undefined && k !== undefined && Object.prototype.hasOwnProperty.call(r, k) ? r[k] : undefined;
+}
+
+/** The decision `data.envoy.authz.allow` / `reason` would give for `input` with `bundles` loaded. */
+export function decide(bundles: OpaZoneBundles | ZtmeshData, input: CheckInput): Decision {
+  const data = "platform" in bundles && "trust_domain" in bundles.platform ? (bundles as ZtmeshData) : dataTree(bundles as OpaZoneBundles);
+  const attrs = input.attributes ?? {};
+
+  // source
+  const principal = attrs.source?.principal;
+  const source = typeof principal === "string" && principal.startsWith("spiffe://") ? principal : undefined;
+  // destination_principal, is_http, method, path, host
+  const destinationPrincipal = attrs.destination?.principal;
+  const http = attrs.request?.http;
+  const isHttp = http?.method !== undefined;
+  const method = http?.method;
+  const path = http?.path;
+  const host = http?.host === undefined ? undefined : trimSuffix(http.host.toLowerCase().split(":")[0], ".");
+
+  // proxy_target, service_target, target (iterates the domain bundles, keyed lookups only)
+  let target: Target | undefined;
+  for (const d of Object.keys(data.domains)) {
+    const k = get(data.domains[d].proxies, destinationPrincipal);
+    if (k !== undefined) target = { domain: d, key: k, kind: "data" };
+  }
+  if (target === undefined && isHttp) {
+    for (const d of Object.keys(data.domains)) {
+      const k = get(data.domains[d].routes, host);
+      if (k !== undefined) target = { domain: d, key: k, kind: "service" };
+    }
+  }
+
+  if (source === undefined) return { allow: false, reason: "no client certificate: the caller has no SPIFFE ID" };
+  if (target === undefined) {
+    return { allow: false, reason: "unknown destination: no service routed for this host and no data proxy with this identity in this zone" };
+  }
+  // domain_data
+  const domainData = data.domains[target.domain];
+
+  // in_trust_domain, grants
+  const inTrustDomain = source.startsWith(`spiffe://${data.platform.trust_domain}/`);
+  const pairs = get(domainData.allow, target.key);
+  const grants: Grant[] = [...(get(pairs, source) ?? []), ...(inTrustDomain ? (get(pairs, ANY) ?? []) : [])];
+
+  // service_grant
+  const startsWithAny = (prefixes: readonly string[]): boolean => path !== undefined && prefixes.some((p) => path.startsWith(p));
+  const serviceGrant =
+    target.kind === "service" ? grants.filter((g) => isCallGrant(g) && get(g.methods, method) === true && startsWithAny(g.paths)) : [];
+  // read_methods, is_read_method (accessOfMethod), needed_access, granted_access
+  const neededAccess: DataAccess | undefined = isHttp && method !== undefined ? accessOfMethod(method) : undefined;
+  const grantedAccess = new Set<DataAccess>(target.kind === "data" ? grants.flatMap((g) => (isCallGrant(g) ? [] : g.access)) : []);
+
+  // deny_destination_keys, deny_source_keys, deny_rules
+  const denyRules: DenyEntry[] = [];
+  for (const index of [data.platform.deny, domainData.deny]) {
+    for (const k of [target.key, ANY]) {
+      for (const s of [source, ANY]) denyRules.push(...(get(get(index, k), s) ?? []));
+    }
+  }
+  // denied_access, effective_access
+  const deniedAccess = new Set<DataAccess>(target.kind === "data" ? denyRules.flatMap((r) => r.access) : []);
+  const effectiveAccess = new Set([...grantedAccess].filter((a) => !deniedAccess.has(a)));
+
+  // matched_deny
+  let matchedDeny: DenyEntry[];
+  if (target.kind === "service") matchedDeny = denyRules.filter((r) => get(r.methods, method) === true && startsWithAny(r.paths));
+  else if (isHttp) matchedDeny = denyRules.filter((r) => neededAccess !== undefined && r.access.includes(neededAccess));
+  else matchedDeny = effectiveAccess.size === 0 ? denyRules.filter((r) => r.access.some((a) => grantedAccess.has(a))) : [];
+
+  // intent_allows, denied, allow
+  let intentAllows: boolean;
+  if (target.kind === "service") intentAllows = serviceGrant.length > 0;
+  else if (isHttp) intentAllows = neededAccess !== undefined && grantedAccess.has(neededAccess);
+  else intentAllows = grantedAccess.size > 0;
+  const denied = matchedDeny.length > 0;
+  const allow = intentAllows && !denied;
+
+  // allowing, deny_labels, reason
+  if (intentAllows && denied) {
+    const labels = [...new Set(matchedDeny.map((r) => `${r.id} (${r.reason})`))].sort();
+    return { allow, reason: `denied by ${labels.join(", ")}` };
+  }
+  if (allow) {
+    const allowing = new Set<string>();
+    if (target.kind === "service") for (const g of serviceGrant) allowing.add(g.intent);
+    else {
+      for (const g of grants) {
+        if (isCallGrant(g)) continue;
+        if (isHttp ? neededAccess !== undefined && g.access.includes(neededAccess) : g.access.some((a) => effectiveAccess.has(a))) allowing.add(g.intent);
+      }
+    }
+    return { allow, reason: `allowed by ${[...allowing].sort().join(", ")}` };
+  }
+  return { allow: false, reason: "no intent allows this request" };
+}
+
+function trimSuffix(s: string, suffix: string): string {
+  return s.endsWith(suffix) ? s.slice(0, -suffix.length) : s;
+}

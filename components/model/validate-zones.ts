@@ -1,0 +1,145 @@
+/** Validation of the mesh's zones and their per-cloud settings. */
+import { AZURE_REGIONS, regionShapeProblem } from "./regions";
+import { CLOUDS, type Cloud } from "./types";
+import { type Issues, type Rec, isNonEmptyString, isRecord, show, suggest } from "./validate-util";
+
+/** What later checks need to know about a declared zone (undefined fields were invalid). */
+export interface ZoneInfo {
+  cloud: Cloud | undefined;
+  region: string | undefined;
+}
+
+const ZONE_KEYS = ["id", "cloud", "region", "failureZones", "aws", "azure", "gcp"] as const;
+const SETTINGS_CLOUDS = ["aws", "azure", "gcp"] as const;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const AZURE_RG = /^[-\w.()]{0,89}[-\w()]$/;
+const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+const AWS_PARTITIONS = ["aws", "aws-cn", "aws-us-gov"] as const;
+
+/**
+ * Validates `mesh.zones` and returns every declared zone by id (first declaration wins), with
+ * its cloud and region when those are valid.
+ */
+export function validateZones(issues: Issues, zonesValue: unknown): Map<string, ZoneInfo> {
+  const zones = new Map<string, ZoneInfo>();
+  const list = issues.array("mesh.zones", zonesValue, "zones", true);
+  if (Array.isArray(zonesValue) && list.length === 0) {
+    issues.add("mesh.zones", "the mesh declares no zones", "declare at least one zone (id, cloud, region, failureZones)");
+  }
+  const seen = new Set<string>();
+  list.forEach((z, i) => {
+    const path = `mesh.zones[${i}]`;
+    if (!isRecord(z)) {
+      issues.add(path, `expected a zone object, got ${show(z)}`, "declare the zone as { id, cloud, region, failureZones }");
+      return;
+    }
+    issues.unknownKeys(path, z, ZONE_KEYS, "a zone");
+    let idOk = issues.label(`${path}.id`, z.id, "zone id");
+    if (idOk && seen.has(z.id as string)) {
+      issues.add(`${path}.id`, `duplicate zone id ${show(z.id)}`, "give every zone a unique id");
+      idOk = false;
+    }
+    if (typeof z.id === "string") seen.add(z.id);
+    const cloudOk = issues.oneOf(`${path}.cloud`, z.cloud, CLOUDS, "cloud");
+    let regionOk = issues.nonEmpty(`${path}.region`, z.region, "region", "set the cloud region or on-prem site name");
+    if (cloudOk && regionOk) regionOk = checkRegion(issues, `${path}.region`, z.cloud as Cloud, z.region as string);
+    checkFailureZones(issues, `${path}.failureZones`, z.failureZones);
+    if (cloudOk) checkCloudSettings(issues, path, z, z.cloud as Cloud);
+    if (idOk) {
+      zones.set(z.id as string, { cloud: cloudOk ? (z.cloud as Cloud) : undefined, region: regionOk ? (z.region as string) : undefined });
+    }
+  });
+  return zones;
+}
+
+function checkRegion(issues: Issues, path: string, cloud: Cloud, region: string): boolean {
+  const problem = regionShapeProblem(cloud, region);
+  if (problem === undefined) return true;
+  let fix = problem.fix;
+  if (cloud === "azure") {
+    const squashed = region.toLowerCase().replace(/[^a-z0-9]/g, "");
+    if (AZURE_REGIONS.has(squashed)) fix = `did you mean ${JSON.stringify(squashed)}?`;
+  }
+  issues.add(path, problem.message, fix);
+  return false;
+}
+
+function checkFailureZones(issues: Issues, path: string, v: unknown): void {
+  const list = issues.array(path, v, "failureZones", true);
+  if (Array.isArray(v) && list.length === 0) {
+    issues.add(path, "no failure zones", "list at least one failure zone (the nodes' topology.kubernetes.io/zone values)");
+  }
+  const seen = new Set<string>();
+  list.forEach((f, i) => {
+    if (!isNonEmptyString(f)) {
+      issues.add(`${path}[${i}]`, `invalid failure zone ${show(f)}`, "use the node label value, e.g. \"eu-west-1a\"");
+    } else if (seen.has(f)) {
+      issues.add(`${path}[${i}]`, `duplicate failure zone ${show(f)}`, "list each failure zone once");
+    } else {
+      seen.add(f);
+    }
+  });
+}
+
+function checkCloudSettings(issues: Issues, path: string, z: Rec, cloud: Cloud): void {
+  for (const other of SETTINGS_CLOUDS) {
+    if (other !== cloud && z[other] !== undefined) {
+      issues.add(
+        `${path}.${other}`,
+        `zone has cloud ${show(cloud)} but a ${show(other)} settings block`,
+        cloud === "onprem" ? `remove the ${other} block` : `remove the ${other} block, or set cloud to ${show(other)}`,
+      );
+    }
+  }
+  if (cloud === "onprem") return;
+  const sPath = `${path}.${cloud}`;
+  const s = z[cloud];
+  if (s === undefined) {
+    issues.add(sPath, `zone in ${cloud} has no ${cloud} settings`, SETTINGS_FIX[cloud]);
+    return;
+  }
+  if (!isRecord(s)) {
+    issues.add(sPath, `expected ${cloud} settings object, got ${show(s)}`, SETTINGS_FIX[cloud]);
+    return;
+  }
+  if (cloud === "aws") {
+    issues.unknownKeys(sPath, s, ["accountId", "partition"], "aws settings");
+    if (typeof s.accountId !== "string" || !/^\d{12}$/.test(s.accountId)) {
+      issues.add(`${sPath}.accountId`, `invalid AWS account id ${show(s.accountId)}`, "use the 12-digit account id as a string, e.g. \"123456789012\"");
+    }
+    if (s.partition !== undefined) issues.oneOf(`${sPath}.partition`, s.partition, AWS_PARTITIONS, "AWS partition");
+  } else if (cloud === "azure") {
+    issues.unknownKeys(sPath, s, ["subscriptionId", "tenantId", "resourceGroupName"], "azure settings");
+    for (const k of ["subscriptionId", "tenantId"] as const) {
+      if (typeof s[k] !== "string" || !GUID.test(s[k])) {
+        issues.add(`${sPath}.${k}`, `invalid ${k} ${show(s[k])}: expected a GUID`, "use the GUID shown in the Azure portal, e.g. \"00000000-0000-0000-0000-000000000000\"");
+      }
+    }
+    if (typeof s.resourceGroupName !== "string" || !AZURE_RG.test(s.resourceGroupName)) {
+      issues.add(
+        `${sPath}.resourceGroupName`,
+        `invalid resource group name ${show(s.resourceGroupName)}`,
+        "use 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending with '.'",
+      );
+    }
+  } else {
+    issues.unknownKeys(sPath, s, ["project", "projectNumber"], "gcp settings");
+    if (typeof s.project !== "string" || !GCP_PROJECT.test(s.project)) {
+      issues.add(`${sPath}.project`, `invalid GCP project id ${show(s.project)}`, "use the project id (6-30 lowercase letters, digits, '-'), e.g. \"acme-risk-prod\"");
+    }
+    if (typeof s.projectNumber !== "string" || !/^\d{1,20}$/.test(s.projectNumber)) {
+      issues.add(`${sPath}.projectNumber`, `invalid GCP project number ${show(s.projectNumber)}`, "use the numeric project number as a string, e.g. \"998877665544\"");
+    }
+  }
+}
+
+const SETTINGS_FIX: Record<Exclude<Cloud, "onprem">, string> = {
+  aws: "add aws: { accountId: \"<12 digits>\" }",
+  azure: "add azure: { subscriptionId, tenantId, resourceGroupName }",
+  gcp: "add gcp: { project, projectNumber }",
+};
+
+/** Fix text listing the valid zone ids. */
+export function zoneFix(v: unknown, zones: ReadonlyMap<string, ZoneInfo>): string {
+  return suggest(v, [...zones.keys()], "zones");
+}
