@@ -324,31 +324,96 @@ export function toViolation(d: analyzerPb.AnalyzeDiagnostic, fallbackUrn: string
 }
 
 /**
- * Runs one pack over a resource graph as the engine would and returns its violations.
- * Resources are analyzed one at a time, in registration order.
+ * One pack's analysis of one stack, fed as the engine feeds it: each resource is analyzed
+ * (Remediate, then Analyze on its inputs) as soon as it is registered, one at a time and in
+ * registration order, while the program goes on; `finish` then runs AnalyzeStack once on
+ * the whole graph. Nothing waits on a promise per resource: a single queue drains in order.
  */
+export class AnalysisSession {
+  private readonly queue: AnalyzedResource[] = [];
+  private readonly violations: Violation[] = [];
+  private draining: Promise<void> | undefined;
+  private failure: unknown;
+  private packMillis = 0;
+
+  private constructor(
+    private readonly pack: PolicyPackProcess,
+    private readonly info: { name: string; version: string; policies: PolicyInfo[] },
+  ) {}
+
+  /** Starts the pack, then GetAnalyzerInfo, Configure and ConfigureStack. */
+  static async start(
+    packDir: string,
+    opts: { project: string; stack: string; dryRun: boolean; config?: PolicyConfigFile },
+  ): Promise<AnalysisSession> {
+    const pack = await PolicyPackProcess.start(packDir);
+    try {
+      const info = await pack.info();
+      await pack.configure(info.policies, opts.config ?? {});
+      await pack.configureStack(opts.project, opts.stack, opts.dryRun);
+      return new AnalysisSession(pack, info);
+    } catch (e) {
+      pack.stop();
+      throw wrapPackError(pack, e);
+    }
+  }
+
+  /** Queues one resource for analysis (returns at once). */
+  push(resource: AnalyzedResource): void {
+    this.queue.push(resource);
+    this.draining ??= this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    const started = performance.now();
+    try {
+      for (let r = this.queue.shift(); r !== undefined; r = this.queue.shift()) {
+        if (this.failure) continue;
+        for (const d of await this.pack.analyze(r)) this.violations.push(toViolation(d, r.urn));
+      }
+    } catch (e) {
+      this.failure = e;
+    } finally {
+      this.packMillis += performance.now() - started;
+      this.draining = undefined;
+    }
+  }
+
+  /** Waits for the queued analyses, runs AnalyzeStack on the graph and stops the pack. */
+  async finish(resources: AnalyzedResource[]): Promise<AnalysisResult> {
+    try {
+      while (this.draining) await this.draining;
+      if (this.failure) throw this.failure;
+      const started = performance.now();
+      for (const d of await this.pack.analyzeStack(resources)) this.violations.push(toViolation(d, ""));
+      this.packMillis += performance.now() - started;
+      return { pack: this.info.name, version: this.info.version, policies: this.info.policies, violations: this.violations, packMillis: this.packMillis };
+    } catch (e) {
+      throw wrapPackError(this.pack, e);
+    } finally {
+      this.pack.stop();
+    }
+  }
+
+  /** Stops the pack without a result (the program failed). */
+  abort(): void {
+    this.pack.stop();
+  }
+}
+
+function wrapPackError(pack: PolicyPackProcess, e: unknown): Error {
+  if (e instanceof UsageError) return e;
+  const detail = pack.errorOutput.trim();
+  return new UsageError(`policy pack ${pack.dir} failed: ${(e as Error).message}${detail ? `\n${detail}` : ""}`);
+}
+
+/** Runs one pack over a complete resource graph (as `audit` does) and returns its violations. */
 export async function analyzeGraph(
   packDir: string,
   resources: AnalyzedResource[],
   opts: { project: string; stack: string; dryRun: boolean; config?: PolicyConfigFile },
 ): Promise<AnalysisResult> {
-  const pack = await PolicyPackProcess.start(packDir);
-  try {
-    const started = performance.now();
-    const info = await pack.info();
-    await pack.configure(info.policies, opts.config ?? {});
-    await pack.configureStack(opts.project, opts.stack, opts.dryRun);
-    const violations: Violation[] = [];
-    for (const r of resources) {
-      for (const d of await pack.analyze(r)) violations.push(toViolation(d, r.urn));
-    }
-    for (const d of await pack.analyzeStack(resources)) violations.push(toViolation(d, ""));
-    return { pack: info.name, version: info.version, policies: info.policies, violations, packMillis: performance.now() - started };
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const detail = pack.errorOutput.trim();
-    throw new UsageError(`policy pack ${packDir} failed: ${(e as Error).message}${detail ? `\n${detail}` : ""}`);
-  } finally {
-    pack.stop();
-  }
+  const session = await AnalysisSession.start(packDir, opts);
+  for (const r of resources) session.push(r);
+  return session.finish(resources);
 }

@@ -1,5 +1,5 @@
 /** The offline preview: program under mocks, then the policy packs, then the report. */
-import { analyzeGraph, readPolicyConfig, type AnalysisResult, type PolicyConfigFile } from "./analyzer";
+import { AnalysisSession, readPolicyConfig, type AnalysisResult, type PolicyConfigFile } from "./analyzer";
 import { collectArtifacts } from "./artifacts";
 import { readStackReferences, toStackExport } from "./export";
 import { checkOutputDir, writeOutputDir } from "./output";
@@ -39,13 +39,24 @@ export async function runPreview(opts: PreviewOptions): Promise<PreviewResult> {
   const packs = opts.policyPacks && opts.policyPacks.length > 0 ? opts.policyPacks : [DEFAULT_POLICY_PACK];
 
   const stackReferences = readStackReferences(opts.stackReferences ?? []);
-  const run = await runProgram(project, opts.stack, config, { preview: opts.previewUnknowns, stackReferences });
-  const results: AnalysisResult[] = [];
-  for (const pack of packs) {
-    results.push(
-      await analyzeGraph(pack, run.resources, { project: project.name, stack: opts.stack, dryRun: true, config: policyConfig }),
-    );
+
+  // The packs start first and analyze each resource as it registers, as the engine does.
+  const sessions = await Promise.all(
+    packs.map((pack) => AnalysisSession.start(pack, { project: project.name, stack: opts.stack, dryRun: true, config: policyConfig })),
+  );
+  let run;
+  try {
+    run = await runProgram(project, opts.stack, config, {
+      preview: opts.previewUnknowns,
+      stackReferences,
+      onRegistered: (r) => sessions.forEach((s) => s.push(r)),
+    });
+  } catch (e) {
+    sessions.forEach((s) => s.abort());
+    throw e;
   }
+  const results: AnalysisResult[] = [];
+  for (const s of sessions) results.push(await s.finish(run.resources));
   const report = buildReport(project.name, opts.stack, run.resources, results);
 
   if (opts.outDir) {

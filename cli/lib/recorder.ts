@@ -57,6 +57,8 @@ export interface RecorderOptions {
    * would against an engine.
    */
   stackReferences?: Record<string, PropertyMap>;
+  /** Called with each resource as soon as its registration is recorded (the engine's step). */
+  onRegistered?: (resource: RecordedResource) => void;
 }
 
 /** The type token of `pulumi.StackReference`. */
@@ -122,11 +124,13 @@ export class Recorder {
   readonly preview: boolean;
   private readonly byUrn = new Map<string, RecordedResource>();
   readonly invokes: RecordedInvoke[] = [];
+  private readonly onRegistered?: (resource: RecordedResource) => void;
 
   constructor(opts: RecorderOptions = {}) {
     this.project = opts.project ?? "project";
     this.stack = opts.stack ?? "stack";
     this.preview = opts.preview ?? false;
+    this.onRegistered = opts.onRegistered;
     const invokeAnswers = opts.invokes ?? {};
     const stackReferences = opts.stackReferences ?? {};
     const preview = this.preview;
@@ -192,7 +196,7 @@ export class Recorder {
     const rawInputs = req.getObject()?.toJavaScript() ?? {};
     const rawOutputs = resp.getObject()?.toJavaScript() ?? {};
     const urn = resp.getUrn();
-    this.byUrn.set(urn, {
+    const recorded: RecordedResource = {
       urn,
       type: req.getType(),
       name: req.getName(),
@@ -207,7 +211,9 @@ export class Recorder {
       inputs: unwrapSecrets(rawInputs) as PropertyMap,
       outputs: unwrapSecrets(rawOutputs) as PropertyMap,
       protect: req.getProtect(),
-    });
+    };
+    this.byUrn.set(urn, recorded);
+    this.onRegistered?.(recorded);
   }
 
   /** Every recorded resource, in registration order. */

@@ -48,10 +48,16 @@ export async function runProgram(
   project: PulumiProject,
   stack: string,
   config: StackConfig,
-  opts: { preview?: boolean; stackReferences?: Record<string, PropertyMap> } = {},
+  opts: { preview?: boolean; stackReferences?: Record<string, PropertyMap>; onRegistered?: (r: RecordedResource) => void } = {},
 ): Promise<ProgramRun> {
   pulumi.runtime.setAllConfig(config.values, config.secretKeys);
-  const recorder = new Recorder({ project: project.name, stack, preview: opts.preview ?? false, stackReferences: opts.stackReferences });
+  const recorder = new Recorder({
+    project: project.name,
+    stack,
+    preview: opts.preview ?? false,
+    stackReferences: opts.stackReferences,
+    onRegistered: opts.onRegistered,
+  });
   const errors = new ProgramErrors();
   errors.listen();
   // Errors that the runtime reports through its log (e.g. a failed registration) count too.
