@@ -113,13 +113,17 @@ export class PolicyPackProcess {
     private readonly stderr: string[],
   ) {}
 
-  /** Starts the pack in `dir` through the Pulumi policy-pack host. */
-  static async start(dir: string): Promise<PolicyPackProcess> {
+  /**
+   * Starts the pack in `dir` through the Pulumi policy-pack host. By default its TypeScript
+   * is bundled with esbuild first (fast); `typescript: "host"` hands the pack directory to
+   * the host exactly as the Pulumi CLI does, which type-checks it with ts-node (slow).
+   */
+  static async start(dir: string, opts: { typescript?: "bundle" | "host" } = {}): Promise<PolicyPackProcess> {
     const packDir = path.resolve(dir);
     if (!fs.existsSync(path.join(packDir, "package.json"))) {
       throw new UsageError(`policy pack ${packDir} has no package.json (the pack's version is read from it)`);
     }
-    const entry = await buildPack(packDir);
+    const entry = opts.typescript === "host" ? packDir : await buildPack(packDir);
     const host = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/index.js");
     const child = spawn(process.execPath, [host, "127.0.0.1:0", entry], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
     const stderr: string[] = [];
