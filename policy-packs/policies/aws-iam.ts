@@ -9,6 +9,7 @@ const DOCUMENT_FIELDS: Record<string, (props: Record<string, unknown>) => unknow
   "aws:iam/userPolicy:UserPolicy": (p) => [p.policy],
   "aws:iam/groupPolicy:GroupPolicy": (p) => [p.policy],
   "aws:iam/role:Role": (p) => asArray(p.inlinePolicies).map((ip) => asRecord(ip)?.policy),
+  "aws:s3/bucketPolicy:BucketPolicy": (p) => [p.policy],
 };
 
 /** Allow statements of a policy document that grant `*` actions or resources. */
@@ -32,6 +33,7 @@ export function wildcardGrants(document: unknown): string[] {
   return problems;
 }
 
+/** Allow of `*`/`service:*` actions, `*` resources, NotAction or NotResource in any AWS IAM or bucket policy document. */
 export const awsIamNoWildcards: ResourceValidationPolicy = {
   name: "aws-iam-no-wildcards",
   description:

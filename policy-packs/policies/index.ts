@@ -1,10 +1,60 @@
 /** Every ztmesh policy, grouped by concern. The pack entrypoint only assembles them. */
 import type { Policies } from "@pulumi/policy";
+import { auditLogStoreImmutable } from "./audit-log";
 import { awsIamNoWildcards } from "./aws-iam";
+import { cloudFirewallNoInternetIngress } from "./cloud-firewall";
+import { dataProductDeclaration } from "./data-product";
+import { envoyExtAuthzFailClosed, envoyMinimumTls, envoyMtlsRequired, envoyRbacDefaultDeny } from "./envoy";
+import {
+  awsOidcTrustPinned,
+  azureFederatedCredentialExact,
+  gcpWorkloadIdentityProviderRestricted,
+  gcpWorkloadIdentityUserNotPoolWide,
+  noLongLivedCredentials,
+} from "./identity";
+import { loadBalancerGatewayOnly, networkPolicyNoInternetIngress } from "./kubernetes-exposure";
 import { namespaceDefaultDeny } from "./kubernetes-network";
+import { azureNoPrivilegedRoleAssignments, gcpNoBasicRoles } from "./least-privilege";
+import { opaConfigSecure, policyEngineDeployment, policyEngineDisruptionBudget } from "./policy-engine";
+import { storageNoPublicAccess } from "./storage-public";
 
 export { awsIamNoWildcards, wildcardGrants } from "./aws-iam";
 export { namespaceDefaultDeny, isDefaultDeny } from "./kubernetes-network";
+export * from "./audit-log";
+export * from "./cidr";
+export * from "./cloud-firewall";
+export * from "./conventions";
+export * from "./data-product";
+export * from "./envoy";
+export * from "./identity";
+export * from "./kubernetes-exposure";
+export * from "./least-privilege";
+export * from "./policy-engine";
+export * from "./storage-public";
+export { TYPES } from "./types";
 
-/** The policies of the zero-trust pack, in report order. */
-export const zeroTrustPolicies: Policies = [awsIamNoWildcards, namespaceDefaultDeny];
+/** The policies of the zero-trust pack, in report order (identity, least privilege, network, gateways, engines, storage, data). */
+export const zeroTrustPolicies: Policies = [
+  awsOidcTrustPinned,
+  gcpWorkloadIdentityProviderRestricted,
+  azureFederatedCredentialExact,
+  gcpWorkloadIdentityUserNotPoolWide,
+  noLongLivedCredentials,
+  awsIamNoWildcards,
+  gcpNoBasicRoles,
+  azureNoPrivilegedRoleAssignments,
+  namespaceDefaultDeny,
+  networkPolicyNoInternetIngress,
+  cloudFirewallNoInternetIngress,
+  loadBalancerGatewayOnly,
+  envoyMtlsRequired,
+  envoyExtAuthzFailClosed,
+  envoyRbacDefaultDeny,
+  envoyMinimumTls,
+  policyEngineDeployment,
+  policyEngineDisruptionBudget,
+  opaConfigSecure,
+  storageNoPublicAccess,
+  auditLogStoreImmutable,
+  dataProductDeclaration,
+];

@@ -30,3 +30,50 @@ export function jsonOrObject(v: unknown): unknown {
 export function strings(v: unknown): string[] {
   return asArray(v).filter((x): x is string => typeof x === "string");
 }
+
+/** A string, or undefined. */
+export function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+/** A boolean (`true`/`false` or the strings "true"/"false"), or undefined. */
+export function bool(v: unknown): boolean | undefined {
+  if (typeof v === "boolean") return v;
+  if (v === "true") return true;
+  if (v === "false") return false;
+  return undefined;
+}
+
+/** A finite number (numeric strings too, e.g. GCS `retentionPeriod`), or undefined. */
+export function num(v: unknown): number | undefined {
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
+  return undefined;
+}
+
+/** The string-valued entries of a map (tags, labels); anything else is an empty map. */
+export function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(asRecord(v) ?? {})) if (typeof val === "string") out[k] = val;
+  return out;
+}
+
+/** Reads a field by any of its spellings (`snake_case`, `camelCase`); the first present wins. */
+export function field(obj: Record<string, unknown> | undefined, ...names: string[]): unknown {
+  if (!obj) return undefined;
+  for (const n of names) if (obj[n] !== undefined && obj[n] !== null) return obj[n];
+  return undefined;
+}
+
+/** A policy's config: the user's values over the defaults, each kept only when it has the default's JSON type. */
+export function configWithDefaults<T extends object>(given: unknown, defaults: T): T {
+  const g = asRecord(given) ?? {};
+  const out: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
+  for (const [k, d] of Object.entries(out)) {
+    const v = g[k];
+    if (v === undefined || v === null) continue;
+    const sameKind = Array.isArray(d) ? Array.isArray(v) : typeof d === typeof v && Array.isArray(v) === Array.isArray(d);
+    if (sameKind) out[k] = v;
+  }
+  return out as T;
+}
