@@ -1,0 +1,6 @@
+/** Shared helpers for the typed Kubernetes objects ztmesh components create. */
+export * from "./security";
+export * from "./labels";
+export * from "./pods";
+export * from "./validate";
+export * from "./serialize";

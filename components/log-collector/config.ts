@@ -1,0 +1,246 @@
+/**
+ * Typed Vector configuration (aggregator and node agent), the spiffe-helper configuration
+ * that keeps a JWT-SVID on disk for the cloud token exchange, and GCP's external-account
+ * credential file. Pure data, serialized once with `toJson` (Vector and spiffe-helper read JSON).
+ *
+ * Vector option names as documented at vector.dev (sources `http_server`, `vector`,
+ * `kubernetes_logs`; sinks `aws_s3`, `gcp_cloud_storage`, `azure_blob`, `vector`; sink
+ * `buffer` with `type: disk`, `max_size` (bytes, at least 268435488) and `when_full: block`).
+ * Values that are Pulumi outputs (the bucket) reach Vector through `${ENV}` interpolation, so
+ * the config file itself is fully known at preview.
+ */
+
+/** Cloud object stores the collector writes to. */
+export type StoreCloud = "aws" | "gcp" | "azure";
+
+/** Paths in the collector pods. */
+export const COLLECTOR_PATHS = {
+  config: "/etc/vector",
+  data: "/var/lib/vector",
+  identity: "/var/run/ztmesh/identity",
+  token: "/var/run/ztmesh/identity/token",
+  workloadApi: "/spiffe-workload-api",
+  helperConfig: "/etc/spiffe-helper",
+} as const;
+
+export const COLLECTOR_PORTS = {
+  /** OPA decision logs (HTTP POST to `/logs`). */
+  decisionLogs: 8080,
+  /** Vector-to-Vector (agents to aggregator). */
+  vector: 6000,
+  /** Vector API (`/health`). */
+  api: 8686,
+  /** spiffe-helper health. */
+  helperHealth: 8081,
+} as const;
+
+/** Vector's smallest disk buffer (bytes). */
+export const MIN_DISK_BUFFER_BYTES = 268435488;
+
+/** Environment variables the config interpolates. */
+export const ENV = { bucket: "ZTMESH_STORE_BUCKET", nodeName: "VECTOR_SELF_NODE_NAME" } as const;
+
+export interface DiskBuffer {
+  type: "disk";
+  max_size: number;
+  when_full: "block";
+}
+export interface MemoryBuffer {
+  type: "memory";
+  max_events: number;
+  when_full: "block";
+}
+
+export interface HttpServerSource {
+  type: "http_server";
+  address: string;
+  path: string;
+  method: "POST";
+  decoding: { codec: "json" };
+}
+export interface VectorSource {
+  type: "vector";
+  address: string;
+  version: "2";
+}
+export interface KubernetesLogsSource {
+  type: "kubernetes_logs";
+  extra_label_selector: string;
+  self_node_name: string;
+}
+
+interface SinkCommon {
+  inputs: string[];
+  compression: "gzip";
+  encoding: { codec: "json" };
+  framing: { method: "newline_delimited" };
+  buffer: DiskBuffer;
+  acknowledgements: { enabled: true };
+}
+export interface AwsS3Sink extends SinkCommon {
+  type: "aws_s3";
+  bucket: string;
+  region: string;
+  key_prefix: string;
+}
+export interface GcsSink extends SinkCommon {
+  type: "gcp_cloud_storage";
+  bucket: string;
+  key_prefix: string;
+  credentials_path: string;
+}
+export interface AzureBlobSink extends SinkCommon {
+  type: "azure_blob";
+  storage_account: string;
+  container_name: string;
+  blob_prefix: string;
+}
+export type StoreSink = AwsS3Sink | GcsSink | AzureBlobSink;
+
+export interface VectorForwardSink {
+  type: "vector";
+  inputs: string[];
+  address: string;
+  version: "2";
+  buffer: MemoryBuffer;
+  acknowledgements: { enabled: true };
+}
+
+export interface AggregatorConfig {
+  data_dir: string;
+  api: { enabled: true; address: string };
+  sources: { opa_decision_logs: HttpServerSource; envoy_access_logs: VectorSource };
+  sinks: { decision_log_store: StoreSink; access_log_store: StoreSink };
+}
+
+export interface AgentConfig {
+  data_dir: string;
+  api: { enabled: true; address: string };
+  sources: { envoy_pod_logs: KubernetesLogsSource };
+  sinks: { aggregator: VectorForwardSink };
+}
+
+/** Where the store is. */
+export interface StoreTarget {
+  cloud: StoreCloud;
+  /** AWS region of the bucket. */
+  region?: string;
+  /** Azure storage account. */
+  account?: string;
+}
+
+/** The store sink for one log stream. The bucket comes from `${ZTMESH_STORE_BUCKET}`. */
+export function storeSink(store: StoreTarget, input: string, prefix: string, bufferBytes: number): StoreSink {
+  const common: SinkCommon = {
+    inputs: [input],
+    compression: "gzip",
+    encoding: { codec: "json" },
+    framing: { method: "newline_delimited" },
+    // An outage of the store fills the disk buffer; when full, backpressure reaches OPA and
+    // the agents (which retry) instead of dropping anything.
+    buffer: { type: "disk", max_size: bufferBytes, when_full: "block" },
+    acknowledgements: { enabled: true },
+  };
+  const bucket = `\${${ENV.bucket}}`;
+  switch (store.cloud) {
+    case "aws":
+      return { type: "aws_s3", ...common, bucket, region: store.region ?? "", key_prefix: prefix };
+    case "gcp":
+      return { type: "gcp_cloud_storage", ...common, bucket, key_prefix: prefix, credentials_path: `${COLLECTOR_PATHS.config}/gcp-credentials.json` };
+    case "azure":
+      return { type: "azure_blob", ...common, storage_account: store.account ?? "", container_name: bucket, blob_prefix: prefix };
+  }
+}
+
+/** The aggregator: receives decision logs (HTTP) and access logs (from agents), writes to the store. */
+export function aggregatorConfig(i: { zone: string; store: StoreTarget; bufferBytes: number }): AggregatorConfig {
+  return {
+    data_dir: COLLECTOR_PATHS.data,
+    api: { enabled: true, address: `0.0.0.0:${COLLECTOR_PORTS.api}` },
+    sources: {
+      opa_decision_logs: {
+        type: "http_server",
+        address: `0.0.0.0:${COLLECTOR_PORTS.decisionLogs}`,
+        path: "/logs",
+        method: "POST",
+        decoding: { codec: "json" },
+      },
+      envoy_access_logs: { type: "vector", address: `0.0.0.0:${COLLECTOR_PORTS.vector}`, version: "2" },
+    },
+    sinks: {
+      decision_log_store: storeSink(i.store, "opa_decision_logs", `decision-logs/zone=${i.zone}/date=%F/`, i.bufferBytes),
+      access_log_store: storeSink(i.store, "envoy_access_logs", `access-logs/zone=${i.zone}/date=%F/`, i.bufferBytes),
+    },
+  };
+}
+
+/** The node agent: tails the Envoy containers' logs and forwards them to the aggregator. */
+export function agentConfig(i: { aggregatorAddress: string; labelSelector: string }): AgentConfig {
+  return {
+    data_dir: COLLECTOR_PATHS.data,
+    api: { enabled: true, address: `0.0.0.0:${COLLECTOR_PORTS.api}` },
+    sources: {
+      envoy_pod_logs: { type: "kubernetes_logs", extra_label_selector: i.labelSelector, self_node_name: `\${${ENV.nodeName}}` },
+    },
+    sinks: {
+      aggregator: {
+        type: "vector",
+        inputs: ["envoy_pod_logs"],
+        address: i.aggregatorAddress,
+        version: "2",
+        buffer: { type: "memory", max_events: 10000, when_full: "block" },
+        // Checkpoints advance only once the aggregator has the events (on its disk buffer).
+        acknowledgements: { enabled: true },
+      },
+    },
+  };
+}
+
+/** spiffe-helper: keeps a JWT-SVID for `audience` at {@link COLLECTOR_PATHS.token}. */
+export interface SpiffeHelperConfig {
+  agent_address: string;
+  cmd: string;
+  cert_dir: string;
+  daemon_mode: boolean;
+  svid_file_name: string;
+  svid_key_file_name: string;
+  svid_bundle_file_name: string;
+  jwt_svids: Array<{ jwt_audience: string; jwt_svid_file_name: string }>;
+  health_checks: { listener_enabled: boolean; bind_port: number; liveness_path: string; readiness_path: string };
+}
+
+export function spiffeHelperConfig(audience: string): SpiffeHelperConfig {
+  return {
+    agent_address: `${COLLECTOR_PATHS.workloadApi}/agent.sock`,
+    cmd: "",
+    cert_dir: COLLECTOR_PATHS.identity,
+    daemon_mode: true,
+    svid_file_name: "svid.pem",
+    svid_key_file_name: "svid_key.pem",
+    svid_bundle_file_name: "bundle.pem",
+    jwt_svids: [{ jwt_audience: audience, jwt_svid_file_name: "token" }],
+    health_checks: { listener_enabled: true, bind_port: COLLECTOR_PORTS.helperHealth, liveness_path: "/live", readiness_path: "/ready" },
+  };
+}
+
+/** GCP external-account credentials: exchange the JWT-SVID file for a federated token. */
+export interface GcpExternalAccount {
+  type: "external_account";
+  audience: string;
+  subject_token_type: "urn:ietf:params:oauth:token-type:jwt";
+  token_url: "https://sts.googleapis.com/v1/token";
+  credential_source: { file: string };
+  service_account_impersonation_url?: string;
+}
+
+export function gcpExternalAccount(audience: string, impersonate?: string): GcpExternalAccount {
+  const c: GcpExternalAccount = {
+    type: "external_account",
+    audience,
+    subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+    token_url: "https://sts.googleapis.com/v1/token",
+    credential_source: { file: COLLECTOR_PATHS.token },
+  };
+  if (impersonate) c.service_account_impersonation_url = `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/${impersonate}:generateAccessToken`;
+  return c;
+}
