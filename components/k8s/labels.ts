@@ -67,7 +67,6 @@ export function selectorLabels(labels: Record<string, string>): Record<string, s
   };
 }
 
-/** {@link APP_NAME_LABEL} value of the log collector (aggregator) pods. */
-export const LOG_COLLECTOR_APP = "ztmesh-log-collector";
+export { LOG_COLLECTOR_APP } from "../compile/kubernetes/labels";
 /** {@link APP_NAME_LABEL} value of the log agent (node) pods. */
 export const LOG_AGENT_APP = "ztmesh-log-agent";

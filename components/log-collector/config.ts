@@ -9,6 +9,7 @@
  * Values that are Pulumi outputs (the bucket) reach Vector through `${ENV}` interpolation, so
  * the config file itself is fully known at preview.
  */
+import { DECISION_LOG_PORT } from "../compile/kubernetes/labels";
 
 /** Cloud object stores the collector writes to. */
 export type StoreCloud = "aws" | "gcp" | "azure";
@@ -25,7 +26,7 @@ export const COLLECTOR_PATHS = {
 
 export const COLLECTOR_PORTS = {
   /** OPA decision logs (HTTP POST to `/logs`). */
-  decisionLogs: 8080,
+  decisionLogs: DECISION_LOG_PORT,
   /** Vector-to-Vector (agents to aggregator). */
   vector: 6000,
   /** Vector API (`/health`). */

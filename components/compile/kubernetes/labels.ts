@@ -45,6 +45,12 @@ export function workloadSelector(workload: Pick<Workload, "domain" | "name">): L
   return { matchLabels: { [DOMAIN_LABEL]: workload.domain, [WORKLOAD_LABEL]: workload.name } };
 }
 
+/** App name of the log collector (aggregator) pods, which receive OPA decision logs. */
+export const LOG_COLLECTOR_APP = "ztmesh-log-collector";
+
+/** The collector's HTTP port for OPA decision logs. */
+export const DECISION_LOG_PORT = 8080;
+
 /** Selects one namespace by name (through the `kubernetes.io/metadata.name` label). */
 export function namespaceSelector(namespace: string): LabelSelector {
   return { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } };

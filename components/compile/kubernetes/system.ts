@@ -17,7 +17,9 @@
  */
 import type { MeshModel } from "../../model/model";
 import {
+  DECISION_LOG_PORT,
   GATEWAY_APP,
+  LOG_COLLECTOR_APP,
   GATEWAY_PORT,
   POLICY_ENGINE_APP,
   POLICY_ENGINE_GRPC_PORT,
@@ -66,7 +68,11 @@ export function compileSystemNetworkPolicies(model: MeshModel, zoneId: string): 
     networkPolicy("allow-egress-policy-engine", ns, zoneId, {
       podSelector: engines,
       policyTypes: ["Egress"],
-      egress: [{ ports: tcpPorts([HTTPS_PORT]) }],
+      // Bundles from object storage (addresses unknown: port-only); decision logs to the collector.
+      egress: [
+        { ports: tcpPorts([HTTPS_PORT]) },
+        { to: [{ podSelector: appSelector(LOG_COLLECTOR_APP) }], ports: tcpPorts([DECISION_LOG_PORT]) },
+      ],
     }),
     networkPolicy("allow-ingress-gateway", ns, zoneId, {
       podSelector: gateways,
