@@ -1,0 +1,235 @@
+/**
+ * EnvoyGateway: the zone's Envoy gateway (east-west and ingress) in `ztmesh-system`, with the
+ * compiled bootstrap (downstream mTLS with SPIRE SVIDs over SDS, ext_authz to the zone's OPA,
+ * RBAC compiled from the intents), a LoadBalancer Service, a PodDisruptionBudget, zone spread
+ * and the gateway's NetworkPolicies.
+ *
+ * ```ts
+ * const gw = new EnvoyGateway("aws-eu-gateway", {
+ *   model, zone: "aws-eu", issuer: { trustDomain: model.trustDomain },
+ * }, { provider: awsEuCluster });
+ * ```
+ */
+import { createHash } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ArgChecker, show } from "../common/args";
+import { compileGateway, toYaml } from "../compile/envoy";
+import { gatewayServiceAccount, gatewaySpiffeId } from "../compile/envoy/names";
+import { GATEWAY_APP, GATEWAY_PORT, SYSTEM_NAMESPACE, compileSystemNetworkPolicies } from "../compile/kubernetes";
+import { K8S, ROLES } from "../conventions";
+import { type ContainerResources, appLabels, emptyDir, restrictedPodSecurityContext, selectorLabels } from "../k8s";
+import type { MeshModel } from "../model/model";
+import type { Cloud } from "../model/types";
+import {
+  ENVOY_CONFIG_KEY,
+  ENVOY_IMAGE,
+  ENVOY_RESOURCES,
+  ENVOY_UID,
+  type IssuerArgs,
+  checkImage,
+  checkIssuer,
+  checkResources,
+  envoyContainer,
+  findZone,
+  spireSocketPath,
+  spireSocketVolume,
+  zoneCluster,
+  zonePlacement,
+} from "./workload";
+
+export * from "./workload";
+
+/** Type token of {@link EnvoyGateway}. */
+export const ENVOY_GATEWAY_TYPE = "ztmesh:gateway:EnvoyGateway";
+/** Names of the system NetworkPolicies the gateway applies (from `compileSystemNetworkPolicies`). */
+export const GATEWAY_NETWORK_POLICIES: readonly string[] = ["allow-ingress-gateway", "allow-egress-gateway"];
+/** Pod template annotation carrying the bootstrap's sha256, so a config change rolls the pods. */
+export const CONFIG_HASH_ANNOTATION = "ztmesh.io/config-sha256";
+
+/** Service annotations that make a LoadBalancer internal (private address), per cloud. */
+export const INTERNAL_LB_ANNOTATIONS: Record<Cloud, Record<string, string>> = {
+  aws: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal", "service.beta.kubernetes.io/aws-load-balancer-internal": "true" },
+  azure: { "service.beta.kubernetes.io/azure-load-balancer-internal": "true" },
+  gcp: { "networking.gke.io/load-balancer-type": "Internal" },
+  onprem: {},
+};
+
+export interface EnvoyGatewayArgs {
+  /** The mesh model (from `buildMesh`). */
+  model: MeshModel;
+  /** Id of the zone this gateway serves; must be a zone of the model. */
+  zone: string;
+  /** The zone's SPIRE issuer; required (the gateway's certificates come from it over SDS). */
+  issuer: IssuerArgs;
+  /**
+   * Gateway replicas; at least 2 so a node drain never takes the zone's entry point down.
+   * @default 2
+   */
+  replicas?: number;
+  /**
+   * Give the LoadBalancer a private address only (cloud-internal LB annotations for the zone's
+   * cloud; on-prem adds none). East-west traffic between zones must then be routed privately.
+   * @default false
+   */
+  internal?: boolean;
+  /**
+   * Client CIDRs the cloud load balancer admits (`spec.loadBalancerSourceRanges`).
+   * @default [] (no restriction at the LB; mTLS, ext_authz and RBAC still apply)
+   */
+  loadBalancerSourceRanges?: string[];
+  /** Extra Service annotations (e.g. a MetalLB address pool on-prem). @default {} */
+  serviceAnnotations?: Record<string, string>;
+  /**
+   * Envoy image, pinned to a version or digest.
+   * @default "envoyproxy/envoy:v1.37.5"
+   */
+  image?: string;
+  /**
+   * Envoy container requests and limits.
+   * @default { cpuRequest: "100m", memoryRequest: "128Mi", cpuLimit: "1", memoryLimit: "512Mi" }
+   */
+  resources?: ContainerResources;
+  /**
+   * Apply the gateway's NetworkPolicies (`allow-ingress-gateway`, `allow-egress-gateway` from
+   * `compileSystemNetworkPolicies`). The namespace baseline (`default-deny`, `allow-dns`) of
+   * `ztmesh-system` is owned by the PolicyEngine component.
+   * @default true
+   */
+  networkPolicies?: boolean;
+  /**
+   * Kubernetes providers by zone id; the gateway uses `clusters[zone]`. When omitted, a
+   * `k8s.Provider` given as `opts.provider` (or in `opts.providers`) is used.
+   * @default {}
+   */
+  clusters?: Readonly<Record<string, k8s.Provider>>;
+}
+
+export class EnvoyGateway extends pulumi.ComponentResource {
+  /** The gateway's SPIFFE ID (`spiffe://<td>/ns/ztmesh-system/sa/<zone>-gateway`). */
+  readonly spiffeId: string;
+  /** Its Kubernetes ServiceAccount name. */
+  readonly serviceAccountName: string;
+  /** The Envoy bootstrap YAML deployed. */
+  readonly envoyYaml: string;
+  /** The LoadBalancer Service. */
+  readonly service: k8s.core.v1.Service;
+  /** The Deployment. */
+  readonly deployment: k8s.apps.v1.Deployment;
+  /** The load balancer's address (IP or host name) once assigned. */
+  readonly address: pulumi.Output<string | undefined>;
+
+  /** @throws {ValidationError} before anything is created, naming each bad argument. */
+  constructor(name: string, args: EnvoyGatewayArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const check = new ArgChecker("EnvoyGateway", name);
+    const zone = findZone(args.model, args.zone);
+    check.check(zone !== undefined, "zone", `zone ${show(args.zone)} is not in the mesh (zones: ${args.model.zones.map((z) => z.id).join(", ")})`);
+    const replicas = args.replicas ?? 2;
+    check.check(Number.isInteger(replicas) && replicas >= 2, "replicas", `must be an integer >= 2, got ${show(args.replicas)}`, "run at least 2 gateways per zone");
+    checkIssuer(check, args.model, args.issuer);
+    checkImage(check, args.image);
+    checkResources(check, args.resources);
+    for (const [i, cidr] of (args.loadBalancerSourceRanges ?? []).entries()) {
+      check.check(/^[0-9a-fA-F:.]+\/[0-9]{1,3}$/.test(cidr), `loadBalancerSourceRanges[${i}]`, `is not a CIDR: ${show(cidr)}`);
+    }
+    const cluster = zoneCluster(check, args.zone, args.clusters, opts);
+    check.done();
+    super(ENVOY_GATEWAY_TYPE, name, {}, opts);
+
+    const zoneId = args.zone;
+    const ns = SYSTEM_NAMESPACE;
+    const resourceName = gatewayServiceAccount(zoneId);
+    const childOpts = { parent: this, provider: cluster };
+    this.spiffeId = gatewaySpiffeId(args.model.trustDomain, zoneId);
+    this.serviceAccountName = resourceName;
+
+    const labels = appLabels({ app: GATEWAY_APP, instance: resourceName, component: "gateway", role: ROLES.gateway, zone: zoneId });
+    const selector = selectorLabels(labels);
+
+    new k8s.core.v1.ServiceAccount(
+      `${name}-sa`,
+      {
+        metadata: { name: resourceName, namespace: ns, labels, annotations: { "ztmesh.io/spiffe-id": this.spiffeId } },
+        automountServiceAccountToken: false,
+      },
+      childOpts,
+    );
+
+    const bootstrap = compileGateway(args.model, zoneId, { spireSocketPath: spireSocketPath(args.issuer) });
+    this.envoyYaml = toYaml(bootstrap);
+    const config = new k8s.core.v1.ConfigMap(
+      `${name}-config`,
+      {
+        metadata: {
+          name: `${resourceName}-envoy`,
+          namespace: ns,
+          labels: { ...labels, [K8S.role]: ROLES.envoyConfig },
+          annotations: { [K8S.artifact]: `envoy/${zoneId}-gateway.yaml` },
+        },
+        data: { [ENVOY_CONFIG_KEY]: this.envoyYaml },
+      },
+      childOpts,
+    );
+
+    const spire = spireSocketVolume(args.issuer);
+    const placement = zonePlacement(zone!.failureZones, selector);
+    this.deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata: { name: resourceName, namespace: ns, labels },
+        spec: {
+          replicas,
+          selector: { matchLabels: selector },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          template: {
+            metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: createHash("sha256").update(this.envoyYaml).digest("hex") } },
+            spec: {
+              serviceAccountName: resourceName,
+              automountServiceAccountToken: false,
+              securityContext: restrictedPodSecurityContext(ENVOY_UID),
+              ...placement,
+              terminationGracePeriodSeconds: 30,
+              containers: [
+                envoyContainer({ image: args.image ?? ENVOY_IMAGE, listenerPort: GATEWAY_PORT, spireMount: spire.mount, resources: args.resources ?? ENVOY_RESOURCES }),
+              ],
+              volumes: [{ name: "envoy-config", configMap: { name: config.metadata.name } }, spire.volume, emptyDir("tmp")],
+            },
+          },
+        },
+      },
+      childOpts,
+    );
+
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      { metadata: { name: resourceName, namespace: ns, labels }, spec: { minAvailable: replicas - 1, selector: { matchLabels: selector } } },
+      childOpts,
+    );
+
+    const annotations = { ...(args.internal ? INTERNAL_LB_ANNOTATIONS[zone!.cloud] : {}), ...(args.serviceAnnotations ?? {}) };
+    this.service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: { name: resourceName, namespace: ns, labels, annotations },
+        spec: {
+          type: "LoadBalancer",
+          externalTrafficPolicy: "Local",
+          selector,
+          ports: [{ name: "mtls", port: GATEWAY_PORT, targetPort: GATEWAY_PORT, protocol: "TCP" }],
+          ...(args.loadBalancerSourceRanges?.length ? { loadBalancerSourceRanges: args.loadBalancerSourceRanges } : {}),
+        },
+      },
+      childOpts,
+    );
+    this.address = this.service.status.apply((s) => s?.loadBalancer?.ingress?.[0]?.ip ?? s?.loadBalancer?.ingress?.[0]?.hostname);
+
+    if (args.networkPolicies ?? true) {
+      for (const policy of compileSystemNetworkPolicies(args.model, zoneId)) {
+        if (!GATEWAY_NETWORK_POLICIES.includes(policy.metadata.name)) continue;
+        new k8s.networking.v1.NetworkPolicy(`${name}-${policy.metadata.name}`, policy, childOpts);
+      }
+    }
+
+    this.registerOutputs({ spiffeId: this.spiffeId, serviceAccountName: this.serviceAccountName, address: this.address });
+  }
+}
