@@ -5,8 +5,14 @@
  * `ztmesh.io/artifact` (Kubernetes) or the tag `ztmesh-artifact` (clouds) whose value is the artifact's path under `artifacts/`.
  */
 import { stringify as toYaml } from "yaml";
+import * as fs from "node:fs";
+import { readTarGz } from "../../components/compile/opa/tarball";
 import { CLOUD_TAGS, K8S } from "../../components/conventions";
 import { type PropertyMap, type PropertyValue, unwrapSecrets } from "./properties";
+
+/** Pulumi's signature for assets in the wire form. */
+const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
 export interface ResourceLike {
   type: string;
@@ -22,15 +28,32 @@ function safe(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, "_");
 }
 
-/** The content a marked resource carries, by type. */
-function markedContent(r: ResourceLike, inputs: PropertyMap): string | undefined {
+/** The content a marked resource carries, by type: text, base64 content, or a file asset. */
+function markedContent(r: ResourceLike, inputs: PropertyMap): Buffer | undefined {
   if (r.type === "kubernetes:core/v1:ConfigMap") {
     const data = obj(inputs.data) ?? {};
     const keys = Object.keys(data);
-    return keys.length === 1 ? String(data[keys[0]]) : undefined;
+    return keys.length === 1 ? Buffer.from(String(data[keys[0]])) : undefined;
   }
+  if (typeof inputs.contentBase64 === "string") return Buffer.from(inputs.contentBase64, "base64");
   for (const field of ["content", "source", "policy"]) {
-    if (typeof inputs[field] === "string") return inputs[field] as string;
+    const v = inputs[field];
+    if (typeof v === "string") return Buffer.from(v);
+    const asset = obj(v);
+    if (asset?.[SIG_KEY] === ASSET_SIG) {
+      if (typeof asset.text === "string") return Buffer.from(asset.text);
+      if (typeof asset.path === "string" && fs.existsSync(asset.path)) return fs.readFileSync(asset.path);
+    }
+  }
+  return undefined;
+}
+
+/** The artifact path a resource is marked with (Kubernetes annotation, cloud tag, label or metadata). */
+function markOf(inputs: PropertyMap): string | undefined {
+  const places = [obj(obj(inputs.metadata)?.annotations), obj(inputs.tags), obj(inputs.labels), obj(inputs.metadata)];
+  for (const place of places) {
+    const v = place?.[K8S.artifact] ?? place?.[CLOUD_TAGS.artifact] ?? place?.[CLOUD_TAGS.artifact.replace(/-/g, "_")];
+    if (typeof v === "string") return v;
   }
   return undefined;
 }
@@ -38,13 +61,19 @@ function markedContent(r: ResourceLike, inputs: PropertyMap): string | undefined
 /** Relative path to file content, for every artifact found in the resources. */
 export function collectArtifacts(resources: ResourceLike[]): Map<string, string> {
   const files = new Map<string, string>();
+  const grants = new Map<string, PropertyValue[]>();
   for (const r of resources) {
     const inputs = unwrapSecrets(r.rawInputs) as PropertyMap;
     const metadata = obj(inputs.metadata);
-    const mark = obj(metadata?.annotations)?.[K8S.artifact] ?? obj(inputs.tags)?.[CLOUD_TAGS.artifact] ?? obj(inputs.labels)?.[CLOUD_TAGS.artifact];
-    if (typeof mark === "string") {
-      const content = markedContent(r, inputs);
-      if (content !== undefined) files.set(mark, content);
+    const mark = markOf(inputs);
+    const content = mark === undefined ? undefined : markedContent(r, inputs);
+    if (mark !== undefined && content !== undefined) {
+      if (mark.endsWith(".tar.gz")) {
+        // A bundle archive: written as the directory it unpacks to (loadable by `opa run -b`).
+        for (const [file, text] of readTarGz(content)) files.set(`${mark.slice(0, -".tar.gz".length)}/${file}`, text);
+      } else {
+        files.set(mark, content.toString("utf8"));
+      }
     }
     if (r.type.startsWith("kubernetes:") && typeof inputs.kind === "string") {
       const ns = typeof metadata?.namespace === "string" ? `${metadata.namespace}-` : "";
@@ -54,6 +83,22 @@ export function collectArtifacts(resources: ResourceLike[]): Map<string, string>
     if (r.type === "aws:iam/rolePolicy:RolePolicy" && typeof inputs.policy === "string") {
       files.set(`iam/aws/${safe(r.name)}.json`, JSON.stringify(JSON.parse(inputs.policy), null, 2));
     }
+    collectGrant(grants, r.type, inputs);
   }
+  for (const [path, list] of grants) files.set(path, `${JSON.stringify(list, null, 2)}\n`);
   return new Map([...files.entries()].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** GCP bucket bindings and Azure role assignments, grouped per identity. */
+function collectGrant(grants: Map<string, PropertyValue[]>, type: string, inputs: PropertyMap): void {
+  let path: string | undefined;
+  let grant: PropertyValue | undefined;
+  if (type === "gcp:storage/bucketIAMMember:BucketIAMMember" && typeof inputs.member === "string") {
+    path = `iam/gcp/${safe(inputs.member.replace(/^serviceAccount:/, ""))}.json`;
+    grant = { bucket: inputs.bucket ?? null, role: inputs.role ?? null };
+  } else if (type === "azure-native:authorization:RoleAssignment" && typeof inputs.principalId === "string") {
+    path = `iam/azure/${safe(inputs.principalId)}.json`;
+    grant = { roleDefinitionId: inputs.roleDefinitionId ?? null, scope: inputs.scope ?? null };
+  }
+  if (path && grant) grants.set(path, [...(grants.get(path) ?? []), grant]);
 }

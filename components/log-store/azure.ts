@@ -1,0 +1,261 @@
+/**
+ * Azure: a StorageV2 account (HTTPS and TLS 1.2 only, no shared keys, no public blobs,
+ * infrastructure encryption plus a customer-managed Key Vault key), blob versioning and soft
+ * delete, a private container with a time-based immutability policy of retainedDays, lifecycle
+ * tiering (cool after hotDays, archive 90 days later, delete after retainedDays), and a writer
+ * holding a custom data-plane role that can write and append blobs but not read or delete them.
+ */
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as storage from "@pulumi/azure-native/storage";
+import type * as inputs from "@pulumi/azure-native/types/input";
+import * as pulumi from "@pulumi/pulumi";
+import { show, type ArgChecker } from "../common/args";
+import { stableHash } from "../compile/iam";
+import { isGuid } from "../identity/zone-settings";
+import { checkPlain, validated } from "./core";
+import type { AuditLogStoreArgs, CloudLogStore, LogStoreContext, LogStoreResult } from "./types";
+
+/** The container logs are written to. */
+export const AZURE_CONTAINER = "audit-logs";
+/** The key created in the default vault. */
+export const AZURE_KEY_NAME = "audit-logs";
+/** "Key Vault Crypto Service Encryption User": wrap/unwrap with a key, nothing else. */
+export const KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6";
+/** The data actions of the writer role: create/overwrite-free writes and appends. No read, no delete. */
+export const AZURE_WRITER_DATA_ACTIONS = [
+  "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write",
+  "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/add/action",
+];
+/** Days logs stay in the cool tier before moving to archive. */
+export const AZURE_COOL_DAYS = 90;
+
+/** A versionless Key Vault key URI: `https://<vault>.vault.azure.net/keys/<name>`. */
+export const AZURE_KEY_URI = /^(https:\/\/[a-z0-9-]{3,24}\.vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net))\/keys\/([A-Za-z0-9-]{1,127})\/?$/;
+const IDENTITY_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i;
+
+/** Deterministic, valid, subscription-unique names for the account and the vault (3-24 characters). */
+export function azureStoreNames(name: string, zone: LogStoreContext["zone"]): { account: string; vault: string } {
+  const az = zone.azure!;
+  const h = stableHash(`${az.subscriptionId}/${az.resourceGroupName}/${name}`);
+  const alnum = zone.id.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 14);
+  return { account: `al${alnum}${h}`, vault: `kv${alnum}${h}` };
+}
+
+/** The storage lifecycle: cool after hotDays, archive 90 days later, delete after retainedDays (tiers only when they fit). */
+export function azureLifecycleActions(hotDays: number, retainedDays: number): inputs.storage.ManagementPolicyBaseBlobArgs {
+  const actions: inputs.storage.ManagementPolicyBaseBlobArgs = { delete: { daysAfterCreationGreaterThan: retainedDays } };
+  if (hotDays < retainedDays) actions.tierToCool = { daysAfterCreationGreaterThan: hotDays };
+  if (hotDays + AZURE_COOL_DAYS < retainedDays) actions.tierToArchive = { daysAfterCreationGreaterThan: hotDays + AZURE_COOL_DAYS };
+  return actions;
+}
+
+function check(args: AuditLogStoreArgs, c: ArgChecker): void {
+  checkPlain(c, args.writer, "writer", isGuid, "an Entra ID principal (object) id, a GUID", "pass the collector's identities[key].grantee from WorkloadIdentityFederation");
+  checkPlain(c, args.encryptionKey, "encryptionKey", (v) => AZURE_KEY_URI.test(v), "a versionless Key Vault key URI https://<vault>.vault.azure.net/keys/<name>", "omit it to create a vault and key");
+  checkPlain(c, args.encryptionIdentity, "encryptionIdentity", (v) => IDENTITY_ID.test(v), "a user-assigned identity resource id", "pass the id of an identity with access to encryptionKey");
+  c.check(
+    (args.encryptionKey === undefined) === (args.encryptionIdentity === undefined),
+    args.encryptionKey === undefined ? "encryptionIdentity" : "encryptionIdentity",
+    args.encryptionKey === undefined
+      ? `only applies with encryptionKey, got ${show(typeof args.encryptionIdentity === "string" ? args.encryptionIdentity : "a value")}`
+      : "is required with encryptionKey on Azure, got undefined",
+    "pass both encryptionKey and encryptionIdentity (an identity holding Key Vault Crypto Service Encryption User on the key), or neither",
+  );
+}
+
+function create(ctx: LogStoreContext): LogStoreResult {
+  const { parent, name, zone, retention, lockRetention, tags } = ctx;
+  const { subscriptionId, tenantId, resourceGroupName } = zone.azure!;
+  const location = zone.region;
+  const names = azureStoreNames(name, zone);
+  const rgScope = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}`;
+
+  let keyVaultUri: pulumi.Output<string>;
+  let keyName: pulumi.Output<string>;
+  let identityId: pulumi.Output<string>;
+  let keyAccess: pulumi.Resource[] = [];
+  if (ctx.args.encryptionKey !== undefined) {
+    const uri = validated(ctx.args.encryptionKey, (v) => AZURE_KEY_URI.test(v), (v) => `AuditLogStore "${name}": args.encryptionKey must be a versionless Key Vault key URI, got ${JSON.stringify(v)}`, parent);
+    keyVaultUri = uri.apply((v) => `${AZURE_KEY_URI.exec(v)![1]}/`);
+    keyName = uri.apply((v) => AZURE_KEY_URI.exec(v)![2]);
+    identityId = pulumi.output(ctx.args.encryptionIdentity!);
+  } else {
+    const vault = new keyvault.Vault(
+      `${name}-vault`,
+      {
+        vaultName: names.vault,
+        resourceGroupName,
+        location,
+        properties: {
+          tenantId,
+          sku: { family: "A", name: "standard" },
+          enableRbacAuthorization: true,
+          enableSoftDelete: true,
+          softDeleteRetentionInDays: 90,
+          enablePurgeProtection: true,
+        },
+        tags,
+      },
+      { parent },
+    );
+    const key = new keyvault.Key(
+      `${name}-key`,
+      {
+        vaultName: vault.name,
+        resourceGroupName,
+        keyName: AZURE_KEY_NAME,
+        properties: {
+          kty: "RSA",
+          keySize: 3072,
+          keyOps: ["wrapKey", "unwrapKey"],
+          rotationPolicy: { lifetimeActions: [{ action: { type: "rotate" }, trigger: { timeAfterCreate: "P90D" } }], attributes: { expiryTime: "P2Y" } },
+        },
+        tags,
+      },
+      { parent },
+    );
+    const identity = new managedidentity.UserAssignedIdentity(`${name}-encryption-identity`, { resourceName: `${names.account}-cmk`, resourceGroupName, location, tags }, { parent });
+    keyAccess = [
+      new authorization.RoleAssignment(
+        `${name}-encryption-access`,
+        {
+          principalId: identity.principalId,
+          principalType: "ServicePrincipal",
+          roleDefinitionId: `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER}`,
+          scope: `${rgScope}/providers/Microsoft.KeyVault/vaults/${names.vault}/keys/${AZURE_KEY_NAME}`,
+          description: "ztmesh: the audit log storage account wraps its keys with this key",
+        },
+        { parent, dependsOn: [key] },
+      ),
+    ];
+    keyVaultUri = pulumi.output(`https://${names.vault}.vault.azure.net/`);
+    keyName = pulumi.output(AZURE_KEY_NAME);
+    identityId = identity.id;
+  }
+
+  const account = new storage.StorageAccount(
+    `${name}-account`,
+    {
+      accountName: names.account,
+      resourceGroupName,
+      location,
+      kind: "StorageV2",
+      // Archive tier needs LRS/GRS/RA-GRS; GRS keeps a copy in the paired region.
+      sku: { name: "Standard_GRS" },
+      accessTier: "Hot",
+      enableHttpsTrafficOnly: true,
+      minimumTlsVersion: "TLS1_2",
+      allowSharedKeyAccess: false,
+      allowBlobPublicAccess: false,
+      allowCrossTenantReplication: false,
+      defaultToOAuthAuthentication: true,
+      identity: { type: "UserAssigned", userAssignedIdentities: [identityId] },
+      encryption: {
+        requireInfrastructureEncryption: true,
+        keySource: "Microsoft.Keyvault",
+        keyVaultProperties: { keyVaultUri, keyName },
+        encryptionIdentity: { encryptionUserAssignedIdentity: identityId },
+        services: { blob: { enabled: true, keyType: "Account" }, file: { enabled: true, keyType: "Account" } },
+      },
+      tags,
+    },
+    { parent, dependsOn: keyAccess },
+  );
+  const blobService = new storage.BlobServiceProperties(
+    `${name}-blob-service`,
+    {
+      accountName: account.name,
+      resourceGroupName,
+      blobServicesName: "default",
+      isVersioningEnabled: true,
+      deleteRetentionPolicy: { enabled: true, days: 30 },
+      containerDeleteRetentionPolicy: { enabled: true, days: 30 },
+    },
+    { parent },
+  );
+  const container = new storage.BlobContainer(
+    `${name}-container`,
+    { accountName: account.name, resourceGroupName, containerName: AZURE_CONTAINER, publicAccess: "None" },
+    { parent, dependsOn: [blobService] },
+  );
+  new storage.BlobContainerImmutabilityPolicy(
+    `${name}-immutability`,
+    {
+      accountName: account.name,
+      containerName: AZURE_CONTAINER,
+      resourceGroupName,
+      immutabilityPolicyName: "default",
+      immutabilityPeriodSinceCreationInDays: retention.retainedDays,
+      allowProtectedAppendWrites: true,
+    },
+    { parent, dependsOn: [container] },
+  );
+  new storage.ManagementPolicy(
+    `${name}-lifecycle`,
+    {
+      accountName: account.name,
+      resourceGroupName,
+      managementPolicyName: "default",
+      policy: {
+        rules: [
+          {
+            name: "tiered-retention",
+            enabled: true,
+            type: "Lifecycle",
+            definition: {
+              filters: { blobTypes: ["blockBlob"], prefixMatch: [`${AZURE_CONTAINER}/`] },
+              actions: {
+                baseBlob: azureLifecycleActions(retention.hotDays, retention.retainedDays),
+                version: { delete: { daysAfterCreationGreaterThan: retention.retainedDays } },
+              },
+            },
+          },
+        ],
+      },
+    },
+    { parent },
+  );
+
+  const containerScope = `${rgScope}/providers/Microsoft.Storage/storageAccounts/${names.account}/blobServices/default/containers/${AZURE_CONTAINER}`;
+  if (ctx.args.writer !== undefined) {
+    const writer = validated(ctx.args.writer, isGuid, (v) => `AuditLogStore "${name}": args.writer must be a principal (object) id GUID, got ${JSON.stringify(v)}`, parent);
+    const role = new authorization.RoleDefinition(
+      `${name}-writer-role`,
+      {
+        roleName: `ztmesh audit log writer ${names.account}`,
+        description: "Write and append audit log blobs; no read, list or delete.",
+        scope: rgScope,
+        assignableScopes: [rgScope],
+        permissions: [{ actions: [], notActions: [], dataActions: AZURE_WRITER_DATA_ACTIONS, notDataActions: [] }],
+      },
+      { parent },
+    );
+    new authorization.RoleAssignment(
+      `${name}-writer`,
+      { principalId: writer, principalType: "ServicePrincipal", roleDefinitionId: role.id, scope: containerScope, description: "ztmesh: the zone's log collector writes audit logs" },
+      { parent, dependsOn: [container] },
+    );
+  }
+  if (lockRetention) {
+    new authorization.ManagementLockByScope(
+      `${name}-lock`,
+      {
+        scope: account.id,
+        lockName: "ztmesh-audit-log-store",
+        level: "CanNotDelete",
+        notes: "Audit logs are retained; lock the container's immutability policy too (see the ztmesh log-store README).",
+      },
+      { parent },
+    );
+  }
+  return {
+    storeName: pulumi.interpolate`${account.name}/${container.name.apply(() => AZURE_CONTAINER)}`,
+    endpoint: pulumi.interpolate`https://${account.name}.blob.core.windows.net/${container.name.apply(() => AZURE_CONTAINER)}`,
+    encryptionKey: pulumi.interpolate`${keyVaultUri}keys/${keyName}`,
+  };
+}
+
+/** The Azure implementation of the log store interface. */
+export const azureLogStore: CloudLogStore = { check, create };
