@@ -139,3 +139,21 @@ export function defaultOutputs(type: string, name: string, inputs: PropertyMap):
       return {};
   }
 }
+
+/** Results a real provider would return for data-source invokes the components use. */
+export function defaultInvokeResult(token: string, args: PropertyMap): PropertyMap | undefined {
+  switch (token) {
+    case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": {
+      const email = `service-123456789012@gs-project-accounts.iam.gserviceaccount.com`;
+      return { ...args, emailAddress: email, member: `serviceAccount:${email}`, id: email, project: str(args.project) ?? "mock-project" };
+    }
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return { accountId: AWS_ACCOUNT, arn: `arn:aws:iam::${AWS_ACCOUNT}:user/mock`, userId: "AIDAMOCK", id: AWS_ACCOUNT };
+    case "aws:index/getPartition:getPartition":
+      return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+    case "aws:index/getRegion:getRegion":
+      return { name: AWS_REGION, region: AWS_REGION, id: AWS_REGION };
+    default:
+      return undefined;
+  }
+}

@@ -7,7 +7,7 @@
  * tests and by the offline `preview` command alike.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { defaultOutputs } from "./mock-outputs";
+import { defaultInvokeResult, defaultOutputs } from "./mock-outputs";
 import { type PropertyMap, unwrapSecrets } from "./properties";
 
 /** One registered resource, as the engine would have seen it. */
@@ -49,7 +49,7 @@ export interface RecorderOptions {
   stack?: string;
   /** Run as a preview: outputs the provider would compute are unknown. @default false */
   preview?: boolean;
-  /** Answers to invokes by token; unlisted tokens return their args. */
+  /** Answers to invokes by token; unlisted tokens get realistic defaults where known, else their args. */
   invokes?: Record<string, (args: PropertyMap) => PropertyMap>;
   /**
    * Outputs of other stacks, by stack name (`org/project/stack`), answered to
@@ -158,7 +158,7 @@ export class Recorder {
         const inputs = args.inputs as PropertyMap;
         recordInvoke({ token: args.token, args: inputs, provider: args.provider });
         const answer = invokeAnswers[args.token];
-        return answer ? answer(inputs) : inputs;
+        return answer ? answer(inputs) : (defaultInvokeResult(args.token, inputs) ?? inputs);
       },
     };
     void pulumi.runtime.setMocks(mocks, this.project, this.stack, this.preview);

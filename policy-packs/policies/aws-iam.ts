@@ -33,7 +33,7 @@ export function wildcardGrants(document: unknown): string[] {
   return problems;
 }
 
-/** Allow of `*`/`service:*` actions, `*` resources, NotAction or NotResource in any AWS IAM or bucket policy document. */
+/** Allow of `*`/`service:*` actions, `*` resources, NotAction or NotResource in AWS IAM and bucket policy documents. */
 export const awsIamNoWildcards: ResourceValidationPolicy = {
   name: "aws-iam-no-wildcards",
   description:

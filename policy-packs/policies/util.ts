@@ -58,7 +58,7 @@ export function stringMap(v: unknown): Record<string, string> {
   return out;
 }
 
-/** Reads a field by any of its spellings (`snake_case`, `camelCase`); the first present wins. */
+/** Reads a field by one of its spellings (`snake_case`, `camelCase`); the first present wins. */
 export function field(obj: Record<string, unknown> | undefined, ...names: string[]): unknown {
   if (!obj) return undefined;
   for (const n of names) if (obj[n] !== undefined && obj[n] !== null) return obj[n];
