@@ -1,6 +1,6 @@
 /**
  * `npm run preview -- [--stack NAME] [--project DIR] [--out DIR] [--json]
- *    [--policy-pack DIR]... [--policy-config FILE] [--preview-unknowns] [--stack-reference NAME=FILE]...`
+ *    [--policy-pack DIR]... [--policy-config FILE] [--preview-unknowns] [--stack-reference NAME=FILE]... [--diagram FILE]`
  *
  * Runs a stack program offline under the mock runtime, then its policy pack(s) through the
  * real policy-pack host and analyzer protocol. Exit 0 clean, 1 on a mandatory violation,
@@ -22,6 +22,7 @@ runMain(async (argv) => {
       "policy-config": { type: "string" },
       "preview-unknowns": { type: "boolean", default: false },
       "stack-reference": { type: "string", multiple: true },
+      diagram: { type: "string" },
     },
     strict: true,
     allowPositionals: false,
@@ -35,5 +36,6 @@ runMain(async (argv) => {
     policyConfig: values["policy-config"],
     previewUnknowns: values["preview-unknowns"],
     stackReferences: values["stack-reference"],
+    diagram: values.diagram,
   });
 });

@@ -1,6 +1,10 @@
 /** The offline preview: program under mocks, then the policy packs, then the report. */
 import { AnalysisSession, readPolicyConfig, type AnalysisResult, type PolicyConfigFile } from "./analyzer";
 import { collectArtifacts } from "./artifacts";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { diagramFromOutputs } from "./diagram";
+import { UsageError } from "./errors";
 import { readStackReferences, toStackExport } from "./export";
 import { checkOutputDir, writeOutputDir } from "./output";
 import { DEFAULT_POLICY_PACK } from "./packs";
@@ -20,6 +24,8 @@ export interface PreviewOptions {
   previewUnknowns?: boolean;
   /** `NAME=FILE` pairs: outputs of referenced stacks, from a stack export or a JSON object of outputs. */
   stackReferences?: string[];
+  /** Write a Mermaid diagram of the mesh to this file. */
+  diagram?: string;
   /** Where the report goes. @default process.stdout */
   write?: (text: string) => void;
 }
@@ -59,6 +65,15 @@ export async function runPreview(opts: PreviewOptions): Promise<PreviewResult> {
   for (const s of sessions) results.push(await s.finish(run.resources));
   const report = buildReport(project.name, opts.stack, run.resources, results);
 
+  if (opts.diagram) {
+    const text = diagramFromOutputs([run.outputs, ...Object.values(stackReferences)]);
+    try {
+      fs.mkdirSync(path.dirname(path.resolve(opts.diagram)), { recursive: true });
+      fs.writeFileSync(opts.diagram, text);
+    } catch (e) {
+      throw new UsageError(`--diagram ${opts.diagram}: cannot write (${(e as Error).message})`);
+    }
+  }
   if (opts.outDir) {
     const files = new Map<string, string>([["stack.json", `${JSON.stringify(toStackExport(run.resources), null, 2)}\n`]]);
     for (const [rel, content] of collectArtifacts(run.resources)) files.set(`artifacts/${rel}`, content);

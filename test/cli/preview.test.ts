@@ -120,3 +120,20 @@ describe("preview", () => {
     );
   });
 });
+
+describe("preview --diagram", () => {
+  it("writes a Mermaid diagram of the mesh the stack declares", () => {
+    const file = path.join(tmp(), "mesh.mmd");
+    const r = runCli("preview", ["--stack", "dev", "--diagram", file]);
+    expect(r.code).toBe(0);
+    const text = fs.readFileSync(file, "utf8");
+    expect(text.startsWith("flowchart LR\n")).toBe(true);
+    for (const zone of ["aws_eu", "gcp_eu", "azure_eu", "dc_eu"]) expect(text).toContain(`subgraph zone_${zone}[`);
+  });
+
+  it("exits 2 when the stack declares no mesh", () => {
+    const r = runCli("preview", ["--project", BASIC, "--stack", "dev", "--diagram", path.join(tmp(), "x.mmd")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--diagram: no mesh declaration found");
+  });
+});
