@@ -9,6 +9,7 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { packBench } from "./pack";
 
 interface Run {
   size: number;
@@ -20,8 +21,15 @@ interface Run {
   peakRssMb: number;
 }
 
-const { values } = parseArgs({ options: { sizes: { type: "string", default: "1000,5000,10000" }, json: { type: "boolean", default: false } } });
-const sizes = values.sizes.split(",").map(Number);
+const { values } = parseArgs({
+  options: {
+    sizes: { type: "string" },
+    json: { type: "boolean", default: false },
+    pack: { type: "boolean", default: false },
+    export: { type: "string", default: ".preview/platform-dev/stack.json" },
+  },
+});
+const sizes = (values.sizes ?? (values.pack ? "1000,10000" : "1000,5000,10000")).split(",").map(Number);
 const TSX = require.resolve("tsx/cli");
 
 function run(size: number, mode: "floor" | "full"): Run {
@@ -33,6 +41,7 @@ function run(size: number, mode: "floor" | "full"): Run {
   return JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as Run;
 }
 
+async function foundation(): Promise<Record<string, unknown>[]> {
 const rows: Record<string, unknown>[] = [];
 for (const size of sizes) {
   const floor = run(size, "floor");
@@ -52,5 +61,19 @@ for (const size of sizes) {
     goals: `${fullPer / floorPer <= 1.5 ? "ok" : "MISSED"} ratio<=1.5, ${full.peakRssMb < 2048 ? "ok" : "MISSED"} rss<2GB`,
   });
 }
-if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-else console.table(rows);
+return rows;
+}
+
+async function main(): Promise<void> {
+  const rows = values.pack ? await packBench(sizes, values.export) : await foundation();
+  if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  else console.table(rows);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(2);
+  },
+);
