@@ -9,6 +9,7 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { compileBench } from "./compile";
 import { packBench } from "./pack";
 
 interface Run {
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     sizes: { type: "string" },
     json: { type: "boolean", default: false },
     pack: { type: "boolean", default: false },
+    compile: { type: "boolean", default: false },
     export: { type: "string", default: ".preview/platform-dev/stack.json" },
   },
 });
@@ -65,7 +67,11 @@ return rows;
 }
 
 async function main(): Promise<void> {
-  const rows = values.pack ? await packBench(sizes, values.export) : await foundation();
+  const rows = values.compile
+    ? compileBench((values.sizes ?? "2500,5000,10000").split(",").map(Number))
+    : values.pack
+      ? await packBench(sizes, values.export)
+      : await foundation();
   if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   else console.table(rows);
 }
