@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".preview/", "coverage/"] },
+  { ignores: ["node_modules/", "dist/", ".preview/", "coverage/", "**/.ztmesh-build/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
