@@ -1,0 +1,71 @@
+/**
+ * Pulumi type tokens the policies judge. The policies compare tokens rather than using
+ * `validateResourceOfType(aws.iam.Role, ...)`: most policies handle several types across
+ * clouds, and importing the provider SDKs into the pack costs about 3-4 s of start-up each
+ * (`@pulumi/aws`, `@pulumi/gcp`, `@pulumi/azure-native`) for nothing but a type string.
+ */
+export const TYPES = {
+  awsRole: "aws:iam/role:Role",
+  awsAccessKey: "aws:iam/accessKey:AccessKey",
+  awsSecurityGroup: "aws:ec2/securityGroup:SecurityGroup",
+  awsSecurityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+  awsSecurityGroupIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  awsBucket: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"] as readonly string[],
+  awsBucketAcl: ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"] as readonly string[],
+  awsBucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+  awsBucketPublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  awsBucketObjectLock: [
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+    "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2",
+  ] as readonly string[],
+  awsBucketVersioning: ["aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2"] as readonly string[],
+  awsBucketEncryption: [
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+  ] as readonly string[],
+  gcpWorkloadIdentityPoolProvider: "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
+  gcpServiceAccountKey: "gcp:serviceaccount/key:Key",
+  gcpServiceAccountIam: [
+    "gcp:serviceaccount/iAMMember:IAMMember",
+    "gcp:serviceaccount/iAMBinding:IAMBinding",
+    "gcp:serviceaccount/iAMPolicy:IAMPolicy",
+  ] as readonly string[],
+  gcpIam: [
+    "gcp:projects/iAMMember:IAMMember",
+    "gcp:projects/iAMBinding:IAMBinding",
+    "gcp:projects/iAMPolicy:IAMPolicy",
+    "gcp:folder/iAMMember:IAMMember",
+    "gcp:folder/iAMBinding:IAMBinding",
+    "gcp:folder/iAMPolicy:IAMPolicy",
+    "gcp:organizations/iAMMember:IAMMember",
+    "gcp:organizations/iAMBinding:IAMBinding",
+    "gcp:organizations/iAMPolicy:IAMPolicy",
+    "gcp:storage/bucketIAMMember:BucketIAMMember",
+    "gcp:storage/bucketIAMBinding:BucketIAMBinding",
+    "gcp:storage/bucketIAMPolicy:BucketIAMPolicy",
+    "gcp:serviceaccount/iAMMember:IAMMember",
+    "gcp:serviceaccount/iAMBinding:IAMBinding",
+    "gcp:serviceaccount/iAMPolicy:IAMPolicy",
+  ] as readonly string[],
+  gcpBucketIam: [
+    "gcp:storage/bucketIAMMember:BucketIAMMember",
+    "gcp:storage/bucketIAMBinding:BucketIAMBinding",
+    "gcp:storage/bucketIAMPolicy:BucketIAMPolicy",
+  ] as readonly string[],
+  gcpBucket: "gcp:storage/bucket:Bucket",
+  gcpFirewall: "gcp:compute/firewall:Firewall",
+  azureFederatedIdentityCredential: "azure-native:managedidentity:FederatedIdentityCredential",
+  azureRoleAssignment: "azure-native:authorization:RoleAssignment",
+  azureStorageAccount: "azure-native:storage:StorageAccount",
+  azureBlobContainer: "azure-native:storage:BlobContainer",
+  azureImmutabilityPolicy: "azure-native:storage:BlobContainerImmutabilityPolicy",
+  azureBlobServiceProperties: "azure-native:storage:BlobServiceProperties",
+  azureSecurityRule: "azure-native:network:SecurityRule",
+  azureNetworkSecurityGroup: "azure-native:network:NetworkSecurityGroup",
+  k8sNamespace: "kubernetes:core/v1:Namespace",
+  k8sNetworkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  k8sService: "kubernetes:core/v1:Service",
+  k8sConfigMap: "kubernetes:core/v1:ConfigMap",
+  k8sDeployment: "kubernetes:apps/v1:Deployment",
+  k8sPodDisruptionBudget: "kubernetes:policy/v1:PodDisruptionBudget",
+} as const;

@@ -1,0 +1,105 @@
+/**
+ * Robustness: every policy handles any shape without throwing (a throw fails the user's whole
+ * preview). Random garbage, biased towards the field names and values the policies read, is
+ * fed for every resource type the pack handles; the analyzer run must never reject.
+ */
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { TYPES } from "../../policy-packs/policies/types";
+import { PackSession, UNKNOWN, res, type TestResource } from "../helpers/policy-harness";
+
+let pack: PackSession;
+beforeAll(async () => {
+  pack = await PackSession.start();
+});
+afterAll(() => pack.stop());
+
+const KEYS = [
+  "assumeRolePolicy", "policy", "inlinePolicies", "Statement", "Effect", "Principal", "Federated", "AWS", "Action", "Resource", "Condition",
+  "StringEquals", "StringLike", "Bool", "Sid", "attributeCondition", "oidc", "allowedAudiences", "subject", "audiences", "issuer",
+  "claimsMatchingExpression", "member", "members", "role", "policyData", "bindings", "allowSharedKeyAccess", "roleDefinitionId",
+  "spec", "podSelector", "matchLabels", "ingress", "from", "ipBlock", "cidr", "except", "policyTypes", "type", "selector",
+  "cidrBlocks", "ipv6CidrBlocks", "cidrIpv4", "cidrIpv6", "tags", "labels", "description", "securityRules", "sourceAddressPrefix",
+  "sourceAddressPrefixes", "direction", "access", "properties", "sourceRanges", "sourceTags", "allows", "targetTags", "disabled",
+  "metadata", "data", "replicas", "template", "containers", "readinessProbe", "httpGet", "path", "topologySpreadConstraints",
+  "topologyKey", "acl", "accessControlPolicy", "grants", "grantee", "uri", "blockPublicAcls", "publicAccessPrevention",
+  "uniformBucketLevelAccess", "allowBlobPublicAccess", "publicAccess", "bucket", "objectLockEnabled", "rule", "rules",
+  "defaultRetention", "mode", "days", "years", "versioningConfiguration", "status", "applyServerSideEncryptionByDefault",
+  "sseAlgorithm", "kmsMasterKeyId", "retentionPolicy", "retentionPeriod", "isLocked", "versioning", "enabled", "encryption",
+  "defaultKmsKeyName", "accountName", "immutabilityPeriodSinceCreationInDays", "isVersioningEnabled", "keySource",
+  "minimumTlsVersion", "enableHttpsTrafficOnly", "immutableStorageWithVersioning", "immutabilityPolicy", "minAvailable",
+  "static_resources", "listeners", "filter_chains", "filterChains", "filters", "name", "typed_config", "typedConfig", "@type",
+  "http_filters", "transport_socket", "require_client_certificate", "failure_mode_allow", "shadow_rules", "common_tls_context",
+  "tls_params", "tls_minimum_protocol_version", "bundles", "signing", "keyid", "keys", "decision_logs", "service", "console",
+  "plugins", "envoy_ext_authz_grpc", "dry-run", "owner", "sensitivity", "residency", "region", "cloud", "consumers", "policyManifest",
+  "ztmesh.io/role", "ztmesh-role", "app.kubernetes.io/name", "namespace", "valueOf", "toString", "__proto__", "constructor",
+];
+const WORDS = [
+  "*", "?", "0.0.0.0/0", "::/0", "0.0.0.0/1", "128.0.0.0/1", "10.0.0.0/8", "1.2.3.4/33", "::", "::ffff:1.2.3.4/96", "2000::/3", "Allow",
+  "Deny", "Inbound", "Internet", "INGRESS", "ingress", "LoadBalancer", "TLSv1_0", "TLSv1_3", "TLS_AUTO", "COMPLIANCE", "Enabled",
+  "aws:kms", "gateway", "envoy", "opa-config", "data-product", "audit-log-store", "ztmesh-gateway", "ztmesh-policy-engine",
+  "roles/owner", "roles/iam.workloadIdentityUser", "allUsers", "public-read", "sts:AssumeRoleWithWebIdentity",
+  "arn:aws:iam::1:oidc-provider/x", "principalSet://iam.googleapis.com/projects/1/workloadIdentityPools/p/*", "https://x", "http://x",
+  "api://AzureADTokenExchange", "/health?bundles", "topology.kubernetes.io/zone", "envoy.filters.http.router",
+  "envoy.filters.http.ext_authz", "envoy.filters.http.rbac", "envoy.filters.network.http_connection_manager", "ALLOW", "DENY",
+  "eu", "eu-west-1", "high", "spiffe://x/*", "{", "[]", "null", "true", "{\"Statement\":5}", UNKNOWN,
+];
+
+const leaf = fc.oneof(
+  fc.constantFrom(...WORDS),
+  fc.string({ maxLength: 12 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+);
+const { tree } = fc.letrec<{ tree: unknown; node: unknown }>((tie) => ({
+  tree: fc.oneof({ maxDepth: 3, depthIdentifier: "t" }, leaf, tie("node"), tie("node").map((n) => JSON.stringify(n) ?? "")),
+  node: fc.oneof(
+    { depthIdentifier: "t" },
+    fc.array(tie("tree"), { maxLength: 3 }),
+    fc.dictionary(fc.constantFrom(...KEYS), tie("tree"), { maxKeys: 5 }),
+  ),
+}));
+/** Every known key may appear at the top level (each optional), so each run exercises many fields at once. */
+const topValue = fc.oneof({ weight: 3, arbitrary: leaf }, { weight: 2, arbitrary: tree });
+const inputs = fc.record(Object.fromEntries(KEYS.map((k) => [k, topValue])), { requiredKeys: [] });
+const configMapInputs = fc.record({
+  metadata: fc.record({ name: fc.string(), labels: fc.oneof(fc.record({ "ztmesh.io/role": fc.constantFrom("envoy", "opa-config", "data-product") }), tree) }),
+  data: fc.oneof(
+    fc.dictionary(fc.constantFrom("envoy.yaml", "config.yaml", "product.json"), fc.oneof(tree.map((t) => stringify(t)), tree.map((t) => JSON.stringify(t) ?? ""), fc.string())),
+    tree,
+  ),
+});
+
+const ALL_TYPES = [...new Set(Object.values(TYPES).flatMap((t) => (typeof t === "string" ? [t] : [...t])))];
+
+describe("every policy survives garbage", () => {
+  it.each(ALL_TYPES)("%s", async (type) => {
+    const gen = type === TYPES.k8sConfigMap ? configMapInputs : inputs;
+    await fc.assert(
+      fc.asyncProperty(fc.array(gen, { minLength: 1, maxLength: 6 }), async (all) => {
+        const resources: TestResource[] = all.map((i, n) => res(type, `r${n}`, i as Record<string, unknown>, { dependsOn: n > 0 ? ["r0"] : [] }));
+        const v = await pack.run(resources);
+        expect(Array.isArray(v)).toBe(true);
+      }),
+      { numRuns: Number(process.env.ZTMESH_FUZZ_RUNS ?? 5) },
+    );
+  });
+
+  it("mixed types in one stack (stack policies relate them)", async () => {
+    const typed = fc.constantFrom(...ALL_TYPES).chain((type) => (type === TYPES.k8sConfigMap ? configMapInputs : inputs).map((i) => ({ type, i })));
+    await fc.assert(
+      fc.asyncProperty(fc.array(typed, { minLength: 2, maxLength: 10 }), async (all) => {
+        const resources = all.map(({ type, i }, n) => res(type, `r${n}`, i as Record<string, unknown>, { dependsOn: all.slice(0, n).map((_x, k) => `r${k}`) }));
+        expect(Array.isArray(await pack.run(resources))).toBe(true);
+      }),
+      { numRuns: Number(process.env.ZTMESH_FUZZ_RUNS ?? 5) * 2 },
+    );
+  });
+
+  it("covers every type the policies name", () => {
+    expect(ALL_TYPES.length).toBeGreaterThan(40);
+  });
+});
