@@ -18,26 +18,25 @@ import { ArgChecker, show } from "../common/args";
 import { CONTRIB_TYPE_URLS, compileDataProxy, dataProxyListenerPort, toYaml } from "../compile/envoy";
 import { compileNetworkPolicies, egressPolicyName, ingressPolicyName, workloadLabels, workloadSelector } from "../compile/kubernetes";
 import { K8S, ROLES } from "../conventions";
-import { type ContainerResources, appLabels, emptyDir, restrictedPodSecurityContext, toJson } from "../k8s";
-import type { DataIntent, DataProduct, MeshModel } from "../model/model";
 import {
-  CONFIG_HASH_ANNOTATION,
-  ENVOY_CONFIG_KEY,
-  ENVOY_CONTRIB_IMAGE,
-  ENVOY_IMAGE,
-  ENVOY_RESOURCES,
-  ENVOY_UID,
+  type ContainerResources,
   type IssuerArgs,
+  appLabels,
   checkImage,
   checkIssuer,
   checkResources,
-  envoyContainer,
+  clusterIpService,
+  emptyDir,
   findZone,
+  restrictedPodSecurityContext,
   spireSocketPath,
   spireSocketVolume,
+  toJson,
   zoneCluster,
   zonePlacement,
-} from "../gateway";
+} from "../k8s";
+import type { DataIntent, DataProduct, MeshModel } from "../model/model";
+import { CONFIG_HASH_ANNOTATION, ENVOY_CONFIG_KEY, ENVOY_CONTRIB_IMAGE, ENVOY_IMAGE, ENVOY_RESOURCES, ENVOY_UID, envoyContainer } from "../gateway";
 import { type StoreNetworkArgs, checkStoreNetwork, storeFirewall } from "./firewall";
 
 export * from "./firewall";
@@ -232,10 +231,7 @@ export class DataProxy extends pulumi.ComponentResource {
 
     new k8s.core.v1.Service(
       `${name}-service`,
-      {
-        metadata: { name: proxy.name, namespace: ns, labels },
-        spec: { type: "ClusterIP", selector, ports: [{ name: "tcp-store", port: this.port, targetPort: this.port, protocol: "TCP" }] },
-      },
+      clusterIpService({ name: proxy.name, namespace: ns, labels }, selector, [{ name: "tcp-store", port: this.port, targetPort: this.port }]),
       childOpts,
     );
 

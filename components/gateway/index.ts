@@ -18,25 +18,25 @@ import { compileGateway, toYaml } from "../compile/envoy";
 import { gatewayServiceAccount, gatewaySpiffeId } from "../compile/envoy/names";
 import { GATEWAY_APP, GATEWAY_PORT, SYSTEM_NAMESPACE, compileSystemNetworkPolicies } from "../compile/kubernetes";
 import { K8S, ROLES } from "../conventions";
-import { type ContainerResources, appLabels, emptyDir, restrictedPodSecurityContext, selectorLabels } from "../k8s";
-import type { MeshModel } from "../model/model";
-import type { Cloud } from "../model/types";
 import {
-  ENVOY_CONFIG_KEY,
-  ENVOY_IMAGE,
-  ENVOY_RESOURCES,
-  ENVOY_UID,
+  type ContainerResources,
   type IssuerArgs,
+  appLabels,
   checkImage,
   checkIssuer,
   checkResources,
-  envoyContainer,
+  emptyDir,
   findZone,
+  restrictedPodSecurityContext,
+  selectorLabels,
   spireSocketPath,
   spireSocketVolume,
   zoneCluster,
   zonePlacement,
-} from "./workload";
+} from "../k8s";
+import type { MeshModel } from "../model/model";
+import type { Cloud } from "../model/types";
+import { ENVOY_CONFIG_KEY, ENVOY_IMAGE, ENVOY_RESOURCES, ENVOY_UID, envoyContainer } from "./workload";
 
 export * from "./workload";
 

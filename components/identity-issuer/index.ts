@@ -25,6 +25,7 @@ import { type NetworkPolicy, namespaceBaseline, networkPolicy, tcpPorts } from "
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "../compile/kubernetes/labels";
 import {
   appLabels,
+  clusterIpService,
   durationSeconds,
   emptyDir,
   httpProbe,
@@ -425,35 +426,20 @@ export class IdentityIssuer extends pulumi.ComponentResource {
 
     // Services.
     const serverSelector = selectorLabels(serverLabels);
+    const grpcPort = { name: "grpc", port: PORTS.serverGrpc };
     new k8s.core.v1.Service(
       `${name}-server-service`,
-      {
-        metadata: meta(serverName, r.serverNs, serverLabels),
-        spec: {
-          type: "ClusterIP",
-          selector: serverSelector,
-          ports: [
-            { name: "grpc", port: PORTS.serverGrpc, targetPort: "grpc", protocol: "TCP" },
-            { name: "bundle", port: PORTS.bundleEndpoint, targetPort: "bundle", protocol: "TCP" },
-          ],
-        },
-      },
+      clusterIpService(meta(serverName, r.serverNs, serverLabels), serverSelector, [grpcPort, { name: "bundle", port: PORTS.bundleEndpoint }]),
       { parent: this, dependsOn: serverNs },
     );
     const headless = new k8s.core.v1.Service(
       `${name}-server-headless`,
-      {
-        metadata: meta(`${serverName}-headless`, r.serverNs, serverLabels),
-        spec: { type: "ClusterIP", clusterIP: "None", selector: serverSelector, ports: [{ name: "grpc", port: PORTS.serverGrpc, targetPort: "grpc", protocol: "TCP" }] },
-      },
+      clusterIpService(meta(`${serverName}-headless`, r.serverNs, serverLabels), serverSelector, [grpcPort], { headless: true }),
       { parent: this, dependsOn: serverNs },
     );
     new k8s.core.v1.Service(
       `${name}-oidc-service`,
-      {
-        metadata: meta(this.oidcServiceName, r.serverNs, serverLabels),
-        spec: { type: "ClusterIP", selector: serverSelector, ports: [{ name: "http", port: 80, targetPort: "oidc", protocol: "TCP" }] },
-      },
+      clusterIpService(meta(this.oidcServiceName, r.serverNs, serverLabels), serverSelector, [{ name: "http", port: 80, targetPort: "oidc" }]),
       { parent: this, dependsOn: serverNs },
     );
 
@@ -744,7 +730,8 @@ export function issuerNetworkPolicies(
       ingress: [
         { from: [agentsPeer], ports: tcpPorts([PORTS.serverGrpc]) },
         { from: [{ namespaceSelector: {} }], ports: tcpPorts([PORTS.bundleEndpoint]) },
-        { ports: tcpPorts([PORTS.oidcHttp]) },
+        // The ingress controller serving issuerUrl (TLS) runs in the cluster: no rule without `from`.
+        { from: [{ namespaceSelector: {} }], ports: tcpPorts([PORTS.oidcHttp]) },
       ],
     }),
     networkPolicy("allow-egress-spire-server", r.serverNs, r.zone, {

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { show, type ArgChecker } from "../common/args";
 import { awsRoleName, type AwsPolicyDocument } from "../compile/iam";
 import { issuerHostPath, onlyFor } from "./core";
-import { checkZoneSettings } from "./zone-settings";
+import { checkZoneSettings } from "../common/cloud";
 import type { CloudFederation, FederatedIdentity, FederationContext, FederationResult, WorkloadIdentityFederationArgs } from "./types";
 
 /** The audience AWS STS expects by convention. */

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { show, type ArgChecker } from "../common/args";
 import { azureIdentityName } from "../compile/iam";
 import { onlyFor } from "./core";
-import { checkZoneSettings } from "./zone-settings";
+import { checkZoneSettings } from "../common/cloud";
 import type { CloudFederation, FederatedIdentity, FederationContext, FederationResult, WorkloadIdentityFederationArgs } from "./types";
 
 /** The only audience Entra ID accepts for federated workload tokens. */

@@ -3,6 +3,7 @@
  * the resolved workload list. Pure: nothing here creates resources.
  */
 import { ArgChecker, show } from "../common/args";
+import { checkTags, zoneCloud } from "../common/cloud";
 import type { IamDocuments } from "../compile/iam";
 import { parseSpiffeId, trustDomainPrefix } from "../model/spiffe";
 import type { CloudFederation, ResolvedWorkload, WorkloadIdentityFederationArgs } from "./types";
@@ -15,8 +16,6 @@ const LABEL = "[a-z0-9]([a-z0-9-]*[a-z0-9])?";
 export const WORKLOAD_KEY = new RegExp(`^${LABEL}/${LABEL}$`);
 /** A DNS name (the SPIFFE trust domain grammar ztmesh accepts). */
 export const TRUST_DOMAIN = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
-
-const CLOUD_FIX = "federation is per cloud account: pass a zone whose cloud is aws, azure or gcp";
 
 /** Problems of an issuer URL, or undefined when it is an https URL without query, fragment or credentials. */
 export function issuerProblem(url: unknown): string | undefined {
@@ -56,21 +55,11 @@ export function resolveFederationArgs(
   const c = new ArgChecker("WorkloadIdentityFederation", name);
   const zone = args?.zone;
   const cloudName = zone?.cloud as string | undefined;
-  if (!zone || typeof zone !== "object") {
-    c.check(false, "zone", `must be a zone of the mesh model, got ${show(zone)}`, "pass model.zones.find(z => z.id === ...)");
-    c.done();
-  }
-  if (cloudName === "onprem") {
-    c.check(
-      false,
-      "zone.cloud",
-      `zone "${zone.id}" is "onprem": there is no cloud account to federate with`,
-      "skip on-prem zones; their workloads use their SPIFFE IDs directly, and get cloud access through the zones of the clouds they call",
-    );
-    c.done();
-  }
-  const cloud = cloudName === "aws" || cloudName === "azure" || cloudName === "gcp" ? clouds[cloudName] : undefined;
-  c.check(cloud !== undefined, "zone.cloud", `unknown cloud ${show(cloudName)} in zone ${show(zone.id)}`, CLOUD_FIX);
+  const cloud = zoneCloud(c, zone, clouds, {
+    onprem: "there is no cloud account to federate with",
+    onpremFix: "skip on-prem zones; their workloads use their SPIFFE IDs directly, and get cloud access through the zones of the clouds they call",
+    unknownFix: "federation is per cloud account: pass a zone whose cloud is aws, azure or gcp",
+  });
 
   const td = args.trustDomain;
   c.check(typeof td === "string" && TRUST_DOMAIN.test(td), "trustDomain", `must be a DNS name, got ${show(td)}`, "pass model.trustDomain");
@@ -144,13 +133,7 @@ export function resolveFederationArgs(
     `must be a non-empty string without wildcards or spaces, got ${show(audience)}`,
     "omit it to use the cloud's default audience",
   );
-  const tags: unknown = args.tags;
-  c.check(
-    tags === undefined || (typeof tags === "object" && tags !== null && !Array.isArray(tags) && Object.values(tags).every((v) => typeof v === "string")),
-    "tags",
-    `must be an object of string values, got ${show(tags)}`,
-    'e.g. { team: "platform" }',
-  );
+  checkTags(c, args.tags);
   if (cloud) cloud.check(args, c);
   c.done();
   return { cloud: cloud!, workloads, documents, audience: audience ?? cloud!.defaultAudience(name, args) };

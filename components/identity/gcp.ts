@@ -10,7 +10,7 @@ import { gcpServiceAccountId, stableHash } from "../compile/iam";
 import { trustDomainPrefix } from "../model/spiffe";
 import type { Zone } from "../model/model";
 import { onlyFor } from "./core";
-import { checkZoneSettings } from "./zone-settings";
+import { checkZoneSettings } from "../common/cloud";
 import type { CloudFederation, FederatedIdentity, FederationContext, FederationResult, WorkloadIdentityFederationArgs } from "./types";
 
 /** Pool and provider ids: 4-32 of lowercase letters, digits and `-`. */

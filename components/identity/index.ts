@@ -15,7 +15,7 @@
  * ```
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CLOUD_TAGS } from "../conventions";
+import { cloudTags } from "../common/cloud";
 import { awsFederation } from "./aws";
 import { azureFederation } from "./azure";
 import { issuerHostPath, resolveFederationArgs, WORKLOAD_IDENTITY_FEDERATION_TYPE } from "./core";
@@ -50,7 +50,7 @@ export class WorkloadIdentityFederation extends pulumi.ComponentResource {
     super(WORKLOAD_IDENTITY_FEDERATION_TYPE, name, {}, opts);
     this.cloud = args.zone.cloud as "aws" | "azure" | "gcp";
     this.audience = resolved.audience;
-    const tags = { ...(args.tags ?? {}), [CLOUD_TAGS.zone]: args.zone.id, [CLOUD_TAGS.managedBy]: "ztmesh" };
+    const tags = cloudTags(args.zone, args.tags);
     const result = resolved.cloud.create({
       parent: this,
       name,

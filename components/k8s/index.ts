@@ -4,3 +4,6 @@ export * from "./labels";
 export * from "./pods";
 export * from "./validate";
 export * from "./serialize";
+export * from "./zone";
+export * from "./spiffe-helper";
+export * from "./service";

@@ -38,11 +38,3 @@ export function httpProbe(path: string, port: number | string, opts: { initialDe
 export function emptyDir(name: string, sizeLimit = "64Mi"): k8s.types.input.core.v1.Volume {
   return { name, emptyDir: { sizeLimit } };
 }
-
-/** Topology spread over failure zones (soft, so a single-zone cluster still schedules). */
-export function zoneSpread(matchLabels: Record<string, string>): k8s.types.input.core.v1.TopologySpreadConstraint[] {
-  return [
-    { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } },
-    { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } },
-  ];
-}

@@ -10,6 +10,9 @@
  * the config file itself is fully known at preview.
  */
 import { DECISION_LOG_PORT } from "../compile/kubernetes/labels";
+import { SPIFFE_HELPER_CONFIG_DIR, SPIFFE_IDENTITY_DIR, SPIFFE_TOKEN_FILE, type SpiffeHelperConfig, spiffeHelperFileConfig } from "../k8s/spiffe-helper";
+
+export type { SpiffeHelperConfig } from "../k8s/spiffe-helper";
 
 /** Cloud object stores the collector writes to. */
 export type StoreCloud = "aws" | "gcp" | "azure";
@@ -18,10 +21,10 @@ export type StoreCloud = "aws" | "gcp" | "azure";
 export const COLLECTOR_PATHS = {
   config: "/etc/vector",
   data: "/var/lib/vector",
-  identity: "/var/run/ztmesh/identity",
-  token: "/var/run/ztmesh/identity/token",
+  identity: SPIFFE_IDENTITY_DIR,
+  token: `${SPIFFE_IDENTITY_DIR}/${SPIFFE_TOKEN_FILE}`,
   workloadApi: "/spiffe-workload-api",
-  helperConfig: "/etc/spiffe-helper",
+  helperConfig: SPIFFE_HELPER_CONFIG_DIR,
 } as const;
 
 export const COLLECTOR_PORTS = {
@@ -198,30 +201,8 @@ export function agentConfig(i: { aggregatorAddress: string; labelSelector: strin
 }
 
 /** spiffe-helper: keeps a JWT-SVID for `audience` at {@link COLLECTOR_PATHS.token}. */
-export interface SpiffeHelperConfig {
-  agent_address: string;
-  cmd: string;
-  cert_dir: string;
-  daemon_mode: boolean;
-  svid_file_name: string;
-  svid_key_file_name: string;
-  svid_bundle_file_name: string;
-  jwt_svids: Array<{ jwt_audience: string; jwt_svid_file_name: string }>;
-  health_checks: { listener_enabled: boolean; bind_port: number; liveness_path: string; readiness_path: string };
-}
-
 export function spiffeHelperConfig(audience: string): SpiffeHelperConfig {
-  return {
-    agent_address: `${COLLECTOR_PATHS.workloadApi}/agent.sock`,
-    cmd: "",
-    cert_dir: COLLECTOR_PATHS.identity,
-    daemon_mode: true,
-    svid_file_name: "svid.pem",
-    svid_key_file_name: "svid_key.pem",
-    svid_bundle_file_name: "bundle.pem",
-    jwt_svids: [{ jwt_audience: audience, jwt_svid_file_name: "token" }],
-    health_checks: { listener_enabled: true, bind_port: COLLECTOR_PORTS.helperHealth, liveness_path: "/live", readiness_path: "/ready" },
-  };
+  return spiffeHelperFileConfig({ agentAddress: `${COLLECTOR_PATHS.workloadApi}/agent.sock`, audience, healthPort: COLLECTOR_PORTS.helperHealth });
 }
 
 /** GCP external-account credentials: exchange the JWT-SVID file for a federated token. */

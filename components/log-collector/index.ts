@@ -31,7 +31,10 @@ import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
   rootNodeAgentSecurityContext,
+  SPIFFE_HELPER_CONFIG_KEY,
+  clusterIpService,
   selectorLabels,
+  spiffeHelperSidecar,
   toJson,
   zoneSpread,
 } from "../k8s";
@@ -44,7 +47,6 @@ import {
   agentConfig,
   aggregatorConfig,
   gcpExternalAccount,
-  spiffeHelperConfig,
 } from "./config";
 
 export * from "./config";
@@ -226,9 +228,20 @@ export class LogCollector extends pulumi.ComponentResource {
       { parent: this, dependsOn: created },
     );
 
+    const helper = spiffeHelperSidecar({
+      image: `ghcr.io/spiffe/spiffe-helper:${r.helperVersion}`,
+      audience: r.audience,
+      socket: {
+        path: `${COLLECTOR_PATHS.workloadApi}/agent.sock`,
+        volume: { name: "workload-api", csi: { driver: r.csiDriver, readOnly: true } },
+        mount: { name: "workload-api", mountPath: COLLECTOR_PATHS.workloadApi, readOnly: true },
+      },
+      configVolume: "config",
+      healthPort: COLLECTOR_PORTS.helperHealth,
+    });
     const data: Record<string, string> = {
       "vector.json": toJson(aggregatorConfig({ zone: r.zone, store: { cloud: r.cloud, region: r.region, account: r.account }, bufferBytes: r.bufferBytes })),
-      "spiffe-helper.json": toJson(spiffeHelperConfig(r.audience)),
+      [SPIFFE_HELPER_CONFIG_KEY]: toJson(helper.config),
     };
     const env: k8s.types.input.core.v1.EnvVar[] = [{ name: ENV.bucket, value: args.store.bucket }];
     if (r.cloud === "gcp") {
@@ -244,28 +257,18 @@ export class LogCollector extends pulumi.ComponentResource {
     const cm = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta(`${svcName}-config`, ns, aggLabels), data }, { parent: this, dependsOn: created });
 
     const aggSelector = selectorLabels(aggLabels);
+    const vectorPort = { name: "vector", port: COLLECTOR_PORTS.vector };
     new k8s.core.v1.Service(
       `${name}-service`,
-      {
-        metadata: meta(svcName, ns, aggLabels),
-        spec: {
-          type: "ClusterIP",
-          selector: aggSelector,
-          ports: [
-            { name: "decision-logs", port: COLLECTOR_PORTS.decisionLogs, targetPort: "decision-logs", protocol: "TCP" },
-            { name: "vector", port: COLLECTOR_PORTS.vector, targetPort: "vector", protocol: "TCP" },
-          ],
-        },
-      },
+      clusterIpService(meta(svcName, ns, aggLabels), aggSelector, [{ name: "decision-logs", port: COLLECTOR_PORTS.decisionLogs }, vectorPort]),
       { parent: this, dependsOn: created },
     );
     const headless = new k8s.core.v1.Service(
       `${name}-headless`,
-      { metadata: meta(`${svcName}-headless`, ns, aggLabels), spec: { type: "ClusterIP", clusterIP: "None", selector: aggSelector, ports: [{ name: "vector", port: COLLECTOR_PORTS.vector, targetPort: "vector", protocol: "TCP" }] } },
+      clusterIpService(meta(`${svcName}-headless`, ns, aggLabels), aggSelector, [vectorPort], { headless: true }),
       { parent: this, dependsOn: created },
     );
 
-    const restricted = restrictedContainerSecurityContext();
     const pvcGi = Math.ceil((2 * r.bufferBytes) / 1024 ** 3) + 1;
     this.aggregator = new k8s.apps.v1.StatefulSet(
       `${name}-aggregator`,
@@ -298,34 +301,16 @@ export class LogCollector extends pulumi.ComponentResource {
                   livenessProbe: httpProbe("/health", "api", { initialDelaySeconds: 10 }),
                   readinessProbe: httpProbe("/health", "api"),
                   resources: resources({ cpuRequest: "200m", memoryRequest: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" }),
-                  securityContext: restricted,
+                  securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [
                     { name: "config", mountPath: COLLECTOR_PATHS.config, readOnly: true },
                     { name: "data", mountPath: COLLECTOR_PATHS.data },
-                    { name: "identity", mountPath: COLLECTOR_PATHS.identity, readOnly: true },
+                    helper.identityMount,
                   ],
                 },
-                {
-                  name: "spiffe-helper",
-                  image: `ghcr.io/spiffe/spiffe-helper:${r.helperVersion}`,
-                  args: ["-config", `${COLLECTOR_PATHS.helperConfig}/spiffe-helper.json`],
-                  ports: [{ name: "helper-health", containerPort: COLLECTOR_PORTS.helperHealth, protocol: "TCP" }],
-                  livenessProbe: httpProbe("/live", "helper-health"),
-                  readinessProbe: httpProbe("/ready", "helper-health"),
-                  resources: resources({ cpuRequest: "10m", memoryRequest: "16Mi", cpuLimit: "100m", memoryLimit: "64Mi" }),
-                  securityContext: restricted,
-                  volumeMounts: [
-                    { name: "config", mountPath: COLLECTOR_PATHS.helperConfig, readOnly: true },
-                    { name: "identity", mountPath: COLLECTOR_PATHS.identity },
-                    { name: "workload-api", mountPath: COLLECTOR_PATHS.workloadApi, readOnly: true },
-                  ],
-                },
+                helper.container,
               ],
-              volumes: [
-                { name: "config", configMap: { name: cm.metadata.name } },
-                { name: "identity", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
-                { name: "workload-api", csi: { driver: r.csiDriver, readOnly: true } },
-              ],
+              volumes: [{ name: "config", configMap: { name: cm.metadata.name } }, ...helper.volumes],
             },
           },
           volumeClaimTemplates: [

@@ -13,7 +13,7 @@ import type * as inputs from "@pulumi/azure-native/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { show, type ArgChecker } from "../common/args";
 import { stableHash } from "../compile/iam";
-import { isGuid } from "../identity/zone-settings";
+import { isGuid } from "../common/cloud";
 import { checkPlain, validated } from "./core";
 import type { AuditLogStoreArgs, CloudLogStore, LogStoreContext, LogStoreResult } from "./types";
 

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ArgChecker, show } from "../common/args";
-import { checkZoneSettings } from "../identity/zone-settings";
+import { checkTags, checkZoneSettings, zoneCloud } from "../common/cloud";
 import { DEFAULTS } from "../model/defaults";
 import type { AuditLogStoreArgs, CloudLogStore, Retention } from "./types";
 
@@ -26,22 +26,12 @@ export function resolveLogStoreArgs(
 ): { cloud: CloudLogStore; retention: Retention; lockRetention: boolean } {
   const c = new ArgChecker("AuditLogStore", name);
   const zone = args?.zone;
-  if (!zone || typeof zone !== "object") {
-    c.check(false, "zone", `must be a zone of the mesh model, got ${show(zone)}`, "pass model.zones.find(z => z.id === ...)");
-    c.done();
-  }
+  const cloud = zoneCloud(c, zone, clouds, {
+    onprem: "there is no cloud object store to create there",
+    onpremFix: "skip on-prem zones and point their collector at an external immutable store (e.g. the audit log store of a cloud zone in the same jurisdiction)",
+    unknownFix: "pass a zone whose cloud is aws, azure or gcp",
+  });
   const cloudName = zone.cloud as string;
-  if (cloudName === "onprem") {
-    c.check(
-      false,
-      "zone.cloud",
-      `zone "${zone.id}" is "onprem": there is no cloud object store to create there`,
-      "skip on-prem zones and point their collector at an external immutable store (e.g. the audit log store of a cloud zone in the same jurisdiction)",
-    );
-    c.done();
-  }
-  const cloud = cloudName === "aws" || cloudName === "azure" || cloudName === "gcp" ? clouds[cloudName] : undefined;
-  c.check(cloud !== undefined, "zone.cloud", `unknown cloud ${show(cloudName)} in zone ${show(zone.id)}`, "pass a zone whose cloud is aws, azure or gcp");
   if (cloud) checkZoneSettings(zone, c);
 
   const r = args.retention ?? {};
@@ -66,13 +56,7 @@ export function resolveLogStoreArgs(
     `must be a plain boolean, got ${show(args.lockRetention)}`,
     "pass true or false (an Input in an if would always be truthy)",
   );
-  const tags: unknown = args.tags;
-  c.check(
-    tags === undefined || (typeof tags === "object" && tags !== null && !Array.isArray(tags) && Object.values(tags).every((v) => typeof v === "string")),
-    "tags",
-    `must be an object of string values, got ${show(tags)}`,
-    'e.g. { team: "platform" }',
-  );
+  checkTags(c, args.tags);
   if (cloudName !== "azure") {
     c.check(args.encryptionIdentity === undefined, "encryptionIdentity", `only applies to Azure zones, but zone ${show(zone.id)} is ${show(cloudName)}`, "remove encryptionIdentity");
   }

@@ -12,6 +12,7 @@
  * ```
  */
 import * as pulumi from "@pulumi/pulumi";
+import { cloudTags } from "../common/cloud";
 import { CLOUD_TAGS, ROLES } from "../conventions";
 import { awsLogStore } from "./aws";
 import { azureLogStore } from "./azure";
@@ -51,7 +52,7 @@ export class AuditLogStore extends pulumi.ComponentResource {
     this.cloud = args.zone.cloud as "aws" | "azure" | "gcp";
     this.retention = resolved.retention;
     this.lockRetention = resolved.lockRetention;
-    const tags = { ...(args.tags ?? {}), [CLOUD_TAGS.role]: ROLES.auditLogStore, [CLOUD_TAGS.zone]: args.zone.id, [CLOUD_TAGS.managedBy]: "ztmesh" };
+    const tags = cloudTags(args.zone, args.tags, { [CLOUD_TAGS.role]: ROLES.auditLogStore });
     const result = resolved.cloud.create({ parent: this, name, args, zone: args.zone, retention: resolved.retention, lockRetention: resolved.lockRetention, tags });
     this.storeName = result.storeName;
     this.endpoint = result.endpoint;

@@ -10,6 +10,7 @@
  */
 import { DECISION_PATH } from "../compile/opa/compile";
 import { POLICY_ENGINE_GRPC_PORT } from "../compile/kubernetes/labels";
+import { SPIFFE_IDENTITY_DIR, SPIFFE_TOKEN_FILE } from "../k8s/spiffe-helper";
 
 /** Bundle store kinds: one per cloud object store, and a plain HTTPS bundle server (on-prem). */
 export type BundleStoreKind = "s3" | "gcs" | "azure-blob" | "http";
@@ -17,9 +18,9 @@ export type BundleStoreKind = "s3" | "gcs" | "azure-blob" | "http";
 /** Azure Blob REST API version OPA sends (`x-ms-version`); managed identity tokens need >= 2017-11-09. */
 export const AZURE_BLOB_API_VERSION = "2020-04-08";
 /** Where the engine's cloud identity token (a JWT-SVID) is written for AWS web identity. */
-export const IDENTITY_DIR = "/var/run/ztmesh/identity";
+export const IDENTITY_DIR = SPIFFE_IDENTITY_DIR;
 /** The token file name inside {@link IDENTITY_DIR}. */
-export const IDENTITY_TOKEN_FILE = "token";
+export const IDENTITY_TOKEN_FILE = SPIFFE_TOKEN_FILE;
 /** OAuth scope OPA requests from the GCP metadata server. */
 export const GCS_READ_SCOPE = "https://www.googleapis.com/auth/devstorage.read_only";
 /** Azure Storage resource (token audience) for managed identity. */

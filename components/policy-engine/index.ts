@@ -35,20 +35,30 @@ import { tarGz } from "../compile/opa/tarball";
 import { K8S, ROLES } from "../conventions";
 import {
   type ContainerResources,
+  type IssuerArgs,
+  SPIFFE_HELPER_CONFIG_KEY,
   appLabels,
+  checkImage,
+  checkIssuer,
+  checkResources,
+  clusterIpService,
   emptyDir,
+  findZone,
   resources,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
   selectorLabels,
+  spiffeHelperSidecar,
+  spireSocketVolume,
   toJson,
   toYaml,
+  zoneCluster,
+  zonePlacement,
 } from "../k8s";
 import { AWS_DEFAULT_AUDIENCE } from "../identity/aws";
 import type { MeshModel } from "../model/model";
 import { spiffeId } from "../model/spiffe";
-import { type IssuerArgs, checkImage, checkIssuer, checkResources, findZone, spireSocketPath, spireSocketVolume, zoneCluster, zonePlacement } from "../gateway/workload";
-import { IDENTITY_DIR, IDENTITY_TOKEN_FILE, type ResolvedBundleStore, opaConfig } from "./config";
+import { type ResolvedBundleStore, opaConfig } from "./config";
 import { type BundleStoreArgs, bundleObjectPath, uploadBundle } from "./publish";
 
 export * from "./config";
@@ -60,8 +70,8 @@ export const POLICY_ENGINE_TYPE = "ztmesh:policy-engine:PolicyEngine";
 export const OPA_DIAGNOSTIC_PORT = 8282;
 /** Readiness path: ready only once every configured bundle is activated. */
 export const OPA_READY_PATH = "/health?bundles";
-/** The pinned spiffe-helper image (writes the engine's JWT-SVID for AWS web identity). */
-export const SPIFFE_HELPER_IMAGE = "ghcr.io/spiffe/spiffe-helper:0.10.0";
+// The pinned spiffe-helper image (writes the engine's JWT-SVID for AWS web identity).
+export { SPIFFE_HELPER_IMAGE } from "../k8s";
 /** System NetworkPolicies the engine applies (from `compileSystemNetworkPolicies`). */
 export const ENGINE_NETWORK_POLICIES: readonly string[] = ["allow-ingress-policy-engine", "allow-egress-policy-engine"];
 /** The namespace baseline policies of `ztmesh-system` (owned by the engine, see `namespaceBaseline`). */
@@ -129,6 +139,14 @@ export interface PolicyEngineArgs {
   namespaceBaseline?: boolean;
   /** Kubernetes providers by zone id (else `opts.provider`). @default {} */
   clusters?: Readonly<Record<string, k8s.Provider>>;
+  /**
+   * Bundles published by others (domain stacks, see `MeshDomain`) that the engine also loads,
+   * by bundle name (`ztmesh-domain-<domain>`), from `<prefix>/<zone>/<name>.tar.gz` in the same
+   * store and signed with the same key. Nothing is uploaded for them. A bundle that is never
+   * published keeps the engine unready (`/health?bundles`), so list only bundles that exist.
+   * @default [] (only the bundles compiled from `model`)
+   */
+  externalBundles?: string[];
 }
 
 const STORE_CLOUD: Record<BundleStoreArgs["kind"], string | undefined> = { s3: "aws", gcs: "gcp", "azure-blob": "azure", http: undefined };
@@ -177,6 +195,11 @@ export class PolicyEngine extends pulumi.ComponentResource {
     checkImage(check, args.image);
     checkImage(check, args.helperImage, "helperImage");
     checkResources(check, args.resources);
+    const compiledNames = new Set(["ztmesh-platform", ...args.model.domains.map((d) => `ztmesh-domain-${d.name}`)]);
+    for (const [i, b] of (args.externalBundles ?? []).entries()) {
+      check.check(/^[a-z0-9][a-z0-9-]{0,62}$/.test(b), `externalBundles[${i}]`, `must be a bundle name such as "ztmesh-domain-trading", got ${show(b)}`);
+      check.check(!compiledNames.has(b), `externalBundles[${i}]`, `${show(b)} is compiled from the model and published by this engine`, "remove it from externalBundles");
+    }
     const cluster = zoneCluster(check, args.zone, args.clusters, opts);
     check.done();
     super(POLICY_ENGINE_TYPE, name, {}, opts);
@@ -207,6 +230,7 @@ export class PolicyEngine extends pulumi.ComponentResource {
       this.bundleArchives[b.name] = archive;
       uploadBundle({ name: `${name}-bundle-${b.name}`, store, zone: zoneId, objectPath, archive, parent: this });
     }
+    for (const b of [...new Set(args.externalBundles ?? [])].sort()) this.bundlePaths[b] = bundleObjectPath(prefix, zoneId, b);
 
     // OPA config.
     const storeValues: pulumi.Output<ResolvedBundleStore> = (() => {
@@ -255,42 +279,20 @@ export class PolicyEngine extends pulumi.ComponentResource {
     const env: k8s.types.input.core.v1.EnvVar[] = [];
     const sidecars: k8s.types.input.core.v1.Container[] = [];
     if (store.kind === "s3" && args.issuer) {
-      const spire = spireSocketVolume(args.issuer);
+      const helper = spiffeHelperSidecar({ image: args.helperImage, audience: AWS_DEFAULT_AUDIENCE, socket: spireSocketVolume(args.issuer), configVolume: "helper-config" });
       const helperConfig = new k8s.core.v1.ConfigMap(
         `${name}-helper-config`,
-        {
-          metadata: { name: `${resourceName}-spiffe-helper`, namespace: ns, labels },
-          data: {
-            "helper.conf": toJson({
-              agent_address: spireSocketPath(args.issuer),
-              cmd: "",
-              cmd_args: "",
-              cert_dir: IDENTITY_DIR,
-              svid_file_name: "svid.pem",
-              svid_key_file_name: "svid_key.pem",
-              svid_bundle_file_name: "bundle.pem",
-              jwt_svids: [{ jwt_audience: AWS_DEFAULT_AUDIENCE, jwt_svid_file_name: IDENTITY_TOKEN_FILE }],
-              daemon_mode: true,
-            }),
-          },
-        },
+        { metadata: { name: `${resourceName}-spiffe-helper`, namespace: ns, labels }, data: { [SPIFFE_HELPER_CONFIG_KEY]: toJson(helper.config) } },
         childOpts,
       );
-      volumes.push(spire.volume, emptyDir("identity", "1Mi"), { name: "helper-config", configMap: { name: helperConfig.metadata.name } });
-      opaMounts.push({ name: "identity", mountPath: IDENTITY_DIR, readOnly: true });
+      volumes.push(...helper.volumes, { name: "helper-config", configMap: { name: helperConfig.metadata.name } });
+      opaMounts.push(helper.identityMount);
       env.push(
         { name: "AWS_ROLE_ARN", value: store.roleArn },
-        { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: `${IDENTITY_DIR}/${IDENTITY_TOKEN_FILE}` },
+        { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: helper.tokenPath },
         { name: "AWS_REGION", value: store.region ?? zone!.region },
       );
-      sidecars.push({
-        name: "spiffe-helper",
-        image: args.helperImage ?? SPIFFE_HELPER_IMAGE,
-        args: ["-config", "/etc/spiffe-helper/helper.conf"],
-        resources: resources({ cpuRequest: "10m", memoryRequest: "32Mi", cpuLimit: "100m", memoryLimit: "64Mi" }),
-        securityContext: restrictedContainerSecurityContext(),
-        volumeMounts: [spire.mount, { name: "identity", mountPath: IDENTITY_DIR }, { name: "helper-config", mountPath: "/etc/spiffe-helper", readOnly: true }],
-      });
+      sidecars.push(helper.container);
     }
 
     const placement = zonePlacement(zone!.failureZones, selector);
@@ -343,14 +345,9 @@ export class PolicyEngine extends pulumi.ComponentResource {
 
     new k8s.core.v1.Service(
       `${name}-service`,
-      {
-        metadata: { name: resourceName, namespace: ns, labels },
-        spec: {
-          type: "ClusterIP",
-          selector,
-          ports: [{ name: "grpc-authz", port: POLICY_ENGINE_GRPC_PORT, targetPort: POLICY_ENGINE_GRPC_PORT, protocol: "TCP", appProtocol: "grpc" }],
-        },
-      },
+      clusterIpService({ name: resourceName, namespace: ns, labels }, selector, [
+        { name: "grpc-authz", port: POLICY_ENGINE_GRPC_PORT, targetPort: POLICY_ENGINE_GRPC_PORT, appProtocol: "grpc" },
+      ]),
       childOpts,
     );
 

@@ -104,19 +104,23 @@ export function uploadBundle(opts: {
   /** The signed archive, base64 (not secret). */
   archive: pulumi.Output<string>;
   parent: pulumi.Resource;
+  /** The cloud provider to upload with. @default the one inherited from `parent` */
+  provider?: pulumi.ProviderResource;
 }): pulumi.CustomResource | undefined {
-  const { store, zone, objectPath, archive, parent } = opts;
+  const { store, zone, objectPath, archive } = opts;
+  const parent = opts.parent;
+  const o: pulumi.CustomResourceOptions = opts.provider ? { parent, provider: opts.provider } : { parent };
   const artifact = `opa/${zone}/${path.posix.basename(objectPath)}`;
   const tags = { [CLOUD_TAGS.role]: ROLES.opaBundle, [CLOUD_TAGS.zone]: zone, [CLOUD_TAGS.managedBy]: "ztmesh", [CLOUD_TAGS.artifact]: artifact };
   const contentType = "application/gzip";
   switch (store.kind) {
     case "s3":
-      return new aws.s3.BucketObjectv2(opts.name, { bucket: store.bucket, key: objectPath, contentBase64: archive, contentType, tags }, { parent });
+      return new aws.s3.BucketObjectv2(opts.name, { bucket: store.bucket, key: objectPath, contentBase64: archive, contentType, tags }, o);
     case "gcs":
       return new gcp.storage.BucketObject(
         opts.name,
         { bucket: store.bucket, name: objectPath, contentType, source: archive.apply(archiveAsset), metadata: tags },
-        { parent },
+        o,
       );
     case "azure-blob":
       return new storage.Blob(
@@ -132,7 +136,7 @@ export function uploadBundle(opts: {
           // Blob metadata names must be C# identifiers: no `-`.
           metadata: Object.fromEntries(Object.entries(tags).map(([k, v]) => [k.replace(/-/g, "_"), v])),
         },
-        { parent },
+        o,
       );
     case "http":
       return undefined;

@@ -17,6 +17,7 @@ import { namespaceDefaultDeny } from "./kubernetes-network";
 import { azureNoPrivilegedRoleAssignments, gcpNoBasicRoles } from "./least-privilege";
 import { opaConfigSecure, policyEngineDeployment, policyEngineDisruptionBudget } from "./policy-engine";
 import { storageNoPublicAccess } from "./storage-public";
+import { meshConformance } from "./conformance";
 
 export { awsIamNoWildcards, wildcardGrants } from "./aws-iam";
 export { namespaceDefaultDeny, isDefaultDeny } from "./kubernetes-network";
@@ -32,6 +33,7 @@ export * from "./least-privilege";
 export * from "./policy-engine";
 export * from "./storage-public";
 export { TYPES } from "./types";
+export { meshConformance, type DeclaredIntent } from "./conformance";
 
 /** The policies of the zero-trust pack, in report order (identity, least privilege, network, gateways, engines, storage, data). */
 export const zeroTrustPolicies: Policies = [
@@ -57,4 +59,5 @@ export const zeroTrustPolicies: Policies = [
   storageNoPublicAccess,
   auditLogStoreImmutable,
   dataProductDeclaration,
+  meshConformance,
 ];

@@ -1,33 +1,43 @@
 /**
- * The platform stack: from one mesh declaration, the shared mesh in every zone.
- * Its outputs are the versioned contract domain stacks read (see `contract`).
+ * The platform stack: from one mesh declaration, the shared mesh in every zone (HybridMesh).
+ * Its output `contract` ({ version: 1, mesh, zones }) is what domain stacks read.
+ *
+ * Config (see Pulumi.yaml): mesh, clusters, domains, lockRetention, gatewayReplicas,
+ * collectorReplicas, issuerUrls, onprem, and the keys (stacks/shared/keys.ts).
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { compileSystemNetworkPolicies, SYSTEM_NAMESPACE } from "../../components/compile/kubernetes";
-import { buildMesh, type MeshSpec } from "../../components/model";
+import { HybridMesh, type MeshSpec, type ZoneInfra } from "../../components";
 import { clusterProvider, type ClusterConfig } from "../shared/cluster";
+import { signingKey, upstreamCa } from "../shared/keys";
+import { cloudProvider } from "../shared/providers";
 
 const config = new pulumi.Config();
 const spec = config.requireObject<MeshSpec>("mesh");
-const clusters = config.requireObject<Record<string, ClusterConfig>>("clusters");
-const model = buildMesh(spec);
+const clusters = config.getObject<Record<string, ClusterConfig>>("clusters") ?? {};
+/** Per on-prem zone: { bundleServerUrl, logStoreZone }. */
+const onprem = config.getObject<Record<string, Pick<ZoneInfra, "bundleServerUrl" | "logStoreZone">>>("onprem") ?? {};
+const issuerUrls = config.getObject<Record<string, string>>("issuerUrls") ?? {};
 
-for (const zone of model.zones) {
-  const provider = clusterProvider(zone.id, clusters[zone.id]);
-  const ns = new k8s.core.v1.Namespace(
-    `${zone.id}-system`,
-    { metadata: { name: SYSTEM_NAMESPACE, labels: { "ztmesh.io/zone": zone.id } } },
-    { provider },
-  );
-  for (const np of compileSystemNetworkPolicies(model, zone.id)) {
-    new k8s.networking.v1.NetworkPolicy(`${zone.id}-${np.metadata.name}`, np, { provider, dependsOn: [ns] });
-  }
+const zones: Record<string, ZoneInfra> = {};
+for (const zone of spec.zones ?? []) {
+  zones[zone.id] = {
+    cluster: clusterProvider(zone.id, clusters[zone.id]),
+    cloudProvider: cloudProvider(zone),
+    issuerUrl: issuerUrls[zone.id],
+    ...(onprem[zone.id] ?? {}),
+  };
 }
 
-/** The contract domain stacks read through a StackReference (bump `version` on breaking change). */
-export const contract = {
-  version: 1,
+const mesh = new HybridMesh("mesh", {
   mesh: spec,
-  zones: model.zones.map((z) => ({ id: z.id, cloud: z.cloud, region: z.region })),
-};
+  zones,
+  upstreamCa: upstreamCa(config),
+  signing: signingKey(config),
+  lockRetention: config.getBoolean("lockRetention") ?? false,
+  domains: config.getObject<Record<string, string[]>>("domains"),
+  gatewayReplicas: config.getNumber("gatewayReplicas"),
+  collectorReplicas: config.getNumber("collectorReplicas"),
+});
+
+/** The versioned contract domain stacks read (bump `version` on breaking change). */
+export const contract = mesh.contract;

@@ -1,0 +1,45 @@
+/**
+ * `intents.json`: the intents one domain declared, with every reference resolved to SPIFFE IDs,
+ * in the form the conformance checks compare enforcement with. Pure.
+ *
+ * ```json
+ * { "version": 1, "domain": "risk", "trustDomain": "mesh.acme.example",
+ *   "intents": [{ "id": "risk#0", "kind": "data", "source": "spiffe://.../ns/risk/sa/risk-engine",
+ *                 "destination": "trading/trades", "host": "spiffe://.../ns/trading/sa/trades-proxy",
+ *                 "access": ["read"] }] }
+ * ```
+ * `source` is `*` for every workload of the trust domain; `host` is the SPIFFE ID that serves
+ * the destination (the service, or the data product's proxy); `dnsHost` the service's
+ * in-cluster name (calls); `methods`/`paths` for calls, `access` for data. It lists the intents
+ * the domain declared and those other domains declared towards it. Sorted by `id`; lists sorted.
+ */
+import type { MeshModel } from "../model/model";
+import type { IntentsDocument, ResolvedIntentEntry } from "./types";
+
+/** The intents `domain` declared, resolved. */
+export function domainIntents(model: MeshModel, domain: string): IntentsDocument {
+  const intents: ResolvedIntentEntry[] = [];
+  for (const i of model.intents) {
+    // What the domain declared, and what others declared towards it (both shape its enforcement).
+    if (i.domain !== domain && !i.to.startsWith(`${domain}/`)) continue;
+    const source = i.source.kind === "any" ? "*" : i.source.spiffeId;
+    if (i.kind === "call") {
+      const svc = model.services.get(i.to);
+      intents.push({
+        id: i.id,
+        kind: "call",
+        source,
+        destination: i.to,
+        host: svc?.spiffeId ?? "",
+        dnsHost: svc?.host ?? "",
+        methods: [...i.methods].sort(),
+        paths: [...i.paths].sort(),
+      });
+    } else {
+      const host = model.dataProducts.get(i.to)?.proxy.spiffeId ?? "";
+      intents.push({ id: i.id, kind: "data", source, destination: i.to, host, access: [...i.access].sort() });
+    }
+  }
+  intents.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { version: 1, domain, trustDomain: model.trustDomain, intents };
+}

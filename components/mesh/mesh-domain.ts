@@ -1,0 +1,163 @@
+/**
+ * MeshDomain: one domain team's part of the mesh, deployed from its own stack so that it
+ * changes its services and intents without touching the platform stack. Per zone where the
+ * domain has services or data products:
+ * - a MeshNamespace per namespace (restricted, deny-by-default NetworkPolicies, one
+ *   ServiceAccount per workload annotated with its SPIFFE ID and cloud principal);
+ * - a WorkloadIdentityFederation (cloud zones) for the domain's workloads that the compiled IAM
+ *   documents grant something in that cloud, reusing the platform's trust (AWS: the platform's
+ *   OIDC provider; GCP: a pool of its own, `ztmesh-<zone>-<domain>`);
+ * - a DataProxy per data product;
+ * - a ConfigMap `ztmesh-intents` (`ztmesh.io/role: intents`) with `intents.json` (see intents.ts);
+ * - the domain's signed OPA bundle, uploaded to the zone's bundle store from the platform
+ *   contract (`<prefix>/<zone>/ztmesh-domain-<domain>.tar.gz`); on-prem (`http` store) the archive
+ *   is the `bundleArchives` output for the pipeline that publishes it.
+ *
+ * ```ts
+ * const platform = new pulumi.StackReference("platform", { name: "acme/ztmesh-platform/prod" });
+ * const contract = (await platform.getOutputDetails("contract")).value as MeshContract;
+ * const domain = new MeshDomain("risk", { platform: contract, domain: spec, others, zones, signing });
+ * export const contract = domain.contract; // { version: 1, domain: spec }
+ * ```
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { compileIam } from "../compile/iam";
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "../compile/kubernetes/labels";
+import { bundleFiles, compileOpaBundles } from "../compile/opa";
+import { withSignature } from "../compile/opa/signing";
+import { tarGz } from "../compile/opa/tarball";
+import { K8S, ROLES } from "../conventions";
+import { DataProxy } from "../data-proxy";
+import { WorkloadIdentityFederation, defaultPoolId, issuerHostPath } from "../identity";
+import { toJson } from "../k8s";
+import type { MeshModel } from "../model/model";
+import { MeshNamespace } from "../namespace";
+import { bundleObjectPath, uploadBundle, type BundleStoreArgs } from "../policy-engine/publish";
+import { domainIntents } from "./intents";
+import type { ContractBundleStore, ContractZone, DomainContract, IntentsDocument, MeshDomainArgs } from "./types";
+import { domainZones, validateMeshDomain } from "./validate";
+
+/** Type token of {@link MeshDomain}. */
+export const MESH_DOMAIN_TYPE = "ztmesh:mesh:MeshDomain";
+/** Name of the intents ConfigMap in each of the domain's zones. */
+export const INTENTS_CONFIGMAP = "ztmesh-intents";
+
+/** The publication target of a contract bundle store. */
+function publishStore(s: ContractBundleStore): BundleStoreArgs {
+  switch (s.kind) {
+    case "s3":
+      return { kind: "s3", bucket: s.bucket, region: s.region, roleArn: "", prefix: s.prefix };
+    case "gcs":
+      return { kind: "gcs", bucket: s.bucket, prefix: s.prefix };
+    case "azure-blob":
+      return { kind: "azure-blob", storageAccount: s.storageAccount, container: s.container, resourceGroupName: s.resourceGroupName, prefix: s.prefix };
+    default:
+      return { kind: "http", url: s.url, prefix: s.prefix };
+  }
+}
+
+export class MeshDomain extends pulumi.ComponentResource {
+  /** The validated model (the mesh, this domain and the others given). */
+  readonly model: MeshModel;
+  /** The zones where the domain publishes its bundle (pass them to the platform's `domains`). */
+  readonly bundleZones: string[];
+  /** The resolved intents (`intents.json`). */
+  readonly intents: IntentsDocument;
+  /** Signed bundle archives (base64 `.tar.gz`) by zone. */
+  readonly bundleArchives: Record<string, pulumi.Output<string>>;
+  /** The bundles' object paths by zone. */
+  readonly bundlePaths: Record<string, string>;
+  /** Per zone, the federated cloud principal of each workload key that has one. */
+  readonly principals: Record<string, Record<string, pulumi.Output<string>>>;
+  /** The domain's contract output, version 1: export it as `contract`. */
+  readonly contract: DomainContract;
+
+  /** @throws {ValidationError} before anything is created, naming each bad argument. */
+  constructor(name: string, args: MeshDomainArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const model = validateMeshDomain(name, args);
+    super(MESH_DOMAIN_TYPE, name, {}, opts);
+    this.model = model;
+    const domain = args.domain.name;
+    this.bundleZones = domainZones(model, domain);
+    this.intents = domainIntents(model, domain);
+    this.contract = { version: 1, domain: args.domain };
+    this.bundleArchives = {};
+    this.bundlePaths = {};
+    this.principals = {};
+    const iam = compileIam(model);
+
+    for (const zoneId of this.bundleZones) {
+      const zone = model.zones.find((z) => z.id === zoneId)!;
+      const contractZone = args.platform.zones.find((z) => z.id === zoneId) as ContractZone;
+      const { cluster, cloudProvider } = args.zones[zoneId];
+      const n = `${name}-${zoneId}`;
+      const onK8s = { parent: this, providers: [cluster] };
+
+      // Cloud identities for the domain's workloads in this zone that have grants in its cloud.
+      const principals: Record<string, pulumi.Output<string>> = {};
+      if (zone.cloud !== "onprem") {
+        const docs = iam[zone.cloud];
+        const workloads = [...model.services.values()]
+          .filter((s) => s.domain === domain && s.zone === zoneId && docs[s.key] !== undefined)
+          .map((s) => ({ key: s.key, spiffeId: s.spiffeId }));
+        if (workloads.length > 0) {
+          const aws = zone.cloud === "aws" ? { existingOidcProviderArn: `arn:${zone.aws?.partition ?? "aws"}:iam::${zone.aws?.accountId}:oidc-provider/${issuerHostPath(contractZone.issuerUrl)}` } : {};
+          const gcp = zone.cloud === "gcp" ? { poolId: defaultPoolId({ id: `${zoneId}-${domain}` }) } : {};
+          const fed = new WorkloadIdentityFederation(
+            `${n}-federation`,
+            { zone, trustDomain: model.trustDomain, issuerUrl: contractZone.issuerUrl, workloads, documents: iam, tags: { ...(args.tags ?? {}), "ztmesh-domain": domain }, ...aws, ...gcp },
+            { parent: this, ...(cloudProvider ? { providers: [cloudProvider] } : {}) },
+          );
+          for (const w of workloads) principals[w.key] = fed.identities[w.key].principal;
+        }
+      }
+      this.principals[zoneId] = principals;
+
+      // Namespaces of the domain's workloads in this zone.
+      const namespaces = new Set<string>();
+      for (const s of model.services.values()) if (s.domain === domain && s.zone === zoneId) namespaces.add(s.namespace);
+      for (const p of model.dataProducts.values()) if (p.domain === domain && p.zone === zoneId) namespaces.add(p.namespace);
+      const created = new Map<string, MeshNamespace>();
+      for (const ns of [...namespaces].sort()) {
+        created.set(ns, new MeshNamespace(`${n}-${ns}`, { model, zone: zoneId, namespace: ns, cloudPrincipals: principals }, onK8s));
+      }
+
+      for (const p of model.dataProducts.values()) {
+        if (p.domain !== domain || p.zone !== zoneId) continue;
+        new DataProxy(
+          `${n}-${p.name}-proxy`,
+          { model, product: p.key, issuer: { trustDomain: model.trustDomain }, replicas: args.proxyReplicas, clusters: { [zoneId]: cluster } },
+          { ...onK8s, dependsOn: [created.get(p.namespace)!] },
+        );
+      }
+
+      const home = created.has(domain) ? domain : [...created.keys()][0];
+      new k8s.core.v1.ConfigMap(
+        `${n}-intents`,
+        {
+          metadata: {
+            name: INTENTS_CONFIGMAP,
+            namespace: created.get(home)!.namespaceName,
+            labels: { [K8S.role]: ROLES.intents, [K8S.zone]: zoneId, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, "ztmesh.io/domain": domain },
+          },
+          data: { "intents.json": toJson(this.intents) },
+        },
+        { parent: this, provider: cluster },
+      );
+
+      // The domain's bundle for this zone, signed with the platform's key.
+      const bundle = compileOpaBundles(model, zoneId).domains[domain];
+      const objectPath = bundleObjectPath(contractZone.bundleStore.prefix, zoneId, bundle.name);
+      const files = bundleFiles(bundle);
+      const archive = pulumi.unsecret(
+        pulumi.output(args.signing.privateKeyPem).apply((key) => tarGz(withSignature(files, key, args.signing.keyId)).toString("base64")),
+      );
+      this.bundlePaths[zoneId] = objectPath;
+      this.bundleArchives[zoneId] = archive;
+      uploadBundle({ name: `${n}-bundle`, store: publishStore(contractZone.bundleStore), zone: zoneId, objectPath, archive, parent: this, provider: cloudProvider });
+    }
+
+    this.registerOutputs({ bundleZones: this.bundleZones, bundlePaths: this.bundlePaths, contract: this.contract });
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Eager validation of the mesh components' plain arguments: every problem, with the argument,
+ * the value and the fix, before anything is created.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import { ArgChecker, show } from "../common/args";
+import { isDnsLabel } from "../k8s";
+import { buildMesh } from "../model";
+import { ValidationError } from "../model/errors";
+import type { MeshModel } from "../model/model";
+import type { DomainSpec, MeshSpec } from "../model/types";
+import type { DomainZoneInfra, HybridMeshArgs, MeshDomainArgs } from "./types";
+
+/** Builds the model, reporting its issues under `args.<prefix>`. */
+function modelOrIssues(c: ArgChecker, prefix: string, mesh: MeshSpec, domains: DomainSpec[]): MeshModel | undefined {
+  try {
+    return buildMesh(mesh, domains);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    c.add(e.issues.map((i) => ({ ...i, path: `${prefix}${i.path}` })));
+    return undefined;
+  }
+}
+
+function checkCluster(c: ArgChecker, path: string, cluster: unknown): void {
+  c.check(k8s.Provider.isInstance(cluster), path, `must be the k8s.Provider of the zone's cluster, got ${cluster === undefined ? "undefined" : "another value"}`, "pass { cluster: new k8s.Provider(...) } for the zone");
+}
+
+function checkSigning(c: ArgChecker, signing: HybridMeshArgs["signing"] | undefined): void {
+  c.check(/^[A-Za-z0-9._-]{1,64}$/.test(signing?.keyId ?? ""), "signing.keyId", `must be 1-64 of [A-Za-z0-9._-], got ${show(signing?.keyId)}`, 'e.g. "ztmesh-2026"');
+  c.check(signing?.publicKeyPem !== undefined && signing?.privateKeyPem !== undefined, "signing", "needs publicKeyPem and privateKeyPem", "pass the RSA key pair's PEMs (private as a secret)");
+}
+
+const isHttps = (v: unknown): boolean => typeof v === "string" && /^https:\/\/[^/?#\s]+[^?#\s]*$/.test(v);
+
+/** Validates {@link HybridMeshArgs}; returns the model. Throws a ValidationError; creates nothing. */
+export function validateHybridMesh(name: string, args: HybridMeshArgs): MeshModel {
+  const c = new ArgChecker("HybridMesh", name);
+  const model = modelOrIssues(c, "", args.mesh, []);
+  const zones = args.zones ?? {};
+  const declared = new Map((args.mesh?.zones ?? []).map((z) => [z.id, z]));
+  for (const id of Object.keys(zones)) {
+    c.check(declared.has(id), `zones.${id}`, `zone ${show(id)} is not declared in mesh.zones`, `remove it, or use one of ${[...declared.keys()].join(", ")}`);
+  }
+  for (const [id, zone] of declared) {
+    const infra = zones[id];
+    if (!infra) {
+      c.check(false, `zones.${id}`, `zone ${show(id)} of mesh.zones has no infrastructure`, `pass zones["${id}"] = { cluster: <k8s.Provider> }`);
+      continue;
+    }
+    checkCluster(c, `zones.${id}.cluster`, infra.cluster);
+    if (infra.issuerUrl !== undefined) c.check(isHttps(infra.issuerUrl), `zones.${id}.issuerUrl`, `must be an https URL without query or fragment, got ${show(infra.issuerUrl)}`, "omit it for https://oidc.<zone>.<trustDomain>");
+    if (zone.cloud === "onprem") {
+      c.check(isHttps(infra.bundleServerUrl), `zones.${id}.bundleServerUrl`, `on-prem zone ${show(id)} needs the https URL of its bundle server, got ${show(infra.bundleServerUrl)}`, 'e.g. "https://opa-bundles.dc1.acme.example"');
+      const store = infra.logStoreZone === undefined ? undefined : declared.get(infra.logStoreZone);
+      c.check(
+        store !== undefined && (store.cloud === "aws" || store.cloud === "gcp"),
+        `zones.${id}.logStoreZone`,
+        `on-prem zone ${show(id)} needs the aws or gcp zone whose audit log store keeps its logs, got ${show(infra.logStoreZone)}${store?.cloud === "azure" ? " (an azure zone: not supported yet)" : ""}`,
+        `use one of ${[...declared.values()].filter((z) => z.cloud === "aws" || z.cloud === "gcp").map((z) => z.id).join(", ") || "(no aws or gcp zone declared)"}`,
+      );
+    } else {
+      c.check(infra.bundleServerUrl === undefined, `zones.${id}.bundleServerUrl`, `only applies to on-prem zones, but ${show(id)} is ${zone.cloud}`, "remove it: the zone's bundle store is a bucket in its cloud");
+      c.check(infra.logStoreZone === undefined, `zones.${id}.logStoreZone`, `only applies to on-prem zones, but ${show(id)} is ${zone.cloud}`, "remove it: a cloud zone keeps its logs in its own store");
+    }
+  }
+  c.check(args.lockRetention === undefined || typeof args.lockRetention === "boolean", "lockRetention", `must be a plain boolean, got ${show(args.lockRetention)}`, "pass true (production) or false");
+  c.check(args.upstreamCa?.certificate !== undefined && args.upstreamCa?.privateKey !== undefined, "upstreamCa", "needs certificate and privateKey", "pass the shared upstream CA's PEMs (key as a secret)");
+  checkSigning(c, args.signing);
+  for (const [domain, ids] of Object.entries(args.domains ?? {})) {
+    c.check(isDnsLabel(domain), `domains.${domain}`, `must be a domain name (DNS-1123 label), got ${show(domain)}`);
+    c.check(Array.isArray(ids), `domains.${domain}`, `must list the zones where the domain publishes its bundle, got ${show(ids)}`, "use MeshDomain.bundleZones");
+    for (const [i, z] of (Array.isArray(ids) ? ids : []).entries()) {
+      c.check(declared.has(z), `domains.${domain}[${i}]`, `unknown zone ${show(z)}`, `use one of ${[...declared.keys()].join(", ")}`);
+    }
+  }
+  for (const k of ["gatewayReplicas", "collectorReplicas"] as const) {
+    const v = args[k];
+    if (v !== undefined) c.check(Number.isInteger(v) && v >= 2, k, `must be an integer >= 2, got ${show(v)}`, "one replica must be able to fail");
+  }
+  c.done();
+  return model!;
+}
+
+/** The zones where a domain has services or data products, sorted. */
+export function domainZones(model: MeshModel, domain: string): string[] {
+  const zones = new Set<string>();
+  for (const s of model.services.values()) if (s.domain === domain) zones.add(s.zone);
+  for (const p of model.dataProducts.values()) if (p.domain === domain) zones.add(p.zone);
+  return [...zones].sort();
+}
+
+/** Validates {@link MeshDomainArgs}; returns the model. Throws a ValidationError; creates nothing. */
+export function validateMeshDomain(name: string, args: MeshDomainArgs): MeshModel {
+  const c = new ArgChecker("MeshDomain", name);
+  const p = args.platform;
+  c.check(p?.version === 1, "platform.version", `expected the platform contract version 1, got ${show(p?.version)}`, "read the platform stack's `contract` output with a ztmesh version that writes version 1");
+  if (p?.version !== 1) c.done();
+  const others = args.others ?? [];
+  const model = modelOrIssues(c, "", p.mesh, [args.domain, ...others.filter((o) => o?.name !== args.domain?.name)]);
+  if (!model) c.done();
+  const m = model!;
+  const needed = domainZones(m, args.domain.name);
+  const zones: Record<string, DomainZoneInfra> = args.zones ?? {};
+  for (const id of Object.keys(zones)) {
+    c.check(needed.includes(id), `zones.${id}`, `domain ${show(args.domain.name)} has no workloads in zone ${show(id)}`, `remove it (the domain's zones: ${needed.join(", ") || "none"})`);
+  }
+  for (const id of needed) {
+    if (!zones[id]) c.check(false, `zones.${id}`, `the domain has workloads in zone ${show(id)} but no infrastructure for it`, `pass zones["${id}"] = { cluster: <k8s.Provider> }`);
+    else checkCluster(c, `zones.${id}.cluster`, zones[id].cluster);
+    const z = p.zones.find((x) => x.id === id);
+    c.check(z !== undefined && z.bundleStore !== undefined, `platform.zones`, `the platform contract has no bundle store for zone ${show(id)}`, "deploy the platform stack with this zone first");
+  }
+  checkSigning(c, args.signing);
+  if (args.proxyReplicas !== undefined) c.check(Number.isInteger(args.proxyReplicas) && args.proxyReplicas >= 2, "proxyReplicas", `must be an integer >= 2, got ${show(args.proxyReplicas)}`);
+  c.done();
+  return m;
+}

@@ -1,0 +1,230 @@
+/**
+ * One zone of the platform: the parts every zone gets, wired together. Called by HybridMesh
+ * after validation; every child is parented to the HybridMesh and named `<mesh>-<zone>-<part>`.
+ */
+import * as aws from "@pulumi/aws";
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { awsRoleName } from "../compile/iam/names";
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, SYSTEM_NAMESPACE } from "../compile/kubernetes/labels";
+import { K8S } from "../conventions";
+import { EnvoyGateway } from "../gateway";
+import { IdentityIssuer } from "../identity-issuer";
+import { WorkloadIdentityFederation, defaultPoolId } from "../identity";
+import { LogCollector, LOG_COLLECTOR_DEFAULTS, type AuditLogStoreTarget } from "../log-collector";
+import { AZURE_CONTAINER, AuditLogStore, azureStoreNames } from "../log-store";
+import type { MeshModel, Zone } from "../model/model";
+import { spiffeId } from "../model/spiffe";
+import { PolicyEngine, policyEngineName } from "../policy-engine";
+import { createBundleStore } from "./bundle-store";
+import type { ContractZone, HybridMeshArgs, ZoneInfra } from "./types";
+
+/** The federation key of a zone's system workload (`ztmesh-system/<zone>-<part>`). */
+export function systemWorkloadKey(zoneId: string, part: "log-collector" | "policy-engine"): string {
+  return `${SYSTEM_NAMESPACE}/${zoneId}-${part}`;
+}
+
+/** The log collector's SPIFFE ID (LogCollector's default namespace and service account). */
+export function collectorSpiffeId(trustDomain: string): string {
+  return spiffeId(trustDomain, SYSTEM_NAMESPACE, LOG_COLLECTOR_DEFAULTS.serviceName);
+}
+
+/** The default issuer URL of a zone: `https://oidc.<zone>.<trustDomain>`. */
+export function defaultIssuerUrl(zoneId: string, trustDomain: string): string {
+  return `https://oidc.${zoneId}.${trustDomain}`;
+}
+
+/** What each cloud zone exposes to the zones that keep their logs in it (on-prem). */
+export interface CloudZoneParts {
+  zone: Zone;
+  store: AuditLogStore;
+  /** The component name given to the AuditLogStore. */
+  storeName: string;
+  provider?: pulumi.ProviderResource;
+}
+
+/** Everything one zone got. */
+export interface ZoneParts {
+  namespace: k8s.core.v1.Namespace;
+  issuer: IdentityIssuer;
+  federation?: WorkloadIdentityFederation;
+  store?: AuditLogStore;
+  collector: LogCollector;
+  engine: PolicyEngine;
+  gateway: EnvoyGateway;
+  contract: pulumi.Output<ContractZone>;
+}
+
+interface ZoneContext {
+  parent: pulumi.ComponentResource;
+  /** The HybridMesh's name. */
+  mesh: string;
+  model: MeshModel;
+  zone: Zone;
+  infra: ZoneInfra;
+  args: HybridMeshArgs;
+  tags: Record<string, string>;
+  /** The cloud zones already built, by id (on-prem zones write their logs to one of them). */
+  cloudZones: ReadonlyMap<string, CloudZoneParts>;
+}
+
+/** Builds one zone. Cloud zones must be built before the on-prem zones that log to them. */
+export function buildZone(ctx: ZoneContext): ZoneParts & { cloudParts?: CloudZoneParts } {
+  const { parent, model, zone, infra, args, tags } = ctx;
+  const n = `${ctx.mesh}-${zone.id}`;
+  const cluster = infra.cluster;
+  const cloud = infra.cloudProvider;
+  const onK8s = { parent, providers: [cluster] };
+  const onCloud = { parent, ...(cloud ? { providers: [cloud] } : {}) };
+  const td = model.trustDomain;
+  const issuerUrl = infra.issuerUrl ?? defaultIssuerUrl(zone.id, td);
+  const collectorKey = systemWorkloadKey(zone.id, "log-collector");
+  const engineKey = systemWorkloadKey(zone.id, "policy-engine");
+
+  // The system namespace: created here only (components place their pods in it).
+  const namespace = new k8s.core.v1.Namespace(
+    `${n}-system-namespace`,
+    {
+      metadata: {
+        name: SYSTEM_NAMESPACE,
+        labels: {
+          "pod-security.kubernetes.io/enforce": "restricted",
+          "pod-security.kubernetes.io/enforce-version": "latest",
+          "pod-security.kubernetes.io/audit": "restricted",
+          "pod-security.kubernetes.io/warn": "restricted",
+          [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
+          [K8S.zone]: zone.id,
+        },
+      },
+    },
+    { parent, provider: cluster },
+  );
+  const inSystem = { ...onK8s, dependsOn: [namespace] };
+
+  const issuer = new IdentityIssuer(
+    `${n}-identity-issuer`,
+    { model, zone: zone.id, issuerUrl, upstreamAuthority: { certificate: args.upstreamCa.certificate, privateKey: pulumi.secret(args.upstreamCa.privateKey), bundle: args.upstreamCa.bundle } },
+    onK8s,
+  );
+  const issuerArgs = { trustDomain: td, csiDriver: issuer.csiDriver, socketPath: issuer.agentSocketPath };
+
+  let federation: WorkloadIdentityFederation | undefined;
+  let store: AuditLogStore | undefined;
+  let cloudParts: CloudZoneParts | undefined;
+  let target: AuditLogStoreTarget;
+  let collectorPrincipal: pulumi.Output<string> | undefined;
+
+  if (zone.cloud !== "onprem") {
+    federation = new WorkloadIdentityFederation(
+      `${n}-federation`,
+      {
+        zone,
+        trustDomain: td,
+        issuerUrl,
+        workloads: [
+          { key: collectorKey, spiffeId: collectorSpiffeId(td) },
+          { key: engineKey, spiffeId: spiffeId(td, SYSTEM_NAMESPACE, policyEngineName(zone.id)) },
+        ],
+        tags,
+      },
+      { ...onCloud, dependsOn: [issuer] },
+    );
+    const collectorId = federation.identities[collectorKey];
+    const storeName = `${n}-audit-log-store`;
+    store = new AuditLogStore(storeName, { zone, retention: model.logRetention, lockRetention: args.lockRetention ?? false, writer: collectorId.grantee, tags }, onCloud);
+    cloudParts = { zone, store, storeName, provider: cloud };
+    target = storeTarget(zone, store, storeName, federation.audience);
+    collectorPrincipal = collectorId.principal;
+  } else {
+    // On-prem: the collector writes to the store of `logStoreZone`, with an identity in that
+    // cloud account federated to this zone's issuer.
+    const host = ctx.cloudZones.get(infra.logStoreZone as string) as CloudZoneParts;
+    const hostOpts = { parent, ...(host.provider ? { providers: [host.provider] } : {}) };
+    const fed = new WorkloadIdentityFederation(
+      `${n}-log-federation`,
+      {
+        zone: host.zone,
+        trustDomain: td,
+        issuerUrl,
+        workloads: [{ key: collectorKey, spiffeId: collectorSpiffeId(td) }],
+        ...(host.zone.cloud === "gcp" ? { poolId: defaultPoolId({ id: zone.id }) } : {}),
+        tags: { ...tags, "ztmesh-source-zone": zone.id },
+      },
+      { ...hostOpts, dependsOn: [issuer] },
+    );
+    const id = fed.identities[collectorKey];
+    grantStoreWriter(`${n}-log-writer`, host, collectorKey, id.grantee, { parent, provider: host.provider, dependsOn: [fed] });
+    target = storeTarget(host.zone, host.store, host.storeName, fed.audience);
+    collectorPrincipal = id.principal;
+  }
+
+  const collector = new LogCollector(
+    `${n}-log-collector`,
+    { model, zone: zone.id, store: target, cloudPrincipal: collectorPrincipal, replicas: args.collectorReplicas, workloadApiCsiDriver: issuer.csiDriver },
+    inSystem,
+  );
+
+  const engineId = federation?.identities[engineKey];
+  const bundles = createBundleStore({ name: `${n}-bundle-store`, zone, reader: { principal: engineId?.principal, grantee: engineId?.grantee }, bundleServerUrl: infra.bundleServerUrl, tags, parent, provider: cloud });
+  const externalBundles = Object.entries(args.domains ?? {})
+    .filter(([, zones]) => zones.includes(zone.id))
+    .map(([d]) => `ztmesh-domain-${d}`)
+    .sort();
+  const engine = new PolicyEngine(
+    `${n}-policy-engine`,
+    {
+      model,
+      zone: zone.id,
+      bundleStore: bundles.engine,
+      signing: { keyId: args.signing.keyId, publicKeyPem: args.signing.publicKeyPem, privateKeyPem: pulumi.secret(args.signing.privateKeyPem) },
+      decisionLogs: { url: collector.decisionLogUrl, collector: { namespace: collector.namespace, podLabels: { "app.kubernetes.io/name": "ztmesh-log-collector" } } },
+      issuer: issuerArgs,
+      externalBundles,
+      clusters: { [zone.id]: cluster },
+    },
+    { ...inSystem, providers: cloud ? [cluster, cloud] : [cluster], dependsOn: [namespace, collector] },
+  );
+
+  const gateway = new EnvoyGateway(
+    `${n}-gateway`,
+    { model, zone: zone.id, issuer: issuerArgs, replicas: args.gatewayReplicas, clusters: { [zone.id]: cluster } },
+    { ...inSystem, dependsOn: [namespace, engine] },
+  );
+
+  const contract = pulumi.output(gateway.address).apply(
+    (address): ContractZone => ({ id: zone.id, cloud: zone.cloud, region: zone.region, issuerUrl, gatewayAddress: address ?? "", bundleStore: bundles.contract }),
+  );
+  return { namespace, issuer, federation, store, collector, engine, gateway, contract, cloudParts };
+}
+
+/** The collector's view of a store. */
+function storeTarget(zone: Zone, store: AuditLogStore, storeName: string, audience: string): AuditLogStoreTarget {
+  switch (zone.cloud) {
+    case "aws":
+      return { cloud: "aws", bucket: store.storeName, region: zone.region };
+    case "gcp":
+      return { cloud: "gcp", bucket: store.storeName, audience };
+    default:
+      return { cloud: "azure", bucket: AZURE_CONTAINER, account: azureStoreNames(storeName, zone).account, tenantId: zone.azure?.tenantId };
+  }
+}
+
+/** Grants a second writer (an on-prem collector) write-only access to a cloud zone's store. */
+function grantStoreWriter(name: string, host: CloudZoneParts, key: string, grantee: pulumi.Output<string>, opts: pulumi.CustomResourceOptions): void {
+  if (host.zone.cloud === "aws") {
+    const [domain, wname] = key.split("/");
+    const policy = pulumi.all([host.store.storeName, host.store.encryptionKey]).apply(([bucket, keyArn]) =>
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "WriteAuditLogs", Effect: "Allow", Action: ["s3:PutObject"], Resource: [`arn:${host.zone.aws?.partition ?? "aws"}:s3:::${bucket}/*`] },
+          { Sid: "EncryptAuditLogs", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [keyArn], Condition: { StringEquals: { "kms:ViaService": `s3.${host.zone.region}.amazonaws.com` } } },
+        ],
+      }),
+    );
+    new aws.iam.RolePolicy(name, { role: awsRoleName({ domain, name: wname }), name: "ztmesh-audit-log-writer", policy }, opts);
+  } else if (host.zone.cloud === "gcp") {
+    new gcp.storage.BucketIAMMember(name, { bucket: host.store.storeName, role: "roles/storage.objectCreator", member: grantee }, opts);
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * Conformance: the allowed flows recomputed from the enforcement resources themselves
+ * (Envoy RBAC in the mesh's Envoy configs, OPA bundle data in the published bundles),
+ * compared with the declared intents (`ztmesh.io/role: intents` ConfigMaps). Reports every
+ * flow a layer allows that no declared intent does, and every declared intent a layer on
+ * its path denies. Linear in resources plus intents: layers are read once, flows are
+ * looked up by key.
+ */
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { rulesAllow, stringMatches } from "../../components/compile/envoy/rbac-eval";
+import { readTarGz } from "../../components/compile/opa/tarball";
+import { ROLES } from "../../components/conventions";
+import { hasRole, markersOf } from "./conventions";
+import { chainsOf, filtersBeforeTerminal, parseDocuments, typedConfig } from "./envoy-config";
+import { asArray, asRecord, field, str, stringMap } from "./util";
+
+/** One declared intent as MeshDomain writes it in `intents.json`. */
+export interface DeclaredIntent {
+  id: string;
+  kind: "call" | "data";
+  /** SPIFFE ID of the source, or `*`. */
+  source: string;
+  /** Destination key `<domain>/<name>`. */
+  destination: string;
+  /** SPIFFE ID serving the destination (service, or the data product's proxy). */
+  host: string;
+  /** The service's in-cluster DNS name (calls). */
+  dnsHost?: string;
+  methods?: string[];
+  paths?: string[];
+}
+
+/** A mismatch between a layer and the declared intents. */
+interface Finding {
+  message: string;
+  urn: string;
+}
+
+const ANY = "*";
+
+function declaredIntents(resources: PolicyResource[]): DeclaredIntent[] {
+  const out: DeclaredIntent[] = [];
+  for (const r of resources) {
+    if (r.type !== "kubernetes:core/v1:ConfigMap" || !hasRole(r.props, ROLES.intents)) continue;
+    for (const text of Object.values(stringMap(r.props.data))) {
+      let doc: unknown;
+      try {
+        doc = JSON.parse(text);
+      } catch {
+        continue;
+      }
+      for (const e of asArray(asRecord(doc)?.intents)) {
+        const i = asRecord(e);
+        const source = str(i?.source);
+        const destination = str(i?.destination);
+        const host = str(i?.host);
+        const kind = i?.kind === "data" ? "data" : i?.kind === "call" ? "call" : undefined;
+        if (!i || !source || !destination || !host || !kind) continue;
+        out.push({
+          id: str(i.id) ?? "?",
+          kind,
+          source,
+          destination,
+          host,
+          dnsHost: str(i.dnsHost),
+          methods: asArray(i.methods).filter((m): m is string => typeof m === "string"),
+          paths: asArray(i.paths).filter((p): p is string => typeof p === "string"),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** The principals an RBAC rule set admits: exact SPIFFE IDs, or `*` for any peer. */
+function principalsOf(rules: Record<string, unknown>): { exact: Set<string>; any: boolean } {
+  const exact = new Set<string>();
+  let any = false;
+  for (const pol of Object.values(asRecord(rules.policies) ?? {})) {
+    for (const p of asArray(asRecord(pol)?.principals)) {
+      const pr = asRecord(p);
+      const name = asRecord(asRecord(pr?.authenticated)?.principal_name);
+      if (typeof name?.exact === "string") exact.add(name.exact);
+      else if (pr) any = true; // prefix, any, or a matcher this check does not model: admits more than one identity
+    }
+  }
+  return { exact, any };
+}
+
+/** `:authority` matchers anywhere in a permission tree. */
+function authorityMatchers(p: unknown, out: unknown[] = [], depth = 0): unknown[] {
+  const r = asRecord(p);
+  if (!r || depth > 12) return out;
+  const header = asRecord(r.header);
+  if (header && header.name === ":authority") out.push(header.string_match ?? header);
+  for (const key of ["and_rules", "or_rules"]) for (const q of asArray(asRecord(r[key])?.rules)) authorityMatchers(q, out, depth + 1);
+  return out;
+}
+
+/** The host names a gateway routes (its virtual hosts' domains). */
+function routedHosts(hcm: Record<string, unknown>): string[] {
+  const routes = asRecord(field(hcm, "route_config", "routeConfig"));
+  return asArray(field(routes, "virtual_hosts", "virtualHosts")).flatMap((v) => asArray(asRecord(v)?.domains).filter((d): d is string => typeof d === "string" && !d.includes(":")));
+}
+
+function ownIdentity(tls: Record<string, unknown> | undefined): string | undefined {
+  const common = asRecord(field(tls, "common_tls_context", "commonTlsContext"));
+  const sds = asArray(field(common, "tls_certificate_sds_secret_configs", "tlsCertificateSdsSecretConfigs"))[0];
+  return str(asRecord(sds)?.name);
+}
+
+/** Checks one Envoy config's RBAC against the declared intents. */
+function checkEnvoy(r: PolicyResource, intents: DeclaredIntent[], trustDomain: string, findings: Finding[]): void {
+  const probe = `spiffe://${trustDomain}/ns/ztmesh-conformance/sa/probe`;
+  for (const chain of chainsOf(parseDocuments(stringMap(r.props.data)))) {
+    const self = ownIdentity(chain.tls);
+    // L4 (data proxies): the proxy's own identity is the destination.
+    for (const f of filtersBeforeTerminal(chain, ["netRbac"])) {
+      const rules = asRecord(typedConfig(f).rules);
+      if (!rules || (rules.action ?? "ALLOW") !== "ALLOW" || !self) continue;
+      const layer = principalsOf(rules);
+      const declared = intents.filter((i) => i.host === self);
+      const sources = new Set(declared.map((i) => i.source));
+      for (const p of layer.exact) {
+        if (!sources.has(p) && !sources.has(ANY)) findings.push({ urn: r.urn, message: `${chain.label}: Envoy RBAC lets ${p} reach ${self}, but no declared intent allows it.` });
+      }
+      if (layer.any && !sources.has(ANY)) findings.push({ urn: r.urn, message: `${chain.label}: Envoy RBAC lets any peer reach ${self}, but no declared intent has a wildcard source.` });
+      for (const i of declared) {
+        const allowed = i.source === ANY ? layer.any : layer.exact.has(i.source) || layer.any;
+        if (!allowed) findings.push({ urn: r.urn, message: `${chain.label}: declared intent ${i.id} (${i.source} -> ${i.destination}) is denied by Envoy RBAC.` });
+      }
+    }
+    // L7 (gateways): the routed host names the destination.
+    const hcm = chain.layers.length > 1 ? chain.layers[0].filters.map(typedConfig).find((c) => field(c, "route_config", "routeConfig") !== undefined) : undefined;
+    const hosts = new Set(hcm ? routedHosts(hcm) : []);
+    for (const f of filtersBeforeTerminal(chain, ["httpRbac"])) {
+      const rules = asRecord(typedConfig(f).rules);
+      if (!rules || (rules.action ?? "ALLOW") !== "ALLOW") continue;
+      const declared = intents.filter((i) => i.kind === "call" && i.dnsHost !== undefined && hosts.has(i.dnsHost));
+      const declaredPairs = new Set(declared.map((i) => `${i.source} ${i.dnsHost}`));
+      const matcherHosts = new Map<string, string[]>();
+      for (const [name, pol] of Object.entries(asRecord(rules.policies) ?? {})) {
+        const policy = asRecord(pol);
+        const polHosts = new Set<string>();
+        for (const perm of asArray(policy?.permissions)) {
+          for (const m of authorityMatchers(perm)) {
+            const key = JSON.stringify(m);
+            if (!matcherHosts.has(key)) matcherHosts.set(key, [...hosts].filter((h) => stringMatches(m, h)));
+            for (const h of matcherHosts.get(key) ?? []) polHosts.add(h);
+          }
+        }
+        const layer = principalsOf({ policies: { [name]: pol } });
+        for (const h of polHosts) {
+          for (const p of layer.exact) {
+            if (!declaredPairs.has(`${p} ${h}`) && !declaredPairs.has(`${ANY} ${h}`)) findings.push({ urn: r.urn, message: `${chain.label}: Envoy RBAC policy "${name}" lets ${p} call ${h}, but no declared intent allows it.` });
+          }
+          if (layer.any && !declaredPairs.has(`${ANY} ${h}`)) findings.push({ urn: r.urn, message: `${chain.label}: Envoy RBAC policy "${name}" lets any peer call ${h}, but no declared intent has a wildcard source.` });
+        }
+      }
+      for (const i of declared) {
+        const principal = i.source === ANY ? probe : i.source;
+        for (const method of i.methods ?? []) {
+          for (const path of i.paths ?? []) {
+            if (!rulesAllow(rules, { principal, host: i.dnsHost, method, path })) {
+              findings.push({ urn: r.urn, message: `${chain.label}: declared intent ${i.id} (${i.source} -> ${i.destination} ${method} ${path}) is denied by Envoy RBAC.` });
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Domain bundle data (`ztmesh/domains/<d>/data.json`) in a published bundle archive. */
+function bundleData(r: PolicyResource): { domain: string; allow: Record<string, unknown> }[] {
+  const mark = Object.entries(markersOf(r.props)).find(([k, v]) => /artifact/.test(k) && v.endsWith(".tar.gz"));
+  const content = typeof r.props.contentBase64 === "string" ? r.props.contentBase64 : undefined;
+  if (!mark || !content) return [];
+  let files: Map<string, string>;
+  try {
+    files = readTarGz(Buffer.from(content, "base64"));
+  } catch {
+    return [];
+  }
+  const out: { domain: string; allow: Record<string, unknown> }[] = [];
+  for (const [file, text] of files) {
+    const m = /(?:^|\/)ztmesh\/domains\/([^/]+)\/data\.json$/.exec(file);
+    if (!m) continue;
+    try {
+      out.push({ domain: m[1], allow: asRecord(asRecord(JSON.parse(text))?.allow) ?? {} });
+    } catch {
+      // not JSON: not a bundle OPA would load either
+    }
+  }
+  return out;
+}
+
+/** Checks OPA bundle data against the declared intents. */
+function checkOpa(r: PolicyResource, intents: DeclaredIntent[], declared: Set<string>, findings: Finding[]): void {
+  for (const { domain, allow } of bundleData(r)) {
+    for (const [dst, sources] of Object.entries(allow)) {
+      for (const src of Object.keys(asRecord(sources) ?? {})) {
+        if (!declared.has(`${src} ${dst}`)) findings.push({ urn: r.urn, message: `OPA bundle of domain "${domain}" allows ${src} -> ${dst}, but no declared intent allows it.` });
+      }
+    }
+    for (const i of intents) {
+      if (!i.destination.startsWith(`${domain}/`)) continue;
+      if (asRecord(allow[i.destination])?.[i.source] === undefined) {
+        findings.push({ urn: r.urn, message: `declared intent ${i.id} (${i.source} -> ${i.destination}) is missing from the OPA bundle of domain "${domain}" (denied).` });
+      }
+    }
+  }
+}
+
+export const meshConformance: StackValidationPolicy = {
+  name: "mesh-conformance",
+  description:
+    "Every enforcement layer allows exactly the declared intents: the flows recomputed from Envoy RBAC and OPA bundle data must match the `ztmesh.io/role: intents` declarations (nothing more is allowed, nothing declared is denied).",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    const intents = declaredIntents(args.resources);
+    if (intents.length === 0 && !args.resources.some((r) => hasRole(r.props, ROLES.intents))) return;
+    const trustDomain = /^spiffe:\/\/([^/]+)\//.exec(intents.find((i) => i.host.startsWith("spiffe://"))?.host ?? "")?.[1] ?? "mesh.invalid";
+    const findings: Finding[] = [];
+    const declared = new Set(intents.map((i) => `${i.source} ${i.destination}`));
+    for (const r of args.resources) {
+      if (r.type === "kubernetes:core/v1:ConfigMap" && hasRole(r.props, ROLES.envoyConfig)) checkEnvoy(r, intents, trustDomain, findings);
+      else checkOpa(r, intents, declared, findings);
+    }
+    for (const f of findings) reportViolation(f.message, f.urn);
+  },
+};
+

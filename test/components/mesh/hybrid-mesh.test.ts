@@ -1,0 +1,125 @@
+import { generateKeyPairSync } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import type * as K8s from "@pulumi/kubernetes";
+import type * as Pulumi from "@pulumi/pulumi";
+import { Recorder, type RecordedResource } from "../../../cli/lib/recorder";
+import type { HybridMesh as HybridMeshClass, HybridMeshArgs } from "../../../components/mesh";
+import type { MeshSpec } from "../../../components/model";
+
+const rec = new Recorder();
+const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+const publicKeyPem = publicKey.export({ type: "spki", format: "pem" }).toString();
+
+const mesh: MeshSpec = {
+  trustDomain: "mesh.acme.example",
+  zones: [
+    { id: "aws-eu", cloud: "aws", region: "eu-west-1", failureZones: ["eu-west-1a", "eu-west-1b"], aws: { accountId: "123456789012" } },
+    { id: "gcp-eu", cloud: "gcp", region: "europe-west3", failureZones: ["europe-west3-a"], gcp: { project: "acme-risk-dev", projectNumber: "998877665544" } },
+    { id: "azure-eu", cloud: "azure", region: "westeurope", failureZones: ["1", "2"], azure: { subscriptionId: "00000000-0000-0000-0000-000000000001", tenantId: "00000000-0000-0000-0000-0000000000aa", resourceGroupName: "mesh-dev" } },
+    { id: "dc-eu", cloud: "onprem", region: "eu-frankfurt-dc1", failureZones: ["rack-a", "rack-b"] },
+  ],
+};
+
+let HybridMesh: typeof HybridMeshClass;
+let k8s: typeof K8s;
+let pulumi: typeof Pulumi;
+let clusters: Record<string, K8s.Provider>;
+let hm: HybridMeshClass;
+const args = (over: Partial<HybridMeshArgs> = {}): HybridMeshArgs => ({
+  mesh,
+  zones: {
+    "aws-eu": { cluster: clusters["aws-eu"] },
+    "gcp-eu": { cluster: clusters["gcp-eu"] },
+    "azure-eu": { cluster: clusters["azure-eu"] },
+    "dc-eu": { cluster: clusters["dc-eu"], bundleServerUrl: "https://opa-bundles.dc1.acme.example", logStoreZone: "aws-eu" },
+  },
+  upstreamCa: { certificate: "CERT", privateKey: pulumi.secret("KEY") },
+  signing: { keyId: "ztmesh-test", publicKeyPem, privateKeyPem: pulumi.secret(privateKeyPem) },
+  domains: { trading: ["aws-eu"] },
+  ...over,
+});
+
+beforeAll(async () => {
+  pulumi = await import("@pulumi/pulumi");
+  k8s = await import("@pulumi/kubernetes");
+  ({ HybridMesh } = await import("../../../components/mesh"));
+  clusters = Object.fromEntries(mesh.zones.map((z) => [z.id, new k8s.Provider(`${z.id}-cluster`, {})]));
+  hm = new HybridMesh("mesh", args());
+  await rec.settle();
+}, 60_000);
+
+const child = (name: string): RecordedResource => rec.get(name);
+const parentName = (r: RecordedResource) => rec.byUrnOf(r.parent!)?.name;
+
+describe("HybridMesh", () => {
+  it("is a ztmesh:mesh:HybridMesh", () => {
+    expect(child("mesh").type).toBe("ztmesh:mesh:HybridMesh");
+  });
+
+  it.each(["aws-eu", "gcp-eu", "azure-eu", "dc-eu"])("creates every part of zone %s under the mesh", (zone) => {
+    const parts: [string, string][] = [
+      [`mesh-${zone}-system-namespace`, "kubernetes:core/v1:Namespace"],
+      [`mesh-${zone}-identity-issuer`, "ztmesh:identity-issuer:IdentityIssuer"],
+      [`mesh-${zone}-log-collector`, "ztmesh:log-collector:LogCollector"],
+      [`mesh-${zone}-policy-engine`, "ztmesh:policy-engine:PolicyEngine"],
+      [`mesh-${zone}-gateway`, "ztmesh:gateway:EnvoyGateway"],
+    ];
+    if (zone !== "dc-eu") parts.push([`mesh-${zone}-federation`, "ztmesh:identity:WorkloadIdentityFederation"], [`mesh-${zone}-audit-log-store`, "ztmesh:log-store:AuditLogStore"]);
+    for (const [name, type] of parts) {
+      const r = child(name);
+      expect(r.type).toBe(type);
+      expect(parentName(r)).toBe("mesh");
+    }
+    expect(child(`mesh-${zone}-system-namespace`).inputs.metadata).toMatchObject({ name: "ztmesh-system" });
+  });
+
+  it("federates no cloud identities in the on-prem zone, but its collector's in the log store zone", () => {
+    expect(() => child("mesh-dc-eu-federation")).toThrow();
+    expect(() => child("mesh-dc-eu-audit-log-store")).toThrow();
+    expect(child("mesh-dc-eu-log-federation").type).toBe("ztmesh:identity:WorkloadIdentityFederation");
+  });
+
+  it("wires the collector to the zone's store and the engine's decision logs to the collector", () => {
+    const bucket = child("mesh-aws-eu-audit-log-store-bucket");
+    const sts = rec.ofType("kubernetes:apps/v1:StatefulSet").find((r) => r.name === "mesh-aws-eu-log-collector-aggregator")!;
+    const env = JSON.stringify(sts.inputs.spec);
+    expect(env).toContain(String(bucket.outputs.bucket));
+    const onprem = JSON.stringify(rec.ofType("kubernetes:apps/v1:StatefulSet").find((r) => r.name === "mesh-dc-eu-log-collector-aggregator")!.inputs.spec);
+    expect(onprem).toContain(String(bucket.outputs.bucket));
+    const config = rec.ofType("kubernetes:core/v1:ConfigMap").find((r) => r.name === "mesh-aws-eu-policy-engine-config")!;
+    const yaml = String((config.inputs.data as Record<string, string>)["config.yaml"]);
+    expect(yaml).toContain(hm.zones["aws-eu"].collector.decisionLogUrl);
+    expect(yaml).toContain("ztmesh-opa-aws-eu-123456789012");
+    expect(yaml).toContain("opa/aws-eu/ztmesh-domain-trading.tar.gz");
+    const gcpYaml = String((rec.ofType("kubernetes:core/v1:ConfigMap").find((r) => r.name === "mesh-gcp-eu-policy-engine-config")!.inputs.data as Record<string, string>)["config.yaml"]);
+    expect(gcpYaml).not.toContain("ztmesh-domain-trading");
+  });
+
+  it("grants the collector write access and the engine read access through their federated identities", () => {
+    const roles = rec.ofType("aws:iam/role:Role").map((r) => r.name);
+    expect(roles).toEqual(expect.arrayContaining(["mesh-aws-eu-federation-ztmesh-system-aws-eu-log-collector-role", "mesh-aws-eu-federation-ztmesh-system-aws-eu-policy-engine-role"].map((n) => expect.stringContaining(n.split("-role")[0]))));
+    const policy = String(child("mesh-aws-eu-bundle-store-policy").inputs.policy);
+    expect(policy).toContain("PolicyEngineReadsBundles");
+    expect(policy).toContain("opa/aws-eu/*");
+  });
+
+  it("exports the versioned contract", async () => {
+    const contract = await new Promise((resolve) => hm.contract.apply(resolve));
+    expect(contract).toMatchObject({ version: 1, mesh, zones: [{ id: "aws-eu", bundleStore: { kind: "s3" } }, { id: "gcp-eu" }, { id: "azure-eu" }, { id: "dc-eu", bundleStore: { kind: "http" } }] });
+  });
+
+  it.each([
+    ["an unknown zone", () => args({ zones: { ...args().zones, "aws-us": { cluster: clusters["aws-eu"] } } }), "args.zones.aws-us"],
+    ["a zone without a cluster", () => args({ zones: { ...args().zones, "gcp-eu": { cluster: undefined as unknown as K8s.Provider } } }), "args.zones.gcp-eu.cluster"],
+    ["a missing zone", () => { const z = { ...args().zones }; delete z["azure-eu"]; return args({ zones: z }); }, "args.zones.azure-eu"],
+    ["an on-prem zone without logStoreZone", () => args({ zones: { ...args().zones, "dc-eu": { cluster: clusters["dc-eu"], bundleServerUrl: "https://b.example" } } }), "args.zones.dc-eu.logStoreZone"],
+    ["an on-prem zone without bundleServerUrl", () => args({ zones: { ...args().zones, "dc-eu": { cluster: clusters["dc-eu"], logStoreZone: "aws-eu" } } }), "args.zones.dc-eu.bundleServerUrl"],
+    ["a bad mesh", () => args({ mesh: { ...mesh, trustDomain: "Not A Domain" } }), "args.mesh.trustDomain"],
+  ])("refuses %s before creating anything", async (_l, make, path) => {
+    const before = rec.resources.length;
+    expect(() => new HybridMesh("bad", make())).toThrow(path);
+    await rec.settle();
+    expect(rec.resources.length).toBe(before);
+  });
+});

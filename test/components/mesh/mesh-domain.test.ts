@@ -1,0 +1,132 @@
+import { generateKeyPairSync } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import type * as K8s from "@pulumi/kubernetes";
+import type * as Pulumi from "@pulumi/pulumi";
+import { Recorder, type RecordedResource } from "../../../cli/lib/recorder";
+import type { MeshContract, MeshDomain as MeshDomainClass, MeshDomainArgs } from "../../../components/mesh";
+import type { DomainSpec, MeshSpec } from "../../../components/model";
+
+const rec = new Recorder();
+const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+const publicKeyPem = publicKey.export({ type: "spki", format: "pem" }).toString();
+
+const mesh: MeshSpec = {
+  trustDomain: "mesh.acme.example",
+  zones: [
+    { id: "aws-eu", cloud: "aws", region: "eu-west-1", failureZones: ["eu-west-1a"], aws: { accountId: "123456789012" } },
+    { id: "gcp-eu", cloud: "gcp", region: "europe-west3", failureZones: ["europe-west3-a"], gcp: { project: "acme-risk-dev", projectNumber: "998877665544" } },
+  ],
+};
+const platform: MeshContract = {
+  version: 1,
+  mesh,
+  zones: [
+    { id: "aws-eu", cloud: "aws", region: "eu-west-1", issuerUrl: "https://oidc.aws-eu.mesh.acme.example", gatewayAddress: "", bundleStore: { kind: "s3", bucket: "ztmesh-opa-aws-eu-123456789012", region: "eu-west-1", prefix: "opa" } },
+    { id: "gcp-eu", cloud: "gcp", region: "europe-west3", issuerUrl: "https://oidc.gcp-eu.mesh.acme.example", gatewayAddress: "", bundleStore: { kind: "gcs", bucket: "ztmesh-opa-gcp-eu", prefix: "opa" } },
+  ],
+};
+const trading: DomainSpec = {
+  name: "trading",
+  owner: "trading@acme.example",
+  services: [{ name: "trade-query", zone: "aws-eu", ports: [{ port: 8080 }] }],
+  dataProducts: [{ name: "trades", zone: "aws-eu", engine: "s3", sensitivity: "medium", owner: "t@acme.example", residency: "eu", schemaVersion: "1.0.0" }],
+  intents: [{ from: "trade-query", data: "trades" }],
+  exports: ["trades", "trade-query"],
+};
+const risk: DomainSpec = {
+  name: "risk",
+  owner: "risk@acme.example",
+  services: [{ name: "risk-engine", zone: "gcp-eu", ports: [{ port: 8080 }] }, { name: "pricer", zone: "aws-eu", ports: [{ port: 8080 }] }],
+  dataProducts: [{ name: "customer-risk", zone: "gcp-eu", engine: "gcs", sensitivity: "high", owner: "r@acme.example", residency: "eu", schemaVersion: "1.0.0" }],
+  intents: [
+    { from: "risk-engine", data: "customer-risk", access: ["write"] },
+    { from: "pricer", data: "trading/trades" },
+    { from: "risk-engine", to: "trading/trade-query", methods: ["GET"], paths: ["/trades"] },
+  ],
+};
+
+let MeshDomain: typeof MeshDomainClass;
+let pulumi: typeof Pulumi;
+let clusters: Record<string, K8s.Provider>;
+let md: MeshDomainClass;
+const args = (over: Partial<MeshDomainArgs> = {}): MeshDomainArgs => ({
+  platform,
+  domain: risk,
+  others: [trading],
+  zones: { "aws-eu": { cluster: clusters["aws-eu"] }, "gcp-eu": { cluster: clusters["gcp-eu"] } },
+  signing: { keyId: "ztmesh-test", publicKeyPem, privateKeyPem: pulumi.secret(privateKeyPem) },
+  ...over,
+});
+
+beforeAll(async () => {
+  pulumi = await import("@pulumi/pulumi");
+  const k8s = await import("@pulumi/kubernetes");
+  ({ MeshDomain } = await import("../../../components/mesh"));
+  clusters = { "aws-eu": new k8s.Provider("aws-eu-cluster", {}), "gcp-eu": new k8s.Provider("gcp-eu-cluster", {}) };
+  md = new MeshDomain("risk", args());
+  await rec.settle();
+}, 60_000);
+
+const parentName = (r: RecordedResource) => rec.byUrnOf(r.parent!)?.name;
+
+describe("MeshDomain", () => {
+  it("creates namespaces, identities, proxies, intents and bundles per zone under the domain", () => {
+    expect(rec.get("risk").type).toBe("ztmesh:mesh:MeshDomain");
+    expect(md.bundleZones).toEqual(["aws-eu", "gcp-eu"]);
+    for (const [name, type] of [
+      ["risk-aws-eu-risk", "ztmesh:namespace:MeshNamespace"],
+      ["risk-gcp-eu-risk", "ztmesh:namespace:MeshNamespace"],
+      ["risk-aws-eu-federation", "ztmesh:identity:WorkloadIdentityFederation"],
+      ["risk-gcp-eu-customer-risk-proxy", "ztmesh:data-proxy:DataProxy"],
+      ["risk-aws-eu-intents", "kubernetes:core/v1:ConfigMap"],
+      ["risk-gcp-eu-intents", "kubernetes:core/v1:ConfigMap"],
+      ["risk-aws-eu-bundle", "aws:s3/bucketObjectv2:BucketObjectv2"],
+      ["risk-gcp-eu-bundle", "gcp:storage/bucketObject:BucketObject"],
+    ]) {
+      const r = rec.get(name);
+      expect(r.type).toBe(type);
+      expect(parentName(r)).toBe("risk");
+    }
+  });
+
+  it("federates the workloads with cloud grants, reusing the platform's AWS OIDC provider", () => {
+    expect(() => rec.get("risk-aws-eu-federation-oidc")).toThrow();
+    const policies = rec.ofType("aws:iam/rolePolicy:RolePolicy").filter((r) => r.name.startsWith("risk-aws-eu-federation"));
+    expect(policies).toHaveLength(1);
+    expect(String(policies[0].inputs.policy)).toContain("trading-trades");
+    const sa = rec.ofType("kubernetes:core/v1:ServiceAccount").find((r) => r.name === "risk-aws-eu-risk-sa-pricer")!;
+    expect(JSON.stringify(sa.inputs.metadata)).toContain("ztmesh.io/cloud-principal");
+  });
+
+  it("publishes intents.json labelled as intents", () => {
+    const cm = rec.get("risk-gcp-eu-intents");
+    expect((cm.inputs.metadata as { labels: Record<string, string> }).labels["ztmesh.io/role"]).toBe("intents");
+    const doc = JSON.parse((cm.inputs.data as Record<string, string>)["intents.json"]);
+    expect(doc).toMatchObject({ version: 1, domain: "risk", trustDomain: "mesh.acme.example" });
+    expect(doc.intents).toContainEqual({
+      id: "risk#1",
+      kind: "data",
+      source: "spiffe://mesh.acme.example/ns/risk/sa/pricer",
+      destination: "trading/trades",
+      host: "spiffe://mesh.acme.example/ns/trading/sa/trades-proxy",
+      access: ["read"],
+    });
+  });
+
+  it("uploads the domain's bundle under the platform's prefix", () => {
+    const obj = rec.get("risk-aws-eu-bundle");
+    expect(obj.inputs).toMatchObject({ bucket: "ztmesh-opa-aws-eu-123456789012", key: "opa/aws-eu/ztmesh-domain-risk.tar.gz" });
+  });
+
+  it.each([
+    ["an intent to a service trading did not export", () => args({ others: [{ ...trading, exports: [] }] }), "args.domains.risk.intents[1].data"],
+    ["a zone without a cluster", () => args({ zones: { "aws-eu": { cluster: clusters["aws-eu"] } } }), "args.zones.gcp-eu"],
+    ["an unknown platform contract version", () => args({ platform: { ...platform, version: 2 as 1 } }), "args.platform.version"],
+  ])("refuses %s before creating anything", async (_l, make, path) => {
+    const before = rec.resources.length;
+    expect(() => new MeshDomain("bad", make())).toThrow(path);
+    await rec.settle();
+    expect(rec.resources.length).toBe(before);
+  });
+});

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileDataProxy, compileGateway, toYaml } from "../../components/compile/envoy";
+import { bundleFiles, compileOpaBundles } from "../../components/compile/opa";
+import { tarGz } from "../../components/compile/opa/tarball";
+import { buildMesh, type MeshModel } from "../../components/model";
+import { domains, mesh } from "../fixtures/mesh";
+import { PackSession, res, type TestResource } from "../helpers/policy-harness";
+import { messages } from "./support";
+
+const POLICY = "mesh-conformance";
+const model: MeshModel = buildMesh(mesh, domains);
+
+/** The declared side: every intent of the model, as MeshDomain writes it. */
+function intentEntries(m: MeshModel, drop: string[] = []): Record<string, unknown>[] {
+  return m.intents
+    .filter((i) => !drop.includes(i.id))
+    .map((i) => {
+      const source = i.source.kind === "any" ? "*" : i.source.spiffeId;
+      if (i.kind === "call") {
+        const svc = m.services.get(i.to)!;
+        return { id: i.id, kind: "call", source, destination: i.to, host: svc.spiffeId, dnsHost: svc.host, methods: i.methods, paths: i.paths };
+      }
+      return { id: i.id, kind: "data", source, destination: i.to, host: m.dataProducts.get(i.to)!.proxy.spiffeId, access: i.access };
+    });
+}
+
+function intentsConfigMap(entries: Record<string, unknown>[]): TestResource {
+  return res("kubernetes:core/v1:ConfigMap", "intents", {
+    metadata: { name: "ztmesh-intents", namespace: "trading", labels: { "ztmesh.io/role": "intents" } },
+    data: { "intents.json": JSON.stringify({ version: 1, domain: "trading", trustDomain: model.trustDomain, intents: entries }) },
+  });
+}
+
+function envoyConfigMap(name: string, yaml: string): TestResource {
+  return res("kubernetes:core/v1:ConfigMap", name, { metadata: { name, namespace: "ztmesh-system", labels: { "ztmesh.io/role": "envoy" } }, data: { "envoy.yaml": yaml } });
+}
+
+function bundleObject(files: Map<string, string>): TestResource {
+  return res("aws:s3/bucketObjectv2:BucketObjectv2", "bundle", {
+    bucket: "b",
+    key: "opa/aws-eu/ztmesh-domain-trading.tar.gz",
+    contentBase64: tarGz(files).toString("base64"),
+    tags: { "ztmesh-role": "opa-bundle", "ztmesh-artifact": "opa/aws-eu/ztmesh-domain-trading.tar.gz" },
+  });
+}
+
+function stack(overrides: { entries?: Record<string, unknown>[]; gateway?: string; proxy?: string; bundle?: Map<string, string> } = {}): TestResource[] {
+  return [
+    intentsConfigMap(overrides.entries ?? intentEntries(model)),
+    envoyConfigMap("aws-eu-gateway", overrides.gateway ?? toYaml(compileGateway(model, "aws-eu"))),
+    envoyConfigMap("trades-proxy", overrides.proxy ?? toYaml(compileDataProxy(model, "trading/trades"))),
+    bundleObject(overrides.bundle ?? bundleFiles(compileOpaBundles(model, "aws-eu").domains.trading)),
+  ];
+}
+
+describe(POLICY, () => {
+  let pack: PackSession;
+  beforeAll(async () => {
+    pack = await PackSession.start();
+  });
+  afterAll(() => pack.stop());
+
+  it("passes when Envoy RBAC and OPA data allow exactly the declared intents", async () => {
+    expect(await pack.violationsOf(POLICY, stack())).toEqual([]);
+  });
+
+  it("reports flows the layers allow that no declared intent does", async () => {
+    const v = await pack.violationsOf(POLICY, stack({ entries: intentEntries(model, ["trading#0"]) }));
+    const order = model.services.get("trading/order-api")!.spiffeId;
+    expect(messages(v)).toEqual(
+      expect.arrayContaining([
+        `listener "aws-eu-gateway" filter chain 0: Envoy RBAC policy "trading/matching <- trading/order-api" lets ${order} call matching.trading.svc.cluster.local, but no declared intent allows it.`,
+        `OPA bundle of domain "trading" allows ${order} -> trading/matching, but no declared intent allows it.`,
+      ]),
+    );
+  });
+
+  it("reports a principal a data proxy admits without an intent", async () => {
+    const proxy = compileDataProxy(model, "trading/trades");
+    const stranger = "spiffe://mesh.acme.example/ns/payments/sa/stranger";
+    const yaml = toYaml(proxy).replace(/(principal_name:\n\s+exact: )(spiffe:\/\/[^\n]+risk-engine)/, `$1${stranger}`);
+    expect(yaml).toContain(stranger);
+    const v = await pack.violationsOf(POLICY, stack({ proxy: yaml }));
+    const risk = model.services.get("risk/risk-engine")!.spiffeId;
+    const trades = model.dataProducts.get("trading/trades")!.proxy.spiffeId;
+    expect(messages(v)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`Envoy RBAC lets ${stranger} reach ${trades}, but no declared intent allows it.`),
+        expect.stringMatching(new RegExp(`declared intent risk#1 \\(${risk} -> trading/trades\\) is denied by Envoy RBAC\\.$`)),
+      ]),
+    );
+  });
+
+  it("reports a declared intent missing from the OPA bundle", async () => {
+    const other = buildMesh(mesh, domains.map((d) => (d.name === "trading" ? { ...d, intents: [d.intents![1]] } : d)));
+    const v = await pack.violationsOf(POLICY, stack({ bundle: bundleFiles(compileOpaBundles(other, "aws-eu").domains.trading) }));
+    expect(messages(v)).toContain(
+      `declared intent trading#0 (${model.services.get("trading/order-api")!.spiffeId} -> trading/matching) is missing from the OPA bundle of domain "trading" (denied).`,
+    );
+  });
+
+  it("does not apply to stacks without declared intents", async () => {
+    expect(await pack.violationsOf(POLICY, stack().slice(1))).toEqual([]);
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * The example stacks are integration tests: each runs through the offline preview (program
+ * under mocks + the zero-trust pack) in dependency order, as scripts/preview-examples.sh does.
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runCli, type CliResult } from "../helpers/cli";
+
+const out = mkdtempSync(path.join(tmpdir(), "ztmesh-examples-"));
+const cfg = ["--policy-config", "stacks/policy-config.dev.json"];
+const PLATFORM = "organization/ztmesh-platform/dev";
+const ref = (name: string, dir: string) => ["--stack-reference", `${name}=${path.join(out, dir, "stack.json")}`];
+const results: Record<string, CliResult> = {};
+
+function preview(key: string, args: string[]): CliResult {
+  const r = runCli("preview", [...args, ...cfg, "--json", "--out", path.join(out, key)]);
+  results[key] = r;
+  return r;
+}
+function mandatory(r: CliResult): number {
+  const report = JSON.parse(r.stdout) as { violations?: { level?: string; enforcementLevel?: string }[] };
+  return (report.violations ?? []).filter((v) => (v.level ?? v.enforcementLevel) === "mandatory").length;
+}
+
+beforeAll(() => {
+  preview("platform-dev", ["--stack", "dev"]);
+  const refs = ref(PLATFORM, "platform-dev");
+  for (const d of ["trading", "risk", "compliance"]) {
+    preview(`${d}-dev`, ["--project", "stacks/domain", "--stack", `${d}-dev`, ...refs]);
+    refs.push(...ref(`organization/ztmesh-domain/${d}-dev`, `${d}-dev`));
+  }
+  preview("negative-dev", ["--project", "stacks/domain", "--stack", "negative-dev", ...refs]);
+}, 600_000);
+
+describe("example stacks (offline preview)", () => {
+  it.each(["platform-dev", "trading-dev", "risk-dev", "compliance-dev"])("%s previews with exit 0 and zero mandatory violations", (key) => {
+    const r = results[key];
+    expect(r.code, r.stderr).toBe(0);
+    expect(mandatory(r)).toBe(0);
+  });
+
+  it("the negative example (wildcard consumer of risk/customer-risk) fails validation, naming the path", () => {
+    const r = results["negative-dev"];
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('args.domains.marketing.intents[0].from: wildcard source "*" may not access high-sensitivity data product "risk/customer-risk"');
+    expect(r.stderr).not.toContain("unknown domain");
+  });
+
+  it("the platform exports the versioned contract with every zone's bundle store", () => {
+    const s = JSON.parse(readFileSync(path.join(out, "platform-dev", "stack.json"), "utf8")) as { deployment: { resources: { type: string; outputs: Record<string, unknown> }[] } };
+    const stack = s.deployment.resources.find((x) => x.type === "pulumi:pulumi:Stack")!;
+    const contract = stack.outputs.contract as { version: number; zones: { id: string; bundleStore: { kind: string } }[] };
+    expect(contract.version).toBe(1);
+    expect(contract.zones.map((z) => [z.id, z.bundleStore.kind])).toEqual([["aws-eu", "s3"], ["gcp-eu", "gcs"], ["azure-eu", "azure-blob"], ["dc-eu", "http"]]);
+  });
+
+  it("platform prod differs from dev only in sizes, retention locks and where its keys come from", () => {
+    const load = (f: string) => (parse(readFileSync(f, "utf8")) as { config: Record<string, unknown> }).config;
+    const dev = load("Pulumi.dev.yaml");
+    const prod = load("Pulumi.prod.yaml");
+    const strip = (c: Record<string, unknown>) => {
+      const { ["ztmesh-platform:mesh"]: mesh, ...rest } = c;
+      const m = { ...(mesh as Record<string, unknown>) };
+      delete m.policyEngine;
+      const keep = Object.fromEntries(Object.entries(rest).filter(([k]) => !/Replicas|lockRetention|devKeysDir|upstreamCa|bundleSigning/.test(k)));
+      return { mesh: m, ...keep };
+    };
+    expect(strip(prod)).toEqual(strip(dev));
+    expect(prod["ztmesh-platform:lockRetention"]).toBe(true);
+    expect(prod["ztmesh-platform:devKeysDir"]).toBeUndefined();
+  });
+});
