@@ -5,11 +5,14 @@
  * the zero-trust pack, against a bare floor measured in the same run (the same
  * registrations with no components and no pack). Goals: linear growth, at most 1.5x the
  * floor per resource, 10,000 resources under 2 GB peak RSS.
+ * Other modes: `--pack` (bench/pack.ts), `--compile` (bench/compile.ts), `--mesh [--intents
+ * 10000,2500] [--only N]` (bench/mesh-scale.ts: the whole mesh, 50 domains, 1,000 services).
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { compileBench } from "./compile";
+import { meshBench } from "./mesh-scale";
 import { packBench } from "./pack";
 
 interface Run {
@@ -28,6 +31,9 @@ const { values } = parseArgs({
     json: { type: "boolean", default: false },
     pack: { type: "boolean", default: false },
     compile: { type: "boolean", default: false },
+    mesh: { type: "boolean", default: false },
+    intents: { type: "string" },
+    only: { type: "string" },
     export: { type: "string", default: ".preview/platform-dev/stack.json" },
   },
 });
@@ -67,7 +73,9 @@ return rows;
 }
 
 async function main(): Promise<void> {
-  const rows = values.compile
+  const rows = values.mesh
+    ? meshBench((values.intents ?? "10000,2500").split(",").map(Number), values.only === undefined ? undefined : Number(values.only))
+    : values.compile
     ? compileBench((values.sizes ?? "2500,5000,10000").split(",").map(Number))
     : values.pack
       ? await packBench(sizes, values.export)

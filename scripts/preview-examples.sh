@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Offline preview (program under mocks + the zero-trust pack) of every example stack, in
 # dependency order: the platform, then the domains, each reading the earlier previews'
-# outputs through `--stack-reference`. Dev stacks use stacks/policy-config.dev.json (unlocked
+# outputs through `--stack-reference`. Dev stacks use Pulumi.dev.policy.json (unlocked
 # GCS retention in dev). Platform prod is not previewed offline: it reads its keys from
 # config secrets, which the offline preview cannot decrypt (see stacks/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.preview
-cfg=stacks/policy-config.dev.json
+cfg=Pulumi.dev.policy.json
 platform=organization/ztmesh-platform/dev
 domain=organization/ztmesh-domain
 

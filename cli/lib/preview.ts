@@ -36,11 +36,21 @@ export interface PreviewResult {
   results: AnalysisResult[];
 }
 
+/**
+ * The stack's own policy config, `Pulumi.<stack>.policy.json` beside its `Pulumi.<stack>.yaml`,
+ * used when no `--policy-config` is given (with the Pulumi CLI, pass it as `--policy-pack-config`).
+ */
+export function stackPolicyConfig(projectDir: string, stack: string): string | undefined {
+  const file = path.join(projectDir, `Pulumi.${stack}.policy.json`);
+  return fs.existsSync(file) ? file : undefined;
+}
+
 /** Runs the whole preview and returns the report (the caller maps it to an exit code). */
 export async function runPreview(opts: PreviewOptions): Promise<PreviewResult> {
   const project = loadProject(opts.projectDir);
   const config = loadStackConfig(project, opts.stack);
-  const policyConfig: PolicyConfigFile = opts.policyConfig ? readPolicyConfig(opts.policyConfig) : {};
+  const policyConfigFile = opts.policyConfig ?? stackPolicyConfig(project.dir, opts.stack);
+  const policyConfig: PolicyConfigFile = policyConfigFile ? readPolicyConfig(policyConfigFile) : {};
   if (opts.outDir) checkOutputDir(opts.outDir);
   const packs = opts.policyPacks && opts.policyPacks.length > 0 ? opts.policyPacks : [DEFAULT_POLICY_PACK];
 

@@ -124,7 +124,7 @@ describe("preview", () => {
 describe("preview --diagram", () => {
   it("writes a Mermaid diagram of the mesh the stack declares", () => {
     const file = path.join(tmp(), "mesh.mmd");
-    const r = runCli("preview", ["--stack", "dev", "--policy-config", "stacks/policy-config.dev.json", "--diagram", file]);
+    const r = runCli("preview", ["--stack", "dev", "--policy-config", "Pulumi.dev.policy.json", "--diagram", file]);
     expect(r.code).toBe(0);
     const text = fs.readFileSync(file, "utf8");
     expect(text.startsWith("flowchart LR\n")).toBe(true);

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "../helpers/cli";
 
 const out = mkdtempSync(path.join(tmpdir(), "ztmesh-examples-"));
-const cfg = ["--policy-config", "stacks/policy-config.dev.json"];
+const cfg = ["--policy-config", "Pulumi.dev.policy.json"];
 const PLATFORM = "organization/ztmesh-platform/dev";
 const ref = (name: string, dir: string) => ["--stack-reference", `${name}=${path.join(out, dir, "stack.json")}`];
 const results: Record<string, CliResult> = {};

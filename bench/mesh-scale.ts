@@ -1,0 +1,91 @@
+/**
+ * `npm run bench -- --mesh [--intents 10000,2500] [--only N]`: the whole mesh at scale, as the
+ * example stacks build it (HybridMesh over 4 zones, then one MeshDomain per domain, 50 domains,
+ * 1,000 services), previewed with the zero-trust pack, against the bare floor measured in the
+ * same run (bench/synthetic.ts `--mode floor`: as many plain registrations, no components, no
+ * pack). Each case and each floor runs in its own process (bench/mesh-program.ts).
+ * Goals: at most 1.5x the floor per resource; resources grow with services, not intents (the
+ * same 1,000 services with fewer intents create as many resources, within 2%); under 2 GB
+ * peak RSS. `--only N` builds N MeshDomains and extrapolates to all domains, and says so.
+ */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+
+const DOMAINS = 50;
+const SERVICES = 1000;
+const TSX = require.resolve("tsx/cli");
+
+interface MeshRun {
+  intents: number;
+  built: number;
+  resources: number;
+  meshResources: number;
+  byDomain: number[];
+  wallMs: number;
+  programMs: number;
+  packMs: number;
+  peakRssMb: number;
+  violations: number;
+}
+
+interface FloorRun {
+  resources: number;
+  wallMs: number;
+  peakRssMb: number;
+}
+
+function child<T>(script: string, args: string[]): T {
+  const r = spawnSync(process.execPath, ["--max-old-space-size=4096", TSX, path.join(__dirname, script), ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
+  if (r.status !== 0) throw new Error(`${script} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  // The last line is the result (the runtime logs the dev-key warnings to stdout before it).
+  return JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as T;
+}
+
+const round = (n: number, digits = 2) => +n.toFixed(digits);
+
+export function meshBench(intentCounts: number[], only?: number): Record<string, unknown>[] {
+  const rows: Record<string, unknown>[] = [];
+  const floors = new Map<number, FloorRun>();
+  let reference: number | undefined;
+  for (const intents of intentCounts) {
+    const run = child<MeshRun>("mesh-program.ts", ["--domains", String(DOMAINS), "--services", String(SERVICES), "--intents", String(intents), ...(only ? ["--only", String(only)] : [])]);
+    // Extrapolation (only with --only): the platform once, the mean domain times every domain.
+    const partial = run.built < DOMAINS;
+    const perDomain = run.byDomain.reduce((a, b) => a + b, 0) / Math.max(run.byDomain.length, 1);
+    const resources = partial ? Math.round(run.meshResources + perDomain * DOMAINS) : run.resources;
+    const scale = partial ? resources / run.resources : 1;
+    const floor = floors.get(run.resources) ?? child<FloorRun>("synthetic.ts", ["--size", String(run.resources), "--mode", "floor"]);
+    floors.set(run.resources, floor);
+    const perResource = run.wallMs / run.resources;
+    const floorPer = floor.wallMs / floor.resources;
+    const ratio = perResource / floorPer;
+    reference ??= resources;
+    const drift = Math.abs(resources - reference) / reference;
+    const goals = [
+      `${ratio <= 1.5 ? "ok" : "MISSED"} ratio<=1.5`,
+      `${run.peakRssMb < 2048 ? "ok" : "MISSED"} rss<2GB${partial ? " (measured part only)" : ""}`,
+      ...(resources === reference && rows.length === 0 ? [] : [`${drift <= 0.02 ? "ok" : "MISSED"} resources~services (${resources - reference >= 0 ? "+" : ""}${resources - reference} vs ${intentCounts[0]} intents)`]),
+    ];
+    rows.push({
+      services: SERVICES,
+      intents,
+      domains: partial ? `${run.built}/${DOMAINS} built, EXTRAPOLATED` : DOMAINS,
+      resources,
+      platform: run.meshResources,
+      perDomain: round(perDomain, 1),
+      wallS: round((run.wallMs * scale) / 1000),
+      msPerResource: round(perResource),
+      packS: round((run.packMs * scale) / 1000),
+      peakRssMb: Math.round(run.peakRssMb),
+      floorWallS: round(floor.wallMs / 1000),
+      floorMsPerResource: round(floorPer),
+      ratioToFloor: round(ratio),
+      violations: run.violations,
+      goals: goals.join(", "),
+    });
+  }
+  return rows;
+}
