@@ -7,7 +7,7 @@
  * with the zero-trust pack analyzing each resource as it registers, as the preview does.
  * `--only N` builds the first N MeshDomains only (the model still holds every domain).
  * Prints one JSON line: { domains, services, intents, built, resources, byDomain, meshResources,
- *   wallMs, programMs, packMs, peakRssMb, violations }.
+ *   byType, wallMs, programMs, packMs, peakRssMb, violations }.
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -92,8 +92,10 @@ async function main(): Promise<void> {
   }
   const wallMs = performance.now() - started;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const byType: Record<string, number> = {};
+  for (const r of resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
   process.stdout.write(
-    `${JSON.stringify({ domains: domainCount, services: serviceCount, intents: intentCount, built: only, resources: resources.length, meshResources, byDomain: counts, wallMs, programMs, packMs, peakRssMb, violations })}\n`,
+    `${JSON.stringify({ domains: domainCount, services: serviceCount, intents: intentCount, built: only, resources: resources.length, meshResources, byDomain: counts, byType, wallMs, programMs, packMs, peakRssMb, violations })}\n`,
   );
 }
 

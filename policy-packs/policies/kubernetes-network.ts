@@ -23,6 +23,14 @@ function nameOf(r: PolicyResource): string | undefined {
   return typeof name === "string" ? name : undefined;
 }
 
+/**
+ * A namespace is per cluster: the same name in two clusters (two zones' providers) is two
+ * namespaces, each needing its own policy. The cluster is the resource's provider.
+ */
+function clusterKey(r: PolicyResource, namespace: string): string {
+  return `${r.provider?.urn ?? ""}\u0000${namespace}`;
+}
+
 export const namespaceDefaultDeny: StackValidationPolicy = {
   name: "kubernetes-namespace-default-deny",
   description:
@@ -33,14 +41,14 @@ export const namespaceDefaultDeny: StackValidationPolicy = {
     for (const r of args.resources) {
       if (r.type !== NETWORK_POLICY) continue;
       const ns = asRecord(r.props.metadata)?.namespace;
-      if (typeof ns === "string" && isDefaultDeny(r.props.spec)) denied.add(ns);
+      if (typeof ns === "string" && isDefaultDeny(r.props.spec)) denied.add(clusterKey(r, ns));
     }
     for (const r of args.resources) {
       if (r.type !== NAMESPACE) continue;
       const name = nameOf(r);
       if (name === undefined) {
         reportViolation("Namespace has no metadata.name known at preview; cannot check its default-deny NetworkPolicy.", r.urn);
-      } else if (!denied.has(name)) {
+      } else if (!denied.has(clusterKey(r, name))) {
         reportViolation(
           `Namespace "${name}" has no default-deny NetworkPolicy (podSelector {}, policyTypes [Ingress, Egress], no rules).`,
           r.urn,

@@ -31,6 +31,8 @@ export interface TestResource {
   parent?: string;
   /** Names of resources this one depends on. */
   dependsOn?: string[];
+  /** Name of the explicit provider (a `pulumi:providers:*` resource in the same run). */
+  provider?: string;
 }
 
 /** Shorthand for a test resource whose outputs equal its inputs. */
@@ -73,6 +75,7 @@ export class PackSession {
       name: r.name,
       parent: r.parent ? urns.get(r.parent) : undefined,
       dependencies: (r.dependsOn ?? []).map((d) => urns.get(d) ?? d),
+      provider: r.provider ? `${urns.get(r.provider) ?? r.provider}::${r.provider}-id` : undefined,
       propertyDependencies: {},
       rawInputs: clean(r.inputs),
       rawOutputs: clean(r.outputs ?? r.inputs),
