@@ -10,7 +10,9 @@
  * ```
  * `source` is `*` for every workload of the trust domain; `host` is the SPIFFE ID that serves
  * the destination (the service, or the data product's proxy); `dnsHost` the service's
- * in-cluster name (calls); `methods`/`paths` for calls, `access` for data. It lists the intents
+ * in-cluster name (calls); `sourceKey`/`sourceZone` and `destinationWorkload`/`destinationZone`
+ * the workloads (`<domain>/<name>`; a product's proxy) and zones at both ends, as the
+ * NetworkPolicies select them; `methods`/`paths` for calls, `access` for data. It lists the intents
  * the domain declared and those other domains declared towards it. Sorted by `id`; lists sorted.
  */
 import type { MeshModel } from "../model/model";
@@ -23,21 +25,36 @@ export function domainIntents(model: MeshModel, domain: string): IntentsDocument
     // What the domain declared, and what others declared towards it (both shape its enforcement).
     if (i.domain !== domain && !i.to.startsWith(`${domain}/`)) continue;
     const source = i.source.kind === "any" ? "*" : i.source.spiffeId;
+    const from = i.source.kind === "any" ? undefined : model.services.get(i.source.key);
+    const where = { sourceKey: from?.key ?? "*", ...(from ? { sourceZone: from.zone } : {}) };
     if (i.kind === "call") {
       const svc = model.services.get(i.to);
       intents.push({
         id: i.id,
         kind: "call",
         source,
+        ...where,
         destination: i.to,
+        destinationWorkload: i.to,
+        destinationZone: svc?.zone ?? "",
         host: svc?.spiffeId ?? "",
         dnsHost: svc?.host ?? "",
         methods: [...i.methods].sort(),
         paths: [...i.paths].sort(),
       });
     } else {
-      const host = model.dataProducts.get(i.to)?.proxy.spiffeId ?? "";
-      intents.push({ id: i.id, kind: "data", source, destination: i.to, host, access: [...i.access].sort() });
+      const product = model.dataProducts.get(i.to);
+      intents.push({
+        id: i.id,
+        kind: "data",
+        source,
+        ...where,
+        destination: i.to,
+        destinationWorkload: product?.proxy.key ?? "",
+        destinationZone: product?.zone ?? "",
+        host: product?.proxy.spiffeId ?? "",
+        access: [...i.access].sort(),
+      });
     }
   }
   intents.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

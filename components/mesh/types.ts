@@ -146,8 +146,16 @@ export interface ResolvedIntentEntry {
   kind: "call" | "data";
   /** The source's SPIFFE ID, or `*` (every workload of the trust domain). */
   source: string;
+  /** The source workload's key `<domain>/<name>`, or `*`. */
+  sourceKey: string;
+  /** The source workload's zone (absent for `*`). */
+  sourceZone?: string;
   /** The destination key `<domain>/<name>`. */
   destination: string;
+  /** Key of the workload serving the destination: the service, or the data product's proxy. */
+  destinationWorkload: string;
+  /** The destination's zone. */
+  destinationZone: string;
   /** The destination's SPIFFE ID: the service's, or the data product proxy's. */
   host: string;
   /** Call intents: the service's in-cluster DNS name (`<name>.<namespace>.svc.cluster.local`). */

@@ -1,6 +1,6 @@
 /**
  * Conformance: the allowed flows recomputed from the enforcement resources themselves
- * (Envoy RBAC in the mesh's Envoy configs, OPA bundle data in the published bundles),
+ * (Envoy RBAC in the mesh's Envoy configs, NetworkPolicies, OPA bundle data in the published bundles),
  * compared with the declared intents (`ztmesh.io/role: intents` ConfigMaps). Reports every
  * flow a layer allows that no declared intent does, and every declared intent a layer on
  * its path denies. Linear in resources plus intents: layers are read once, flows are
@@ -12,7 +12,7 @@ import { readTarGz } from "../../components/compile/opa/tarball";
 import { ROLES } from "../../components/conventions";
 import { hasRole, markersOf } from "./conventions";
 import { chainsOf, filtersBeforeTerminal, parseDocuments, typedConfig } from "./envoy-config";
-import { asArray, asRecord, field, str, stringMap } from "./util";
+import { asArray, asRecord, field, str, stringMap, strings } from "./util";
 
 /** One declared intent as MeshDomain writes it in `intents.json`. */
 export interface DeclaredIntent {
@@ -26,6 +26,12 @@ export interface DeclaredIntent {
   host: string;
   /** The service's in-cluster DNS name (calls). */
   dnsHost?: string;
+  /** Source workload key `<domain>/<name>`, or `*`. */
+  sourceKey?: string;
+  sourceZone?: string;
+  /** Key of the workload serving the destination (service, or the product's proxy). */
+  destinationWorkload?: string;
+  destinationZone?: string;
   methods?: string[];
   paths?: string[];
 }
@@ -63,6 +69,10 @@ function declaredIntents(resources: PolicyResource[]): DeclaredIntent[] {
           destination,
           host,
           dnsHost: str(i.dnsHost),
+          sourceKey: str(i.sourceKey),
+          sourceZone: str(i.sourceZone),
+          destinationWorkload: str(i.destinationWorkload),
+          destinationZone: str(i.destinationZone),
           methods: asArray(i.methods).filter((m): m is string => typeof m === "string"),
           paths: asArray(i.paths).filter((p): p is string => typeof p === "string"),
         });
@@ -212,10 +222,82 @@ function checkOpa(r: PolicyResource, intents: DeclaredIntent[], declared: Set<st
   }
 }
 
+const WORKLOAD = "ztmesh.io/workload";
+const DOMAIN = "ztmesh.io/domain";
+const MESH = "ztmesh.io/mesh";
+const ZONE = "ztmesh.io/zone";
+
+/** The mesh workload a label selector selects (`<domain>/<name>`), `*` for every mesh pod, or undefined. */
+function selectedWorkload(peer: Record<string, unknown> | undefined): string | undefined {
+  const labels = stringMap(asRecord(peer?.podSelector)?.matchLabels);
+  if (labels[WORKLOAD] && labels[DOMAIN]) return `${labels[DOMAIN]}/${labels[WORKLOAD]}`;
+  if (labels[MESH] === "true" && Object.keys(stringMap(asRecord(peer?.namespaceSelector)?.matchLabels)).length === 0) return ANY;
+  return undefined;
+}
+
+/**
+ * NetworkPolicies: per zone, the workload-to-workload flows their ingress and egress rules
+ * allow, compared with the declared same-zone intents. Peers that are not mesh workloads
+ * (the gateway, DNS, ipBlocks) are other policies' concern.
+ */
+function checkNetworkPolicies(resources: PolicyResource[], intents: DeclaredIntent[], findings: Finding[]): void {
+  // direction|zone|workload -> { urn, peers } for the workloads whose policies are in this stack.
+  const layer = new Map<string, { urn: string; peers: Set<string> }>();
+  // zone|domain pairs whose workload policies this stack manages: there, no allow rule means denied.
+  const managed = new Map<string, string>();
+  for (const r of resources) {
+    if (r.type !== "kubernetes:networking.k8s.io/v1:NetworkPolicy") continue;
+    const spec = asRecord(r.props.spec);
+    const zone = stringMap(asRecord(r.props.metadata)?.labels)[ZONE] ?? "";
+    const self = selectedWorkload({ podSelector: spec?.podSelector });
+    if (!self || self === ANY) continue;
+    managed.set(`${zone}|${self.split("/")[0]}`, r.urn);
+    for (const [direction, rulesKey, peersKey] of [["ingress", "ingress", "from"], ["egress", "egress", "to"]] as const) {
+      const rules = asArray(spec?.[rulesKey]);
+      if (!strings(spec?.policyTypes).some((t) => t.toLowerCase() === direction)) continue;
+      const entry = layer.get(`${direction}|${zone}|${self}`) ?? { urn: r.urn, peers: new Set<string>() };
+      for (const rule of rules) for (const peer of asArray(asRecord(rule)?.[peersKey])) {
+        const w = selectedWorkload(asRecord(peer));
+        if (w) entry.peers.add(w);
+      }
+      layer.set(`${direction}|${zone}|${self}`, entry);
+    }
+  }
+  const declared = new Set<string>();
+  for (const i of intents) {
+    if (!i.sourceKey || !i.destinationWorkload || (i.sourceZone !== undefined && i.sourceZone !== i.destinationZone)) continue;
+    declared.add(`ingress|${i.destinationZone}|${i.destinationWorkload}|${i.sourceKey}`);
+    if (i.sourceKey !== ANY) declared.add(`egress|${i.destinationZone}|${i.sourceKey}|${i.destinationWorkload}`);
+  }
+  for (const [key, { urn, peers }] of layer) {
+    const [direction, zone, self] = key.split("|");
+    for (const peer of peers) {
+      const ok =
+        direction === "ingress"
+          ? declared.has(`ingress|${zone}|${self}|${peer}`) || declared.has(`ingress|${zone}|${self}|${ANY}`)
+          : declared.has(`egress|${zone}|${self}|${peer}`) || declared.has(`ingress|${zone}|${peer}|${ANY}`);
+      if (!ok) {
+        const flow = direction === "ingress" ? `${peer === ANY ? "every mesh workload" : peer} -> ${self}` : `${self} -> ${peer}`;
+        findings.push({ urn, message: `NetworkPolicy (${direction}, zone ${zone}) allows ${flow}, but no declared intent allows it.` });
+      }
+    }
+  }
+  for (const d of declared) {
+    const [direction, zone, self, peer] = d.split("|");
+    const entry = layer.get(`${direction}|${zone}|${self}`);
+    const urn = entry?.urn ?? managed.get(`${zone}|${self.split("/")[0]}`);
+    if (urn === undefined) continue; // this workload's policies are not in this stack
+    if (!entry?.peers.has(peer) && !(direction === "ingress" && entry?.peers.has(ANY))) {
+      const flow = direction === "ingress" ? `${peer === ANY ? "every mesh workload" : peer} -> ${self}` : `${self} -> ${peer}`;
+      findings.push({ urn, message: `NetworkPolicy (${direction}, zone ${zone}) denies the declared flow ${flow}.` });
+    }
+  }
+}
+
 export const meshConformance: StackValidationPolicy = {
   name: "mesh-conformance",
   description:
-    "Every enforcement layer allows exactly the declared intents: the flows recomputed from Envoy RBAC and OPA bundle data must match the `ztmesh.io/role: intents` declarations (nothing more is allowed, nothing declared is denied).",
+    "Every enforcement layer allows exactly the declared intents: the flows recomputed from Envoy RBAC, NetworkPolicies and OPA bundle data must match the `ztmesh.io/role: intents` declarations (nothing more is allowed, nothing declared is denied).",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     const intents = declaredIntents(args.resources);
@@ -227,6 +309,7 @@ export const meshConformance: StackValidationPolicy = {
       if (r.type === "kubernetes:core/v1:ConfigMap" && hasRole(r.props, ROLES.envoyConfig)) checkEnvoy(r, intents, trustDomain, findings);
       else checkOpa(r, intents, declared, findings);
     }
+    checkNetworkPolicies(args.resources, intents, findings);
     for (const f of findings) reportViolation(f.message, f.urn);
   },
 };

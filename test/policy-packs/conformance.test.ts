@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileDataProxy, compileGateway, toYaml } from "../../components/compile/envoy";
+import { compileNetworkPolicies } from "../../components/compile/kubernetes";
 import { bundleFiles, compileOpaBundles } from "../../components/compile/opa";
 import { tarGz } from "../../components/compile/opa/tarball";
 import { buildMesh, type MeshModel } from "../../components/model";
@@ -16,11 +17,14 @@ function intentEntries(m: MeshModel, drop: string[] = []): Record<string, unknow
     .filter((i) => !drop.includes(i.id))
     .map((i) => {
       const source = i.source.kind === "any" ? "*" : i.source.spiffeId;
+      const from = i.source.kind === "any" ? undefined : m.services.get(i.source.key)!;
+      const ends = { sourceKey: from?.key ?? "*", sourceZone: from?.zone };
       if (i.kind === "call") {
         const svc = m.services.get(i.to)!;
-        return { id: i.id, kind: "call", source, destination: i.to, host: svc.spiffeId, dnsHost: svc.host, methods: i.methods, paths: i.paths };
+        return { id: i.id, kind: "call", source, ...ends, destination: i.to, destinationWorkload: svc.key, destinationZone: svc.zone, host: svc.spiffeId, dnsHost: svc.host, methods: i.methods, paths: i.paths };
       }
-      return { id: i.id, kind: "data", source, destination: i.to, host: m.dataProducts.get(i.to)!.proxy.spiffeId, access: i.access };
+      const product = m.dataProducts.get(i.to)!;
+      return { id: i.id, kind: "data", source, ...ends, destination: i.to, destinationWorkload: product.proxy.key, destinationZone: product.zone, host: product.proxy.spiffeId, access: i.access };
     });
 }
 
@@ -44,8 +48,15 @@ function bundleObject(files: Map<string, string>): TestResource {
   });
 }
 
-function stack(overrides: { entries?: Record<string, unknown>[]; gateway?: string; proxy?: string; bundle?: Map<string, string> } = {}): TestResource[] {
+function networkPolicies(policies = compileNetworkPolicies(model, "aws-eu")): TestResource[] {
+  return policies.map((np) => res("kubernetes:networking.k8s.io/v1:NetworkPolicy", `${np.metadata.namespace}-${np.metadata.name}`, np as unknown as Record<string, unknown>));
+}
+
+function stack(
+  overrides: { entries?: Record<string, unknown>[]; gateway?: string; proxy?: string; bundle?: Map<string, string>; policies?: TestResource[] } = {},
+): TestResource[] {
   return [
+    ...(overrides.policies ?? networkPolicies()),
     intentsConfigMap(overrides.entries ?? intentEntries(model)),
     envoyConfigMap("aws-eu-gateway", overrides.gateway ?? toYaml(compileGateway(model, "aws-eu"))),
     envoyConfigMap("trades-proxy", overrides.proxy ?? toYaml(compileDataProxy(model, "trading/trades"))),
@@ -99,7 +110,22 @@ describe(POLICY, () => {
     );
   });
 
+  it("reports NetworkPolicy flows without an intent, and declared flows a NetworkPolicy denies", async () => {
+    const undeclared = messages(await pack.violationsOf(POLICY, stack({ entries: intentEntries(model, ["trading#0"]) })));
+    expect(undeclared).toEqual(
+      expect.arrayContaining([
+        "NetworkPolicy (ingress, zone aws-eu) allows trading/order-api -> trading/matching, but no declared intent allows it.",
+        "NetworkPolicy (egress, zone aws-eu) allows trading/order-api -> trading/matching, but no declared intent allows it.",
+      ]),
+    );
+    const policies = compileNetworkPolicies(model, "aws-eu").map((np) =>
+      np.metadata.name === "allow-ingress-trading-matching" ? { ...np, spec: { ...np.spec, ingress: [] } } : np,
+    );
+    const denied = messages(await pack.violationsOf(POLICY, stack({ policies: networkPolicies(policies) })));
+    expect(denied).toContain("NetworkPolicy (ingress, zone aws-eu) denies the declared flow trading/order-api -> trading/matching.");
+  });
+
   it("does not apply to stacks without declared intents", async () => {
-    expect(await pack.violationsOf(POLICY, stack().slice(1))).toEqual([]);
+    expect(await pack.violationsOf(POLICY, stack().filter((r) => r.name !== "intents"))).toEqual([]);
   });
 });

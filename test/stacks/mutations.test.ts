@@ -160,3 +160,57 @@ describe("the example platform stack under mutation", () => {
     expect(result.policies).toContain(policy);
   });
 });
+
+describe("the example trading domain stack under mutation", () => {
+  let trading: { deployment: { resources: Resource[] } };
+  let tradingDir: string;
+
+  beforeAll(() => {
+    tradingDir = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-mutations-trading-"));
+    const platform = runCli("preview", ["--stack", "dev", "--policy-config", CONFIG, "--out", path.join(tradingDir, "platform")]);
+    expect(platform.code).toBe(0);
+    const r = runCli("preview", [
+      "--project",
+      "stacks/domain",
+      "--stack",
+      "trading-dev",
+      "--out",
+      path.join(tradingDir, "trading"),
+      "--stack-reference",
+      `organization/ztmesh-platform/dev=${path.join(tradingDir, "platform", "stack.json")}`,
+    ]);
+    expect(r.code).toBe(0);
+    trading = JSON.parse(fs.readFileSync(path.join(tradingDir, "trading", "stack.json"), "utf8"));
+  });
+
+  function auditTrading(resources: Resource[], name: string): { code: number; messages: string[] } {
+    const file = path.join(tradingDir, `${name}.json`);
+    fs.writeFileSync(file, JSON.stringify({ ...trading, deployment: { ...trading.deployment, resources } }));
+    const r = runCli("audit", [file, "--json"]);
+    if (r.code === 2) throw new Error(r.stderr);
+    const report = JSON.parse(r.stdout) as { violations: { policy: string; message: string }[] };
+    return { code: r.code, messages: report.violations.filter((v) => v.policy === "mesh-conformance").map((v) => v.message) };
+  }
+
+  it("passes unmutated", () => {
+    expect(auditTrading(structuredClone(trading.deployment.resources), "baseline")).toEqual({ code: 0, messages: [] });
+  });
+
+  it("fails conformance when a NetworkPolicy admits a workload no intent declares", () => {
+    const resources = mutateFirst(
+      (r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && (r.inputs.metadata as { name?: string }).name === "allow-ingress-trading-matching-engine",
+      (p) => {
+        const rule = ((p.spec as { ingress: { from: unknown[] }[] }).ingress)[0];
+        rule.from.push({
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "trading" } },
+          podSelector: { matchLabels: { "ztmesh.io/domain": "trading", "ztmesh.io/workload": "trade-query" } },
+        });
+      },
+    )(structuredClone(trading.deployment.resources));
+    const result = auditTrading(resources, "np-extra-peer");
+    expect(result.code).toBe(1);
+    expect(result.messages.join("\n")).toContain(
+      "NetworkPolicy (ingress, zone aws-eu) allows trading/trade-query -> trading/matching-engine, but no declared intent allows it.",
+    );
+  });
+});
