@@ -108,7 +108,11 @@ describe("MeshDomain", () => {
       id: "risk#1",
       kind: "data",
       source: "spiffe://mesh.acme.example/ns/risk/sa/pricer",
+      sourceKey: "risk/pricer",
+      sourceZone: "gcp-eu",
       destination: "trading/trades",
+      destinationWorkload: "trading/trades-proxy",
+      destinationZone: "aws-eu",
       host: "spiffe://mesh.acme.example/ns/trading/sa/trades-proxy",
       access: ["read"],
     });
