@@ -109,7 +109,7 @@ describe("MeshDomain", () => {
       kind: "data",
       source: "spiffe://mesh.acme.example/ns/risk/sa/pricer",
       sourceKey: "risk/pricer",
-      sourceZone: "gcp-eu",
+      sourceZone: "aws-eu",
       destination: "trading/trades",
       destinationWorkload: "trading/trades-proxy",
       destinationZone: "aws-eu",
