@@ -7,6 +7,8 @@
  * and `0.0.0.0/0` except `8.0.0.0/8` does not. Unparseable blocks are ignored, never thrown.
  */
 
+import { parseIp } from "../../components/compile/kubernetes/evaluate";
+
 /** An inclusive address range. */
 export interface Range {
   lo: bigint;
@@ -19,41 +21,14 @@ export interface Blocks {
   v6: Range[];
 }
 
-function parseV4(addr: string): bigint | undefined {
-  const parts = addr.split(".");
-  if (parts.length !== 4) return undefined;
-  let n = 0n;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    n = (n << 8n) | BigInt(Number(p));
-  }
-  return n;
-}
-
-function parseV6(addr: string): bigint | undefined {
-  if (!/^[0-9a-fA-F:]+$/.test(addr)) return undefined;
-  const halves = addr.split("::");
-  if (halves.length > 2) return undefined;
-  const head = halves[0] ? halves[0].split(":") : [];
-  const tail = halves.length === 2 && halves[1] ? halves[1].split(":") : [];
-  const missing = 8 - head.length - tail.length;
-  if ((halves.length === 1 && missing !== 0) || missing < 0) return undefined;
-  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...tail];
-  let n = 0n;
-  for (const g of groups) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-    n = (n << 16n) | BigInt(parseInt(g, 16));
-  }
-  return n;
-}
-
 /** Parses a CIDR (or a bare address) into its family and range; undefined when invalid. */
 export function parseCidr(cidr: string): { family: "v4" | "v6"; range: Range } | undefined {
   const [addr, len, ...rest] = cidr.trim().split("/");
   if (rest.length > 0 || addr === undefined) return undefined;
   const v6 = addr.includes(":");
   const bits = v6 ? 128 : 32;
-  const base = v6 ? parseV6(addr) : parseV4(addr);
+  const parsed = parseIp(addr);
+  const base = parsed && parsed.bits === bits ? parsed.value : undefined;
   const prefix = len === undefined ? bits : /^\d{1,3}$/.test(len) ? Number(len) : NaN;
   if (base === undefined || !(prefix >= 0 && prefix <= bits)) return undefined;
   const size = 1n << BigInt(bits - prefix);

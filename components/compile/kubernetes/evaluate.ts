@@ -62,7 +62,7 @@ export function selectorMatches(selector: LabelSelector, labels: Readonly<Record
 }
 
 /** Parses an IPv4 or IPv6 address to a bigint and its bit width; undefined when malformed. */
-function parseIp(ip: string): { value: bigint; bits: number } | undefined {
+export function parseIp(ip: string): { value: bigint; bits: number } | undefined {
   if (ip.includes(".") && !ip.includes(":")) {
     const parts = ip.split(".");
     if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;

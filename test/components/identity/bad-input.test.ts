@@ -44,7 +44,7 @@ describe("WorkloadIdentityFederation rejects bad input before creating anything"
     expect(issues).toHaveLength(1);
     expect(issues[0].path).toBe("args.workloads[0].spiffeId");
     expect(issues[0].message).toContain('"spiffe://mesh.acme.example/ns/trading/sa/*"');
-    expect(issues[0].fix).toBeTruthy();
+    expect(issues[0].fix).toMatch(/^derive it with spiffeId\(trustDomain, /);
   });
 
   it("a malformed SPIFFE ID and one from another trust domain", async () => {
