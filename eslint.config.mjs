@@ -11,7 +11,7 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
     },
-  },,
+  },
   {
     files: ["scripts/**/*.js"],
     languageOptions: { sourceType: "commonjs", globals: { require: "readonly", console: "readonly", process: "readonly", __dirname: "readonly" } },
