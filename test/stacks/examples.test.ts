@@ -73,3 +73,25 @@ describe("example stacks (offline preview)", () => {
     expect(prod["ztmesh-platform:devKeysDir"]).toBeUndefined();
   });
 });
+
+describe("component conventions hold in every example stack", () => {
+  type Exported = { urn: string; type: string; parent?: string };
+  const load = (key: string) => (JSON.parse(readFileSync(path.join(out, key, "stack.json"), "utf8")) as { deployment: { resources: Exported[] } }).deployment.resources;
+  const nameOf = (urn: string) => urn.split("::").pop() ?? "";
+
+  it.each(["platform-dev", "trading-dev", "risk-dev", "compliance-dev"])(
+    "%s: every resource lives in a ztmesh component, named after its parent, and no component creates a provider",
+    (key) => {
+      const resources = load(key);
+      const byUrn = new Map(resources.map((r) => [r.urn, r]));
+      const topLevel = resources.filter((r) => byUrn.get(r.parent ?? "")?.type === "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"));
+      expect(topLevel.map((r) => r.type)).toEqual([key === "platform-dev" ? "ztmesh:mesh:HybridMesh" : "ztmesh:mesh:MeshDomain"]);
+      for (const r of resources) {
+        const parent = r.parent ? byUrn.get(r.parent) : undefined;
+        if (!parent || parent.type === "pulumi:pulumi:Stack") continue;
+        expect(r.type.startsWith("pulumi:providers:"), `${r.urn} is a provider created inside a component`).toBe(false);
+        expect(nameOf(r.urn).startsWith(nameOf(parent.urn)), `${r.urn} is not named after ${parent.urn}`).toBe(true);
+      }
+    },
+  );
+});
