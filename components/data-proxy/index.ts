@@ -11,7 +11,6 @@
  * }, { provider: awsEuCluster });
  * ```
  */
-import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgChecker, show } from "../common/args";
@@ -34,9 +33,12 @@ import {
   toJson,
   zoneCluster,
   zonePlacement,
+  CONFIG_HASH_ANNOTATION,
+  SURGE_ROLLOUT,
+  configHash,
 } from "../k8s";
 import type { DataIntent, DataProduct, MeshModel } from "../model/model";
-import { CONFIG_HASH_ANNOTATION, ENVOY_CONFIG_KEY, ENVOY_CONTRIB_IMAGE, ENVOY_IMAGE, ENVOY_RESOURCES, ENVOY_UID, envoyContainer } from "../gateway";
+import { ENVOY_CONFIG_KEY, ENVOY_CONTRIB_IMAGE, ENVOY_IMAGE, ENVOY_RESOURCES, ENVOY_UID, envoyContainer } from "../gateway";
 import { type StoreNetworkArgs, checkStoreNetwork, storeFirewall } from "./firewall";
 
 export * from "./firewall";
@@ -193,9 +195,9 @@ export class DataProxy extends pulumi.ComponentResource {
         spec: {
           replicas,
           selector: { matchLabels: selector },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          strategy: SURGE_ROLLOUT,
           template: {
-            metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: createHash("sha256").update(this.envoyYaml).digest("hex") } },
+            metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash(this.envoyYaml) } },
             spec: {
               // The ServiceAccount is the proxy's workload identity, created by MeshNamespace.
               serviceAccountName: proxy.serviceAccount,

@@ -10,7 +10,6 @@
  * }, { provider: awsEuCluster });
  * ```
  */
-import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgChecker, show } from "../common/args";
@@ -33,6 +32,9 @@ import {
   spireSocketVolume,
   zoneCluster,
   zonePlacement,
+  CONFIG_HASH_ANNOTATION,
+  SURGE_ROLLOUT,
+  configHash,
 } from "../k8s";
 import type { MeshModel } from "../model/model";
 import type { Cloud } from "../model/types";
@@ -44,8 +46,8 @@ export * from "./workload";
 export const ENVOY_GATEWAY_TYPE = "ztmesh:gateway:EnvoyGateway";
 /** Names of the system NetworkPolicies the gateway applies (from `compileSystemNetworkPolicies`). */
 export const GATEWAY_NETWORK_POLICIES: readonly string[] = ["allow-ingress-gateway", "allow-egress-gateway"];
-/** Pod template annotation carrying the bootstrap's sha256, so a config change rolls the pods. */
-export const CONFIG_HASH_ANNOTATION = "ztmesh.io/config-sha256";
+/** Re-exported from components/k8s (where it now lives), for compatibility. */
+export { CONFIG_HASH_ANNOTATION } from "../k8s";
 
 /** Service annotations that make a LoadBalancer internal (private address), per cloud. */
 export const INTERNAL_LB_ANNOTATIONS: Record<Cloud, Record<string, string>> = {
@@ -180,9 +182,9 @@ export class EnvoyGateway extends pulumi.ComponentResource {
         spec: {
           replicas,
           selector: { matchLabels: selector },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          strategy: SURGE_ROLLOUT,
           template: {
-            metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: createHash("sha256").update(this.envoyYaml).digest("hex") } },
+            metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash(this.envoyYaml) } },
             spec: {
               serviceAccountName: resourceName,
               automountServiceAccountToken: false,

@@ -7,3 +7,4 @@ export * from "./serialize";
 export * from "./zone";
 export * from "./spiffe-helper";
 export * from "./service";
+export * from "./rollout";

@@ -14,7 +14,6 @@
  * }, { provider: awsEuCluster, providers: { aws: awsEu } });
  * ```
  */
-import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgChecker, show } from "../common/args";
@@ -54,6 +53,9 @@ import {
   toYaml,
   zoneCluster,
   zonePlacement,
+  CONFIG_HASH_ANNOTATION,
+  SURGE_ROLLOUT,
+  configHash,
 } from "../k8s";
 import { AWS_DEFAULT_AUDIENCE } from "../identity/aws";
 import type { MeshModel } from "../model/model";
@@ -303,9 +305,9 @@ export class PolicyEngine extends pulumi.ComponentResource {
         spec: {
           replicas,
           selector: { matchLabels: selector },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          strategy: SURGE_ROLLOUT,
           template: {
-            metadata: { labels, annotations: { "ztmesh.io/config-sha256": this.configYaml.apply((y) => createHash("sha256").update(y).digest("hex")) } },
+            metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: this.configYaml.apply(configHash) } },
             spec: {
               serviceAccountName: resourceName,
               automountServiceAccountToken: false,
