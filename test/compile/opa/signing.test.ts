@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, generateKeyPairSync, verify } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { rsaKeyPairPem } from "../../helpers/keys";
 import {
   SIGNATURES_FILE,
   bundleFileHash,
@@ -12,9 +13,7 @@ import { bundleFiles, compileOpaBundles } from "../../../components/compile/opa"
 import { buildMesh } from "../../../components/model";
 import { domains, mesh } from "../../fixtures/mesh";
 
-const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-const privatePem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-const publicPem = publicKey.export({ type: "spki", format: "pem" }).toString();
+const { privateKeyPem: privatePem, publicKeyPem: publicPem } = rsaKeyPairPem();
 const sha = (s: string): string => createHash("sha256").update(s).digest("hex");
 
 const files = bundleFiles(compileOpaBundles(buildMesh(mesh, domains), "aws-eu").platform);
@@ -69,7 +68,7 @@ describe("signBundle", () => {
     const dataPath = [...files.keys()].find((k) => k.endsWith("data.json"))!;
     const tampered = new Map(signed).set(dataPath, '{"trust_domain":"evil"}');
     expect(verifyBundleSignature(tampered, publicPem)).toEqual([`${dataPath}: digest mismatch`]);
-    const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ type: "spki", format: "pem" }).toString();
+    const other = rsaKeyPairPem().publicKeyPem;
     expect(verifyBundleSignature(signed, other)).toEqual(["JWT signature does not verify with the public key"]);
     expect(verifyBundleSignature(new Map(signed).set("extra.rego", "x"), publicPem)).toEqual(["file extra.rego not included in bundle signature"]);
   });

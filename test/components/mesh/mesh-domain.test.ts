@@ -1,5 +1,5 @@
-import { generateKeyPairSync } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+import { rsaKeyPairPem } from "../../helpers/keys";
 import type * as K8s from "@pulumi/kubernetes";
 import type * as Pulumi from "@pulumi/pulumi";
 import { Recorder, type RecordedResource } from "../../../cli/lib/recorder";
@@ -7,9 +7,7 @@ import type { MeshContract, MeshDomain as MeshDomainClass, MeshDomainArgs } from
 import type { DomainSpec, MeshSpec } from "../../../components/model";
 
 const rec = new Recorder();
-const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-const publicKeyPem = publicKey.export({ type: "spki", format: "pem" }).toString();
+const { privateKeyPem, publicKeyPem } = rsaKeyPairPem();
 
 const mesh: MeshSpec = {
   trustDomain: "mesh.acme.example",

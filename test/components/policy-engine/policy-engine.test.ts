@@ -1,5 +1,5 @@
-import { generateKeyPairSync } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+import { rsaKeyPairPem } from "../../helpers/keys";
 import { parse } from "yaml";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { ConfigMap, Service, ServiceAccount } from "kubernetes-models/v1";
@@ -19,9 +19,7 @@ import { domains, mesh } from "../../fixtures/mesh";
 
 const rec = new Recorder();
 const model = buildMesh(mesh, domains);
-const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-const publicKeyPem = publicKey.export({ type: "spki", format: "pem" }).toString();
+const { privateKeyPem, publicKeyPem } = rsaKeyPairPem();
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => v as Obj;
 
