@@ -11,7 +11,7 @@ import { rulesAllow, stringMatches } from "../../components/compile/envoy/rbac-e
 import { readTarGz } from "../../components/compile/opa/tarball";
 import { ROLES } from "../../components/conventions";
 import { hasRole, markersOf } from "./conventions";
-import { chainsOf, filtersBeforeTerminal, parseDocuments, typedConfig } from "./envoy-config";
+import { chainsOfData, filtersBeforeTerminal, typedConfig } from "./envoy-config";
 import { asArray, asRecord, field, str, stringMap, strings } from "./util";
 
 /** One declared intent as MeshDomain writes it in `intents.json`. */
@@ -122,7 +122,7 @@ function ownIdentity(tls: Record<string, unknown> | undefined): string | undefin
 /** Checks one Envoy config's RBAC against the declared intents. */
 function checkEnvoy(r: PolicyResource, intents: DeclaredIntent[], trustDomain: string, findings: Finding[]): void {
   const probe = `spiffe://${trustDomain}/ns/ztmesh-conformance/sa/probe`;
-  for (const chain of chainsOf(parseDocuments(stringMap(r.props.data)))) {
+  for (const chain of chainsOfData(stringMap(r.props.data))) {
     const self = ownIdentity(chain.tls);
     // L4 (data proxies): the proxy's own identity is the destination.
     for (const f of filtersBeforeTerminal(chain, ["netRbac"])) {

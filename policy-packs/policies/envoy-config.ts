@@ -92,6 +92,23 @@ export function chainsOf(docs: unknown[]): ChainView[] {
   return chains;
 }
 
+/** Recently read configs: the four Envoy policies and the conformance check each read the same
+ * ConfigMap within one preview, so each config is parsed once (bounded, oldest dropped first). */
+const recentChains = new Map<string, ChainView[]>();
+const RECENT_LIMIT = 32;
+
+/** The filter chains of an Envoy ConfigMap's data, parsed once per distinct content. Treat as read-only. */
+export function chainsOfData(data: Record<string, string>): ChainView[] {
+  const key = JSON.stringify(data);
+  let chains = recentChains.get(key);
+  if (chains === undefined) {
+    chains = chainsOf(parseDocuments(data));
+    if (recentChains.size >= RECENT_LIMIT) recentChains.delete(recentChains.keys().next().value as string);
+    recentChains.set(key, chains);
+  }
+  return chains;
+}
+
 /** Index of the layer's terminal filter (router/tcp_proxy/HCM), or the layer's length when absent. */
 function terminalIndex(layer: ChainView["layers"][number]): number {
   const i = layer.filters.findIndex((f) => isKind(f, layer.terminal));
