@@ -12,7 +12,7 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import { AnalysisSession } from "../cli/lib/analyzer";
+import { AnalysisSession } from "../cli/lib/analysis-session";
 import { DEFAULT_POLICY_PACK } from "../cli/lib/packs";
 import { Recorder, waitForRpcs } from "../cli/lib/recorder";
 import { BENCH_MESH, syntheticDomains } from "./synthetic-mesh";
@@ -35,7 +35,7 @@ const DEV_KEYS = path.join(__dirname, "..", "stacks", "platform", "dev-keys");
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const session = withPack ? await AnalysisSession.start(DEFAULT_POLICY_PACK, { project: "bench", stack: "bench", dryRun: true }) : undefined;
+  const session = withPack ? AnalysisSession.open(DEFAULT_POLICY_PACK, { project: "bench", stack: "bench", dryRun: true }) : undefined;
   const rec = new Recorder({ project: "bench", stack: "bench", onRegistered: (r) => session?.push(r) });
   // The example stacks' key helpers, reading the committed DEV ONLY keys (bench: project name).
   pulumi.runtime.setConfig("bench:devKeysDir", path.relative(path.join(__dirname, ".."), DEV_KEYS));

@@ -7,7 +7,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AnalysisSession, type AnalyzedResource } from "../cli/lib/analyzer";
+import { AnalysisSession } from "../cli/lib/analysis-session";
+import type { AnalyzedResource } from "../cli/lib/analyzer";
 import { parseStackExport } from "../cli/lib/export";
 import { DEFAULT_POLICY_PACK } from "../cli/lib/packs";
 

@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import { AnalysisSession } from "../cli/lib/analyzer";
+import { AnalysisSession } from "../cli/lib/analysis-session";
 import { DEFAULT_POLICY_PACK } from "../cli/lib/packs";
 import { Recorder, waitForRpcs } from "../cli/lib/recorder";
 
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   // As the preview does: the pack analyzes each resource as it registers.
   const session =
-    mode === "full" ? await AnalysisSession.start(DEFAULT_POLICY_PACK, { project: "bench", stack: "bench", dryRun: true }) : undefined;
+    mode === "full" ? AnalysisSession.open(DEFAULT_POLICY_PACK, { project: "bench", stack: "bench", dryRun: true }) : undefined;
   const rec = new Recorder({ project: "bench", stack: "bench", onRegistered: (r) => session?.push(r) });
   const k8s = await import("@pulumi/kubernetes");
 

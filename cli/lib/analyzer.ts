@@ -214,9 +214,27 @@ export class PolicyPackProcess {
     req.setOptions(this.options(r));
     const provider = this.provider(r);
     if (provider) req.setProvider(provider);
-    await unary(this.client.remediate.bind(this.client), req);
+    // As the engine does: remediations first; a diagnostic from one is an advisory warning,
+    // transformed properties replace the inputs that Analyze then sees.
+    const remediated = await unary<analyzerPb.AnalyzeRequest, analyzerPb.RemediateResponse>(this.client.remediate.bind(this.client), req);
+    const diagnostics: analyzerPb.AnalyzeDiagnostic[] = [];
+    for (const t of remediated.getRemediationsList()) {
+      if (t.getDiagnostic()) {
+        const d = new analyzerPb.AnalyzeDiagnostic();
+        d.setPolicyname(t.getPolicyname());
+        d.setPolicypackname(t.getPolicypackname());
+        d.setPolicypackversion(t.getPolicypackversion());
+        d.setDescription(t.getDescription());
+        d.setMessage(t.getDiagnostic());
+        d.setEnforcementlevel(LEVEL_ENUM.advisory as analyzerPb.EnforcementLevel);
+        d.setUrn(r.urn);
+        diagnostics.push(d);
+      } else if (t.hasProperties()) {
+        req.setProperties(t.getProperties());
+      }
+    }
     const res = await unary<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(this.client.analyze.bind(this.client), req);
-    return res.getDiagnosticsList();
+    return [...diagnostics, ...res.getDiagnosticsList()];
   }
 
   /** AnalyzeStack over the whole graph, on outputs. */
@@ -327,81 +345,116 @@ export function toViolation(d: analyzerPb.AnalyzeDiagnostic, fallbackUrn: string
   };
 }
 
+export interface SessionOptions {
+  project: string;
+  stack: string;
+  dryRun: boolean;
+  config?: PolicyConfigFile;
+}
+
+/** Where the pack started, and what it said about itself. */
+interface StartedPack {
+  pack: PolicyPackProcess;
+  info: { name: string; version: string; policies: PolicyInfo[] };
+}
+
 /**
- * One pack's analysis of one stack, fed as the engine feeds it: each resource is analyzed
- * (Remediate, then Analyze on its inputs) as soon as it is registered, one at a time and in
- * registration order, while the program goes on; `finish` then runs AnalyzeStack once on
- * the whole graph. Nothing waits on a promise per resource: a single queue drains in order.
+ * Drives one pack over one stack, in the thread it runs in: starts the pack (host, then
+ * GetAnalyzerInfo, Configure, ConfigureStack), analyzes each pushed resource (Remediate,
+ * then Analyze on its inputs) with up to `WINDOW` resources in flight, so the round trip of
+ * one RPC does not serialize the stack, and finally runs one AnalyzeStack. Policies judge one
+ * resource at a time, so overlapping analyses cannot change a result; violations are still
+ * reported in registration order. Nothing holds a promise per resource: a queue drains
+ * through the bounded window.
  */
-export class AnalysisSession {
+export class PackDriver {
+  /** Resources analyzed at once. */
+  static readonly WINDOW = 16;
   private readonly queue: AnalyzedResource[] = [];
-  private readonly violations: Violation[] = [];
+  private readonly results: Violation[][] = [];
   private draining: Promise<void> | undefined;
   private failure: unknown;
   private packMillis = 0;
+  readonly ready: Promise<StartedPack>;
 
-  private constructor(
-    private readonly pack: PolicyPackProcess,
-    private readonly info: { name: string; version: string; policies: PolicyInfo[] },
-  ) {}
-
-  /** Starts the pack, then GetAnalyzerInfo, Configure and ConfigureStack. */
-  static async start(
-    packDir: string,
-    opts: { project: string; stack: string; dryRun: boolean; config?: PolicyConfigFile },
-  ): Promise<AnalysisSession> {
-    const pack = await PolicyPackProcess.start(packDir);
-    try {
-      const info = await pack.info();
-      await pack.configure(info.policies, opts.config ?? {});
-      await pack.configureStack(opts.project, opts.stack, opts.dryRun);
-      return new AnalysisSession(pack, info);
-    } catch (e) {
-      pack.stop();
-      throw wrapPackError(pack, e);
-    }
+  constructor(packDir: string, opts: SessionOptions) {
+    this.ready = (async () => {
+      const pack = await PolicyPackProcess.start(packDir);
+      try {
+        const info = await pack.info();
+        await pack.configure(info.policies, opts.config ?? {});
+        await pack.configureStack(opts.project, opts.stack, opts.dryRun);
+        return { pack, info };
+      } catch (e) {
+        pack.stop();
+        throw wrapPackError(pack, e);
+      }
+    })();
+    // A start-up failure is reported by `finish`, never as an unhandled rejection.
+    this.ready.catch((e: unknown) => (this.failure ??= e));
   }
 
-  /** Queues one resource for analysis (returns at once). */
   push(resource: AnalyzedResource): void {
     this.queue.push(resource);
     this.draining ??= this.drain();
   }
 
   private async drain(): Promise<void> {
-    const started = performance.now();
+    const inFlight = new Set<Promise<void>>();
+    let started = 0;
     try {
-      for (let r = this.queue.shift(); r !== undefined; r = this.queue.shift()) {
-        if (this.failure) continue;
-        for (const d of await this.pack.analyze(r)) this.violations.push(toViolation(d, r.urn));
+      const { pack } = await this.ready;
+      started = performance.now();
+      for (let r = this.queue.shift(); r !== undefined || inFlight.size > 0; r = this.queue.shift()) {
+        if (r !== undefined && !this.failure) {
+          const resource = r;
+          const slot = this.results.push([]) - 1;
+          const p: Promise<void> = pack.analyze(resource).then(
+            (ds) => {
+              this.results[slot] = ds.map((d) => toViolation(d, resource.urn));
+            },
+            (e: unknown) => {
+              this.failure ??= e;
+            },
+          );
+          inFlight.add(p);
+          void p.finally(() => inFlight.delete(p));
+        }
+        if (inFlight.size >= PackDriver.WINDOW || (this.queue.length === 0 && inFlight.size > 0)) await Promise.race(inFlight);
       }
-    } catch (e) {
-      this.failure = e;
+    } catch {
+      this.queue.length = 0; // the start-up failure is recorded; `finish` reports it
     } finally {
-      this.packMillis += performance.now() - started;
+      if (started) this.packMillis += performance.now() - started;
       this.draining = undefined;
     }
   }
 
   /** Waits for the queued analyses, runs AnalyzeStack on the graph and stops the pack. */
   async finish(resources: AnalyzedResource[]): Promise<AnalysisResult> {
+    const started = await this.ready;
     try {
       while (this.draining) await this.draining;
       if (this.failure) throw this.failure;
-      const started = performance.now();
-      for (const d of await this.pack.analyzeStack(resources)) this.violations.push(toViolation(d, ""));
-      this.packMillis += performance.now() - started;
-      return { pack: this.info.name, version: this.info.version, policies: this.info.policies, violations: this.violations, packMillis: this.packMillis };
+      const violations = this.results.flat();
+      const t0 = performance.now();
+      for (const d of await started.pack.analyzeStack(resources)) violations.push(toViolation(d, ""));
+      this.packMillis += performance.now() - t0;
+      const { name, version, policies } = started.info;
+      return { pack: name, version, policies, violations, packMillis: this.packMillis };
     } catch (e) {
-      throw wrapPackError(this.pack, e);
+      throw wrapPackError(started.pack, e);
     } finally {
-      this.pack.stop();
+      started.pack.stop();
     }
   }
 
-  /** Stops the pack without a result (the program failed). */
+  /** Stops the pack without a result. */
   abort(): void {
-    this.pack.stop();
+    this.ready.then(
+      (s) => s.pack.stop(),
+      () => undefined,
+    );
   }
 }
 
@@ -415,9 +468,10 @@ function wrapPackError(pack: PolicyPackProcess, e: unknown): Error {
 export async function analyzeGraph(
   packDir: string,
   resources: AnalyzedResource[],
-  opts: { project: string; stack: string; dryRun: boolean; config?: PolicyConfigFile },
+  opts: SessionOptions,
 ): Promise<AnalysisResult> {
-  const session = await AnalysisSession.start(packDir, opts);
-  for (const r of resources) session.push(r);
-  return session.finish(resources);
+  const driver = new PackDriver(packDir, opts);
+  await driver.ready;
+  for (const r of resources) driver.push(r);
+  return driver.finish(resources);
 }

@@ -1,5 +1,6 @@
 /** The offline preview: program under mocks, then the policy packs, then the report. */
-import { AnalysisSession, readPolicyConfig, type AnalysisResult, type PolicyConfigFile } from "./analyzer";
+import { AnalysisSession } from "./analysis-session";
+import { readPolicyConfig, type AnalysisResult, type PolicyConfigFile } from "./analyzer";
 import { collectArtifacts } from "./artifacts";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -56,10 +57,8 @@ export async function runPreview(opts: PreviewOptions): Promise<PreviewResult> {
 
   const stackReferences = readStackReferences(opts.stackReferences ?? []);
 
-  // The packs start first and analyze each resource as it registers, as the engine does.
-  const sessions = await Promise.all(
-    packs.map((pack) => AnalysisSession.start(pack, { project: project.name, stack: opts.stack, dryRun: true, config: policyConfig })),
-  );
+  // The packs start alongside the program and analyze each resource as it registers, as the engine does.
+  const sessions = packs.map((pack) => AnalysisSession.open(pack, { project: project.name, stack: opts.stack, dryRun: true, config: policyConfig }));
   let run;
   try {
     run = await runProgram(project, opts.stack, config, {

@@ -1,0 +1,149 @@
+/**
+ * One pack's analysis of one stack, fed as the engine feeds it: each resource is analyzed
+ * (Remediate, then Analyze on its inputs) as soon as it is registered, while the program
+ * goes on; `finish` then runs AnalyzeStack once on the whole graph.
+ *
+ * The pack is driven from its own thread (`analyzer-worker`), so its start-up and its RPCs
+ * overlap the program instead of waiting for turns on the program's busy event loop.
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Worker } from "node:worker_threads";
+import type * as Esbuild from "esbuild";
+import type { AnalysisResult, AnalyzedResource, SessionOptions } from "./analyzer";
+import { UsageError } from "./errors";
+
+/** Messages to the analysis thread. */
+export type ToWorker = { t: "push"; r: AnalyzedResource } | { t: "finish"; resources: AnalyzedResource[] } | { t: "abort" };
+/** Messages from the analysis thread. */
+export type FromWorker = { t: "ready" } | { t: "result"; result: AnalysisResult } | { t: "error"; message: string; usage: boolean };
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+let workerFile: string | undefined;
+
+/**
+ * The worker's JavaScript: beside this file once compiled; from source, bundled once with
+ * esbuild into `.ztmesh-build/` (content-addressed, written atomically, so concurrent
+ * previews share it) because a worker thread does not inherit a TypeScript loader.
+ */
+function resolveWorkerFile(): string {
+  if (workerFile) return workerFile;
+  const compiled = path.join(__dirname, "analyzer-worker.js");
+  if (fs.existsSync(compiled)) return (workerFile = compiled);
+  // Loaded only when running from source: the compiled package never needs esbuild here.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require("esbuild") as typeof Esbuild;
+  const out = esbuild.buildSync({
+    entryPoints: [path.join(__dirname, "analyzer-worker.ts")],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    packages: "external",
+    write: false,
+    logLevel: "silent",
+  });
+  const code = out.outputFiles[0]?.text ?? "";
+  const hash = crypto.createHash("sha256").update(code).digest("hex").slice(0, 16);
+  const dir = path.join(REPO_ROOT, ".ztmesh-build");
+  const file = path.join(dir, `analyzer-worker-${hash}.js`);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, code);
+    fs.renameSync(tmp, file);
+  }
+  return (workerFile = file);
+}
+
+/** Only the fields the analyzer protocol carries (the recorder's resources carry more). */
+function wire(r: AnalyzedResource, withOutputs: boolean): AnalyzedResource {
+  return {
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    parent: r.parent,
+    dependencies: r.dependencies,
+    propertyDependencies: r.propertyDependencies,
+    provider: r.provider,
+    protect: r.protect,
+    rawInputs: r.rawInputs,
+    rawOutputs: withOutputs ? r.rawOutputs : {},
+  };
+}
+
+export class AnalysisSession {
+  private readonly ready: Promise<void>;
+  private result: ((m: FromWorker) => void) | undefined;
+  private startError: Error | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    this.ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (m: FromWorker) => {
+        if (m.t === "ready") resolve();
+        else if (m.t === "error" && !this.result) reject((this.startError = toError(m)));
+        else this.result?.(m);
+      };
+      worker.on("message", onMessage);
+      worker.on("error", (e) => {
+        const err = new UsageError(`policy analysis thread failed: ${e.message}`);
+        if (this.result) this.result({ t: "error", message: err.message, usage: true });
+        else reject((this.startError = err));
+      });
+    });
+    this.ready.catch(() => undefined); // reported by `start` or `finish`
+  }
+
+  /**
+   * Starts the pack in the background (the host, then GetAnalyzerInfo, Configure and
+   * ConfigureStack) and returns at once; resources pushed meanwhile wait for it.
+   */
+  static open(packDir: string, opts: SessionOptions): AnalysisSession {
+    return new AnalysisSession(new Worker(resolveWorkerFile(), { workerData: { packDir, opts } }));
+  }
+
+  /** `open`, then waits until the pack is configured (throws the pack's start-up error). */
+  static async start(packDir: string, opts: SessionOptions): Promise<AnalysisSession> {
+    const session = AnalysisSession.open(packDir, opts);
+    try {
+      await session.ready;
+    } catch (e) {
+      await session.worker.terminate();
+      throw e;
+    }
+    return session;
+  }
+
+  /** Queues one resource for analysis (returns at once). */
+  push(resource: AnalyzedResource): void {
+    this.worker.postMessage({ t: "push", r: wire(resource, false) } satisfies ToWorker);
+  }
+
+  /** Waits for the queued analyses, runs AnalyzeStack on the graph and stops the pack. */
+  async finish(resources: AnalyzedResource[]): Promise<AnalysisResult> {
+    try {
+      await this.ready;
+      const done = new Promise<FromWorker>((resolve) => (this.result = resolve));
+      if (this.startError) throw this.startError;
+      this.worker.postMessage({ t: "finish", resources: resources.map((r) => wire(r, true)) } satisfies ToWorker);
+      const m = await done;
+      if (m.t === "result") return m.result;
+      throw m.t === "error" ? toError(m) : new UsageError("policy analysis thread ended without a result");
+    } finally {
+      await this.worker.terminate();
+    }
+  }
+
+  /** Stops the pack without a result (the program failed). */
+  abort(): void {
+    this.worker.postMessage({ t: "abort" } satisfies ToWorker);
+    // Give the thread its turn to stop the host, then end it.
+    setTimeout(() => void this.worker.terminate(), 200).unref();
+  }
+}
+
+function toError(m: { message: string; usage: boolean }): Error {
+  return m.usage ? new UsageError(m.message) : new Error(m.message);
+}
