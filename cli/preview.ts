@@ -1,5 +1,5 @@
 /**
- * `npm run preview -- [--stack NAME] [--project DIR] [--out DIR] [--json]
+ * `npm run preview -- [--stack NAME] [--project DIR] [--out DIR] [--json] [-c|--config KEY=VALUE]...
  *    [--policy-pack DIR]... [--policy-config FILE] [--preview-unknowns] [--stack-reference NAME=FILE]... [--diagram FILE]`
  *
  * Runs a stack program offline under the mock runtime, then its policy pack(s) through the
@@ -18,6 +18,7 @@ runMain(async (argv) => {
       project: { type: "string", default: "." },
       out: { type: "string" },
       json: { type: "boolean", default: false },
+      config: { type: "string", short: "c", multiple: true },
       "policy-pack": { type: "string", multiple: true },
       "policy-config": { type: "string" },
       "preview-unknowns": { type: "boolean", default: false },
@@ -32,6 +33,7 @@ runMain(async (argv) => {
     projectDir: values.project,
     outDir: values.out,
     json: values.json,
+    config: values.config,
     policyPacks: values["policy-pack"],
     policyConfig: values["policy-config"],
     previewUnknowns: values["preview-unknowns"],

@@ -9,7 +9,7 @@ import { UsageError } from "./errors";
 import { readStackReferences, toStackExport } from "./export";
 import { checkOutputDir, writeOutputDir } from "./output";
 import { DEFAULT_POLICY_PACK } from "./packs";
-import { loadProject, loadStackConfig } from "./project";
+import { applyConfigArgs, checkRequiredConfig, loadProject, loadStackConfig } from "./project";
 import { buildReport, formatReport, type Report } from "./report";
 import type { RecordedResource } from "./recorder";
 import { runProgram } from "./run-program";
@@ -21,6 +21,11 @@ export interface PreviewOptions {
   json?: boolean;
   policyPacks?: string[];
   policyConfig?: string;
+  /**
+   * `KEY=VALUE` config for this run on top of `Pulumi.<stack>.yaml` (`pulumi preview --config`):
+   * KEY is `name` (the project's, declared in Pulumi.yaml) or `namespace:name`.
+   */
+  config?: string[];
   /** Run as a real preview would: outputs computed by providers are unknown. */
   previewUnknowns?: boolean;
   /** `NAME=FILE` pairs: outputs of referenced stacks, from a stack export or a JSON object of outputs. */
@@ -49,7 +54,8 @@ export function stackPolicyConfig(projectDir: string, stack: string): string | u
 /** Runs the whole preview and returns the report (the caller maps it to an exit code). */
 export async function runPreview(opts: PreviewOptions): Promise<PreviewResult> {
   const project = loadProject(opts.projectDir);
-  const config = loadStackConfig(project, opts.stack);
+  const config = applyConfigArgs(project, loadStackConfig(project, opts.stack), opts.config ?? []);
+  checkRequiredConfig(project, opts.stack, config);
   const policyConfigFile = opts.policyConfig ?? stackPolicyConfig(project.dir, opts.stack);
   const policyConfig: PolicyConfigFile = policyConfigFile ? readPolicyConfig(policyConfigFile) : {};
   if (opts.outDir) checkOutputDir(opts.outDir);

@@ -72,15 +72,20 @@ export function loadProject(dir: string): PulumiProject {
   return { name: doc.name, runtime, dir: abs, main, config };
 }
 
-function checkType(key: string, value: unknown, type: ConfigType | undefined, file: string): void {
-  if (!type) return;
-  const ok =
+/** Whether a config value (as YAML gives it, or the string a command line gives) is of the declared type. */
+function hasType(value: unknown, type: ConfigType | undefined): boolean {
+  return (
+    !type ||
     (type === "string" && typeof value === "string") ||
-    (type === "integer" && Number.isInteger(typeof value === "string" ? Number(value) : value)) ||
+    (type === "integer" && (typeof value === "string" ? /^-?\d+$/.test(value) : Number.isInteger(value))) ||
     (type === "boolean" && (typeof value === "boolean" || value === "true" || value === "false")) ||
     (type === "array" && Array.isArray(value)) ||
-    (type === "object" && isRecord(value));
-  if (!ok) throw new UsageError(`${file}: config "${key}" must be of type ${type}, got ${JSON.stringify(value)}`);
+    (type === "object" && isRecord(value))
+  );
+}
+
+function checkType(key: string, value: unknown, type: ConfigType | undefined, file: string): void {
+  if (!hasType(value, type)) throw new UsageError(`${file}: config "${key}" must be of type ${type}, got ${JSON.stringify(value)}`);
 }
 
 /** Loads `<project>/Pulumi.<stack>.yaml`, merged over the project's declared defaults. */
@@ -108,4 +113,67 @@ export function loadStackConfig(project: PulumiProject, stack: string): StackCon
     values[k] = typeof v === "string" ? v : JSON.stringify(v);
   }
   return { values, secretKeys };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An argument as shown in an error: short, so a value pasted by mistake is not echoed whole. */
+function shown(arg: string): string {
+  return arg.length > 40 ? `${arg.slice(0, 40)}...` : arg;
+}
+
+/**
+ * Applies `--config KEY=VALUE` arguments on top of a stack's config, as `pulumi preview --config`
+ * does (but only for this run: nothing is written back to `Pulumi.<stack>.yaml`). A bare KEY is in
+ * the project's namespace and must be declared in `Pulumi.yaml`; `ns:key` of another namespace
+ * (a provider's, e.g. `aws:region`) is passed as is. A key the project declares `secret: true`
+ * is passed to the program as a secret key, as the language host does.
+ */
+export function applyConfigArgs(project: PulumiProject, config: StackConfig, args: string[]): StackConfig {
+  const values = { ...config.values };
+  const secretKeys = new Set(config.secretKeys);
+  const prefix = `${project.name}:`;
+  for (const arg of args) {
+    const eq = arg.indexOf("=");
+    const rawKey = eq < 0 ? "" : arg.slice(0, eq);
+    if (!/^([^\s:=]+:)?[^\s:=]+$/.test(rawKey)) {
+      throw new UsageError(`--config ${shown(arg)}: expected KEY=VALUE with KEY as name or namespace:name, e.g. --config gatewayReplicas=3`);
+    }
+    const key = rawKey.includes(":") ? rawKey : `${project.name}:${rawKey}`;
+    const value = arg.slice(eq + 1);
+    const decl = project.config[key];
+    if (!decl && key.startsWith(prefix)) {
+      const known = Object.keys(project.config).map((k) => (k.startsWith(prefix) ? k.slice(prefix.length) : k));
+      throw new UsageError(`--config ${rawKey}: not declared in ${path.join(project.dir, "Pulumi.yaml")} (known keys: ${known.join(", ") || "none"})`);
+    }
+    if (decl && !hasType(decl.type === "array" || decl.type === "object" ? parseJson(value) : value, decl.type)) {
+      const got = decl.secret ? "" : `, got ${JSON.stringify(value)}`;
+      throw new UsageError(`--config ${rawKey}: must be of type ${decl.type}${got}`);
+    }
+    if (decl?.secret) secretKeys.add(key);
+    values[key] = value;
+  }
+  return { values, secretKeys: [...secretKeys] };
+}
+
+/**
+ * Fails as the Pulumi CLI does when a key the project declares without a default has no value
+ * in the stack (after `--config`): "Stack 'dev' is missing configuration value 'x'".
+ */
+export function checkRequiredConfig(project: PulumiProject, stack: string, config: StackConfig): void {
+  const prefix = `${project.name}:`;
+  const missing = Object.entries(project.config)
+    .filter(([k, decl]) => decl.default === undefined && config.values[k] === undefined)
+    .map(([k]) => `'${k.startsWith(prefix) ? k.slice(prefix.length) : k}'`);
+  if (missing.length === 0) return;
+  const file = path.join(project.dir, `Pulumi.${stack}.yaml`);
+  throw new UsageError(
+    `Stack '${stack}' is missing configuration ${missing.length > 1 ? "values" : "value"} ${missing.join(", ")} (set it in ${file}, or give the key a default in Pulumi.yaml)`,
+  );
 }

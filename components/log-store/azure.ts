@@ -43,6 +43,15 @@ export function azureStoreNames(name: string, zone: LogStoreContext["zone"]): { 
   return { account: `al${alnum}${h}`, vault: `kv${alnum}${h}` };
 }
 
+/**
+ * The ARM scope of the audit log container of the store named `name` (the AuditLogStore's
+ * component name) in `zone`: where writers are assigned, never the account or resource group.
+ */
+export function azureContainerScope(name: string, zone: LogStoreContext["zone"]): string {
+  const { subscriptionId, resourceGroupName } = zone.azure!;
+  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.Storage/storageAccounts/${azureStoreNames(name, zone).account}/blobServices/default/containers/${AZURE_CONTAINER}`;
+}
+
 /** The storage lifecycle: cool after hotDays, archive 90 days later, delete after retainedDays (tiers only when they fit). */
 export function azureLifecycleActions(hotDays: number, retainedDays: number): inputs.storage.ManagementPolicyBaseBlobArgs {
   const actions: inputs.storage.ManagementPolicyBaseBlobArgs = { delete: { daysAfterCreationGreaterThan: retainedDays } };
@@ -218,7 +227,8 @@ function create(ctx: LogStoreContext): LogStoreResult {
     { parent },
   );
 
-  const containerScope = `${rgScope}/providers/Microsoft.Storage/storageAccounts/${names.account}/blobServices/default/containers/${AZURE_CONTAINER}`;
+  const containerScope = azureContainerScope(name, zone);
+  let writerRoleDefinitionId: pulumi.Output<string> | undefined;
   if (ctx.args.writer !== undefined) {
     const writer = validated(ctx.args.writer, isGuid, (v) => `AuditLogStore "${name}": args.writer must be a principal (object) id GUID, got ${JSON.stringify(v)}`, parent);
     const role = new authorization.RoleDefinition(
@@ -237,6 +247,7 @@ function create(ctx: LogStoreContext): LogStoreResult {
       { principalId: writer, principalType: "ServicePrincipal", roleDefinitionId: role.id, scope: containerScope, description: "ztmesh: the zone's log collector writes audit logs" },
       { parent, dependsOn: [container] },
     );
+    writerRoleDefinitionId = role.id;
   }
   if (lockRetention) {
     new authorization.ManagementLockByScope(
@@ -254,6 +265,7 @@ function create(ctx: LogStoreContext): LogStoreResult {
     storeName: pulumi.interpolate`${account.name}/${container.name.apply(() => AZURE_CONTAINER)}`,
     endpoint: pulumi.interpolate`https://${account.name}.blob.core.windows.net/${container.name.apply(() => AZURE_CONTAINER)}`,
     encryptionKey: pulumi.interpolate`${keyVaultUri}keys/${keyName}`,
+    ...(writerRoleDefinitionId ? { writerRoleDefinitionId } : {}),
   };
 }
 

@@ -23,7 +23,7 @@ import type { AuditLogStoreArgs, Retention } from "./types";
 export * from "./types";
 export { AUDIT_LOG_STORE_TYPE, MAX_RETAINED_DAYS } from "./core";
 export { AWS_ARCHIVE_CLASS, awsBucketPolicy, awsKeyPolicy, awsWriterPolicy } from "./aws";
-export { AZURE_CONTAINER, AZURE_WRITER_DATA_ACTIONS, azureLifecycleActions, azureStoreNames } from "./azure";
+export { AZURE_CONTAINER, AZURE_WRITER_DATA_ACTIONS, azureContainerScope, azureLifecycleActions, azureStoreNames } from "./azure";
 export { GCP_KEY_ROTATION, GCP_WRITER_ROLE, gcpLifecycleRules } from "./gcp";
 
 const CLOUDS = { aws: awsLogStore, azure: azureLogStore, gcp: gcpLogStore } as const;
@@ -41,6 +41,12 @@ export class AuditLogStore extends pulumi.ComponentResource {
   readonly retention: Retention;
   /** Whether the retention is locked (irreversible). */
   readonly lockRetention: boolean;
+  /**
+   * Azure only, when `writer` is given: the id of the custom write-only role (blob write and
+   * append, no read, list or delete). Assign it at {@link azureContainerScope} to grant a
+   * further writer, e.g. an on-prem zone's collector (HybridMesh does).
+   */
+  readonly writerRoleDefinitionId?: pulumi.Output<string>;
 
   /**
    * @throws {ValidationError} before anything is created, naming each bad argument, its value and the fix.
@@ -57,6 +63,7 @@ export class AuditLogStore extends pulumi.ComponentResource {
     this.storeName = result.storeName;
     this.endpoint = result.endpoint;
     this.encryptionKey = result.encryptionKey;
+    this.writerRoleDefinitionId = result.writerRoleDefinitionId;
     this.registerOutputs({
       cloud: this.cloud,
       storeName: this.storeName,
@@ -64,6 +71,7 @@ export class AuditLogStore extends pulumi.ComponentResource {
       encryptionKey: this.encryptionKey,
       retention: this.retention,
       lockRetention: this.lockRetention,
+      ...(this.writerRoleDefinitionId ? { writerRoleDefinitionId: this.writerRoleDefinitionId } : {}),
     });
   }
 }

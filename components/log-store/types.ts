@@ -92,6 +92,8 @@ export interface LogStoreResult {
   endpoint: pulumi.Output<string>;
   /** The key encrypting the store: KMS key ARN, Cloud KMS key id, Key Vault key URI. */
   encryptionKey: pulumi.Output<string>;
+  /** Azure, with a `writer`: the id of the custom write-only role assigned to it at the container. */
+  writerRoleDefinitionId?: pulumi.Output<string>;
 }
 
 /** The per-cloud implementation: eager checks and resource creation. */

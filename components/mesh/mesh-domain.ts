@@ -16,8 +16,10 @@
  * ```ts
  * const platform = new pulumi.StackReference("platform", { name: "acme/ztmesh-platform/prod" });
  * const contract = (await platform.getOutputDetails("contract")).value as MeshContract;
- * const domain = new MeshDomain("risk", { platform: contract, domain: spec, others, zones, signing });
- * export const contract = domain.contract; // { version: 1, domain: spec }
+ * const peers = [(await consumerOrProducer.getOutputDetails("contract")).value as DomainContract];
+ * const domain = new MeshDomain("risk", { platform: contract, domain: spec, peers, zones, signing });
+ * export const contract = domain.contract; // { version: 1, domain: spec, admits: [...] }
+ * export const pendingIntents = domain.pendingIntents;
  * ```
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -35,6 +37,7 @@ import type { MeshModel } from "../model/model";
 import { MeshNamespace } from "../namespace";
 import { bundleObjectPath, uploadBundle, type BundleStoreArgs } from "../policy-engine/publish";
 import { domainIntents } from "./intents";
+import { admittedDomains, pendingIntents, pendingMessages, type PendingIntent } from "./peers";
 import type { ContractBundleStore, ContractZone, DomainContract, IntentsDocument, MeshDomainArgs } from "./types";
 import { domainZones, validateMeshDomain } from "./validate";
 
@@ -72,6 +75,12 @@ export class MeshDomain extends pulumi.ComponentResource {
   readonly principals: Record<string, Record<string, pulumi.Output<string>>>;
   /** The domain's contract output, version 1: export it as `contract`. */
   readonly contract: DomainContract;
+  /**
+   * Intents this domain declared towards peers that do not admit it yet (their stacks do not
+   * reference this one): allowed on this side, still refused by the producer. Each is also a
+   * warning in the preview and update. Empty once every producer has admitted the domain.
+   */
+  readonly pendingIntents: PendingIntent[];
 
   /** @throws {ValidationError} before anything is created, naming each bad argument. */
   constructor(name: string, args: MeshDomainArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -81,7 +90,10 @@ export class MeshDomain extends pulumi.ComponentResource {
     const domain = args.domain.name;
     this.bundleZones = domainZones(model, domain);
     this.intents = domainIntents(model, domain);
-    this.contract = { version: 1, domain: args.domain };
+    const peers = args.peers ?? [];
+    this.contract = { version: 1, domain: args.domain, admits: admittedDomains(domain, args.others ?? [], peers) };
+    this.pendingIntents = pendingIntents(model, domain, peers);
+    for (const message of pendingMessages(domain, this.pendingIntents)) void pulumi.log.warn(message, this);
     this.bundleArchives = {};
     this.bundlePaths = {};
     this.principals = {};
@@ -158,6 +170,6 @@ export class MeshDomain extends pulumi.ComponentResource {
       uploadBundle({ name: `${n}-bundle`, store: publishStore(contractZone.bundleStore), zone: zoneId, objectPath, archive, parent: this, provider: cloudProvider });
     }
 
-    this.registerOutputs({ bundleZones: this.bundleZones, bundlePaths: this.bundlePaths, contract: this.contract });
+    this.registerOutputs({ bundleZones: this.bundleZones, bundlePaths: this.bundlePaths, contract: this.contract, pendingIntents: this.pendingIntents });
   }
 }

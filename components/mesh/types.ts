@@ -137,6 +137,12 @@ export interface MeshContract {
 export interface DomainContract {
   version: 1;
   domain: DomainSpec;
+  /**
+   * The domains whose intents towards this domain its stack enforces (the domains of the
+   * stacks it references), sorted. Absent in contracts written before it existed: read as
+   * admitting no one.
+   */
+  admits?: string[];
 }
 
 /** One resolved intent of `intents.json`: what the domain declared, with identities resolved. */
@@ -195,8 +201,18 @@ export interface MeshDomainArgs {
   /** The domain's declaration. */
   domain: DomainSpec;
   /**
-   * The declarations of the other domains this one references (and of those that grant to or
-   * consume from it), from their stacks' `contract` outputs.
+   * The contracts (`contract` outputs) of the domains this one trades with: those it consumes
+   * from (its intents may target their exports) and those it admits as consumers (their
+   * intents towards this domain's exports are compiled into its proxies, OPA data,
+   * NetworkPolicies and IAM). Referencing a domain is consenting to its intents. Intents of
+   * this domain towards a peer whose contract does not admit it yet are reported in
+   * {@link MeshDomain.pendingIntents}.
+   * @default []
+   */
+  peers?: DomainContract[];
+  /**
+   * Plain declarations of other domains, as `peers` but without a contract (nothing is
+   * reported pending for them). Prefer `peers`.
    * @default []
    */
   others?: DomainSpec[];

@@ -8,13 +8,15 @@ import { isDnsLabel } from "../k8s";
 import { buildMesh } from "../model";
 import { ValidationError } from "../model/errors";
 import type { MeshModel } from "../model/model";
-import type { DomainSpec, MeshSpec } from "../model/types";
+import type { DomainSpec, MeshSpec, ZoneSpec } from "../model/types";
+import type { ModelScope } from "../model/validate";
+import { peerDomains } from "./peers";
 import type { DomainZoneInfra, HybridMeshArgs, MeshDomainArgs } from "./types";
 
 /** Builds the model, reporting its issues under `args.<prefix>`. */
-function modelOrIssues(c: ArgChecker, prefix: string, mesh: MeshSpec, domains: DomainSpec[]): MeshModel | undefined {
+function modelOrIssues(c: ArgChecker, prefix: string, mesh: MeshSpec, domains: DomainSpec[], scope: ModelScope = {}): MeshModel | undefined {
   try {
-    return buildMesh(mesh, domains);
+    return buildMesh(mesh, domains, scope);
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
     c.add(e.issues.map((i) => ({ ...i, path: `${prefix}${i.path}` })));
@@ -29,6 +31,20 @@ function checkCluster(c: ArgChecker, path: string, cluster: unknown): void {
 function checkSigning(c: ArgChecker, signing: HybridMeshArgs["signing"] | undefined): void {
   c.check(/^[A-Za-z0-9._-]{1,64}$/.test(signing?.keyId ?? ""), "signing.keyId", `must be 1-64 of [A-Za-z0-9._-], got ${show(signing?.keyId)}`, 'e.g. "ztmesh-2026"');
   c.check(signing?.publicKeyPem !== undefined && signing?.privateKeyPem !== undefined, "signing", "needs publicKeyPem and privateKeyPem", "pass the RSA key pair's PEMs (private as a secret)");
+}
+
+/** An on-prem zone's `logStoreZone` must name a cloud zone (aws, azure or gcp): on-prem zones have no audit log store. */
+function checkLogStoreZone(c: ArgChecker, id: string, value: unknown, declared: ReadonlyMap<string, ZoneSpec>): void {
+  const path = `zones.${id}.logStoreZone`;
+  const clouds = [...declared.values()].filter((z) => z.cloud !== "onprem").map((z) => z.id);
+  const fix = clouds.length > 0 ? `use one of ${clouds.join(", ")} (a cloud zone in the same jurisdiction)` : "declare an aws, azure or gcp zone in mesh.zones to keep the on-prem zone's logs";
+  const store = typeof value === "string" ? declared.get(value) : undefined;
+  let problem: string | undefined;
+  if (value === undefined) problem = `on-prem zone ${show(id)} needs the cloud zone (aws, azure or gcp) whose audit log store keeps its logs, got undefined`;
+  else if (typeof value !== "string" || store === undefined) problem = `must name a zone of mesh.zones, got ${show(value)}`;
+  else if (value === id) problem = `names the on-prem zone ${show(id)} itself, which has no audit log store`;
+  else if (store.cloud === "onprem") problem = `names ${show(value)}, an on-prem zone, which has no audit log store`;
+  c.check(problem === undefined, path, problem ?? "", fix);
 }
 
 const isHttps = (v: unknown): boolean => typeof v === "string" && /^https:\/\/[^/?#\s]+[^?#\s]*$/.test(v);
@@ -52,13 +68,7 @@ export function validateHybridMesh(name: string, args: HybridMeshArgs): MeshMode
     if (infra.issuerUrl !== undefined) c.check(isHttps(infra.issuerUrl), `zones.${id}.issuerUrl`, `must be an https URL without query or fragment, got ${show(infra.issuerUrl)}`, "omit it for https://oidc.<zone>.<trustDomain>");
     if (zone.cloud === "onprem") {
       c.check(isHttps(infra.bundleServerUrl), `zones.${id}.bundleServerUrl`, `on-prem zone ${show(id)} needs the https URL of its bundle server, got ${show(infra.bundleServerUrl)}`, 'e.g. "https://opa-bundles.dc1.acme.example"');
-      const store = infra.logStoreZone === undefined ? undefined : declared.get(infra.logStoreZone);
-      c.check(
-        store !== undefined && (store.cloud === "aws" || store.cloud === "gcp"),
-        `zones.${id}.logStoreZone`,
-        `on-prem zone ${show(id)} needs the aws or gcp zone whose audit log store keeps its logs, got ${show(infra.logStoreZone)}${store?.cloud === "azure" ? " (an azure zone: not supported yet)" : ""}`,
-        `use one of ${[...declared.values()].filter((z) => z.cloud === "aws" || z.cloud === "gcp").map((z) => z.id).join(", ") || "(no aws or gcp zone declared)"}`,
-      );
+      checkLogStoreZone(c, id, infra.logStoreZone, declared);
     } else {
       c.check(infra.bundleServerUrl === undefined, `zones.${id}.bundleServerUrl`, `only applies to on-prem zones, but ${show(id)} is ${zone.cloud}`, "remove it: the zone's bundle store is a bucket in its cloud");
       c.check(infra.logStoreZone === undefined, `zones.${id}.logStoreZone`, `only applies to on-prem zones, but ${show(id)} is ${zone.cloud}`, "remove it: a cloud zone keeps its logs in its own store");
@@ -96,8 +106,12 @@ export function validateMeshDomain(name: string, args: MeshDomainArgs): MeshMode
   const p = args.platform;
   c.check(p?.version === 1, "platform.version", `expected the platform contract version 1, got ${show(p?.version)}`, "read the platform stack's `contract` output with a ztmesh version that writes version 1");
   if (p?.version !== 1) c.done();
-  const others = args.others ?? [];
-  const model = modelOrIssues(c, "", p.mesh, [args.domain, ...others.filter((o) => o?.name !== args.domain?.name)]);
+  for (const [i, peer] of (args.peers ?? []).entries()) {
+    c.check(peer?.version === 1 && typeof peer.domain === "object", `peers[${i}]`, `expected a domain contract version 1, got version ${show(peer?.version)}`, "pass the peer stack's `contract` output, deployed with a ztmesh version that writes version 1");
+  }
+  const others = peerDomains(args.domain?.name, args.others ?? [], (args.peers ?? []).filter((x) => x?.version === 1 && typeof x.domain === "object"));
+  // The domain's own view: the peers' intents towards it, not their other intents.
+  const model = modelOrIssues(c, "", p.mesh, [args.domain, ...others], { focus: args.domain?.name });
   if (!model) c.done();
   const m = model!;
   const needed = domainZones(m, args.domain.name);

@@ -3,6 +3,7 @@
  * after validation; every child is parented to the HybridMesh and named `<mesh>-<zone>-<part>`.
  */
 import * as aws from "@pulumi/aws";
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -13,7 +14,7 @@ import { EnvoyGateway } from "../gateway";
 import { IdentityIssuer } from "../identity-issuer";
 import { WorkloadIdentityFederation, defaultPoolId } from "../identity";
 import { LogCollector, LOG_COLLECTOR_DEFAULTS, type AuditLogStoreTarget } from "../log-collector";
-import { AZURE_CONTAINER, AuditLogStore, azureStoreNames } from "../log-store";
+import { AZURE_CONTAINER, AuditLogStore, azureContainerScope, azureStoreNames } from "../log-store";
 import type { MeshModel, Zone } from "../model/model";
 import { spiffeId } from "../model/spiffe";
 import { PolicyEngine, policyEngineName } from "../policy-engine";
@@ -138,7 +139,8 @@ export function buildZone(ctx: ZoneContext): ZoneParts & { cloudParts?: CloudZon
     collectorPrincipal = collectorId.principal;
   } else {
     // On-prem: the collector writes to the store of `logStoreZone`, with an identity in that
-    // cloud account federated to this zone's issuer.
+    // cloud account (AWS role, Azure user-assigned identity, GCP service account) federated to
+    // this zone's issuer: the exact collector SPIFFE ID, the cloud's audience.
     const host = ctx.cloudZones.get(infra.logStoreZone as string) as CloudZoneParts;
     const hostOpts = { parent, ...(host.provider ? { providers: [host.provider] } : {}) };
     const fed = new WorkloadIdentityFederation(
@@ -154,7 +156,7 @@ export function buildZone(ctx: ZoneContext): ZoneParts & { cloudParts?: CloudZon
       { ...hostOpts, dependsOn: [issuer] },
     );
     const id = fed.identities[collectorKey];
-    grantStoreWriter(`${n}-log-writer`, host, collectorKey, id.grantee, { parent, provider: host.provider, dependsOn: [fed] });
+    grantStoreWriter(`${n}-log-writer`, host, collectorKey, id.grantee, { parent, provider: host.provider, dependsOn: [fed, host.store] });
     target = storeTarget(host.zone, host.store, host.storeName, fed.audience);
     collectorPrincipal = id.principal;
   }
@@ -206,11 +208,16 @@ function storeTarget(zone: Zone, store: AuditLogStore, storeName: string, audien
     case "gcp":
       return { cloud: "gcp", bucket: store.storeName, audience };
     default:
-      return { cloud: "azure", bucket: AZURE_CONTAINER, account: azureStoreNames(storeName, zone).account, tenantId: zone.azure?.tenantId };
+      return { cloud: "azure", bucket: AZURE_CONTAINER, account: azureStoreNames(storeName, zone).account, tenantId: zone.azure?.tenantId, audience };
   }
 }
 
-/** Grants a second writer (an on-prem collector) write-only access to a cloud zone's store. */
+/**
+ * Grants a second writer (an on-prem collector) write-only access to a cloud zone's store, as
+ * the store grants its own zone's collector: AWS `s3:PutObject` (+ the key via S3), GCP
+ * `roles/storage.objectCreator` on the bucket, Azure the store's custom write-only role
+ * (blob write/append, no read, list or delete) at the log container.
+ */
 function grantStoreWriter(name: string, host: CloudZoneParts, key: string, grantee: pulumi.Output<string>, opts: pulumi.CustomResourceOptions): void {
   if (host.zone.cloud === "aws") {
     const [domain, wname] = key.split("/");
@@ -226,5 +233,20 @@ function grantStoreWriter(name: string, host: CloudZoneParts, key: string, grant
     new aws.iam.RolePolicy(name, { role: awsRoleName({ domain, name: wname }), name: "ztmesh-audit-log-writer", policy }, opts);
   } else if (host.zone.cloud === "gcp") {
     new gcp.storage.BucketIAMMember(name, { bucket: host.store.storeName, role: "roles/storage.objectCreator", member: grantee }, opts);
+  } else if (host.zone.cloud === "azure") {
+    const roleDefinitionId = host.store.writerRoleDefinitionId;
+    // HybridMesh always gives a cloud zone's store its own collector as writer, so the role exists.
+    if (roleDefinitionId === undefined) throw new pulumi.ResourceError(`the audit log store ${host.storeName} has no writer role to grant ${key}`, host.store);
+    new authorization.RoleAssignment(
+      name,
+      {
+        principalId: grantee,
+        principalType: "ServicePrincipal",
+        roleDefinitionId,
+        scope: azureContainerScope(host.storeName, host.zone),
+        description: `ztmesh: ${key} writes audit logs of another zone`,
+      },
+      opts,
+    );
   }
 }

@@ -18,6 +18,7 @@ import type {
   Zone,
 } from "./model";
 import { spiffeId } from "./spiffe";
+import { inScope, type ModelScope } from "./validate";
 import { type DenyRuleSpec, type DomainSpec, type MeshSpec, isDataIntent } from "./types";
 
 /** The wildcard source: every workload of the mesh. */
@@ -44,7 +45,7 @@ function definedFields<T extends object>(o: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-export function resolveMesh(mesh: MeshSpec, domainSpecs: readonly DomainSpec[]): MeshModel {
+export function resolveMesh(mesh: MeshSpec, domainSpecs: readonly DomainSpec[], scope: ModelScope = {}): MeshModel {
   const td = mesh.trustDomain;
   const zones: Zone[] = mesh.zones.map((z) => ({ ...z, failureZones: [...z.failureZones] }));
   const services = new Map<string, Service>();
@@ -123,6 +124,7 @@ export function resolveMesh(mesh: MeshSpec, domainSpecs: readonly DomainSpec[]):
   const intents: Intent[] = [];
   for (const d of domainSpecs) {
     (d.intents ?? []).forEach((spec, i) => {
+      if (!inScope(scope, d.name, spec)) return;
       const id = `${d.name}#${i}`;
       if (isDataIntent(spec)) {
         const intent: DataIntent = {
@@ -159,7 +161,7 @@ export function resolveMesh(mesh: MeshSpec, domainSpecs: readonly DomainSpec[]):
   });
   const denyRules: DenyRule[] = [
     ...(mesh.denyRules ?? []).map((r, i) => deny("global", r, i)),
-    ...domainSpecs.flatMap((d) => (d.denyRules ?? []).map((r, i) => deny(d.name, r, i))),
+    ...domainSpecs.flatMap((d) => (scope.focus === undefined || d.name === scope.focus ? (d.denyRules ?? []).map((r, i) => deny(d.name, r, i)) : [])),
   ];
 
   return {

@@ -8,11 +8,16 @@ const DATA_KEYS = ["from", "data", "access"] as const;
 const DENY_KEYS = ["from", "to", "methods", "paths", "reason"] as const;
 
 /** Validates every domain's intents. */
-export function validateIntents(issues: Issues, domains: ReadonlyMap<string, DomainInfo>): void {
+export function validateIntents(
+  issues: Issues,
+  domains: ReadonlyMap<string, DomainInfo>,
+  included: (domain: string, intent: unknown) => boolean = () => true,
+): void {
   for (const info of domains.values()) {
     const list = issues.array(`${info.path}.intents`, info.spec.intents, "intents", false);
     const seen = new Map<string, number>();
     list.forEach((intent, k) => {
+      if (!included(info.name, intent)) return;
       const path = `${info.path}.intents[${k}]`;
       if (!isRecord(intent)) {
         issues.add(path, `expected an intent object, got ${show(intent)}`, "declare { from, to } for a call or { from, data } for a data product");

@@ -11,6 +11,26 @@ import { validateDenyRules, validateIntents } from "./validate-intents";
 import { Issues, type Rec, isInt, isRecord, show } from "./validate-util";
 import { validateZones } from "./validate-zones";
 
+/**
+ * Which part of the declarations a model covers. By default every domain's intents and deny
+ * rules. With `focus`, the view of one domain's stack: the focus domain in full, and of every
+ * other domain its services and products plus only the intents that target the focus domain
+ * (`<focus>/<name>`); their other intents and their deny rules are neither validated nor
+ * resolved, as they may reference domains that stack does not know. Intent ids keep their
+ * declaration index (`<domain>#<index>`) either way.
+ */
+export interface ModelScope {
+  focus?: string;
+}
+
+/** Whether `intent` of `domain` belongs to the model under `scope`. */
+export function inScope(scope: ModelScope, domain: string, intent: unknown): boolean {
+  if (scope.focus === undefined || domain === scope.focus) return true;
+  if (!isRecord(intent)) return false;
+  const target = intent.data ?? intent.to;
+  return typeof target === "string" && target.startsWith(`${scope.focus}/`);
+}
+
 const MESH_KEYS = ["trustDomain", "zones", "policyEngine", "logRetention", "denyRules"] as const;
 const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const MAX_DECISION_TIMEOUT_MS = 10_000;
@@ -21,7 +41,7 @@ const MAX_DECISION_TIMEOUT_MS = 10_000;
  * @param domains every domain's declaration
  * @returns every problem found, in declaration order; empty when the declaration is valid
  */
-export function validateMesh(mesh: MeshSpec, domains: readonly DomainSpec[]): ValidationIssue[] {
+export function validateMesh(mesh: MeshSpec, domains: readonly DomainSpec[], scope: ModelScope = {}): ValidationIssue[] {
   const issues = new Issues();
   const m: Rec = isRecord(mesh) ? mesh : {};
   if (!isRecord(mesh)) {
@@ -34,9 +54,11 @@ export function validateMesh(mesh: MeshSpec, domains: readonly DomainSpec[]): Va
   checkLogRetention(issues, m.logRetention);
   const zones = validateZones(issues, m.zones);
   const byName = validateDomains(issues, domains, zones, trustDomain ?? "<trustDomain>");
-  validateIntents(issues, byName);
+  validateIntents(issues, byName, (domain, intent) => inScope(scope, domain, intent));
   validateDenyRules(issues, "mesh.denyRules", m.denyRules, undefined, byName);
-  for (const info of byName.values()) validateDenyRules(issues, `${info.path}.denyRules`, info.spec.denyRules, info, byName);
+  for (const info of byName.values()) {
+    if (scope.focus === undefined || info.name === scope.focus) validateDenyRules(issues, `${info.path}.denyRules`, info.spec.denyRules, info, byName);
+  }
   return issues.list;
 }
 

@@ -3,8 +3,10 @@
  * bundle (MeshDomain), joined to the platform through the platform's `contract` output, so a
  * domain changes its intents without touching the platform stack.
  *
- * Outputs: `contract` ({ version: 1, domain }) for the domains that reference this one, and
- * `bundleZones` (onboard them in the platform's `domains` config).
+ * Outputs: `contract` ({ version: 1, domain, admits }) for the domains that reference this one,
+ * `bundleZones` (onboard them in the platform's `domains` config) and `pendingIntents` (this
+ * domain's intents that a producer does not admit yet; empty once every producer references
+ * this stack).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { MeshDomain, type DomainContract, type DomainSpec, type DomainZoneInfra, type MeshContract } from "../../components";
@@ -12,11 +14,11 @@ import { clusterProvider, type ClusterConfig } from "../shared/cluster";
 import { signingKey } from "../shared/keys";
 import { cloudProvider } from "../shared/providers";
 
-/** The `contract` output of a stack, checked for the expected version. */
-async function contractOf<T extends { version: number }>(stack: string, ref: pulumi.StackReference): Promise<T> {
+/** The `contract` output of a stack, checked for the expected version; undefined if it has none yet. */
+async function contractOf<T extends { version: number }>(stack: string, ref: pulumi.StackReference): Promise<T | undefined> {
   const value = (await ref.getOutputDetails("contract")).value as T | undefined;
-  if (!value || value.version !== 1) {
-    throw new Error(`stack ${stack}: expected output "contract" version 1, got ${JSON.stringify(value?.version)}; deploy it with this ztmesh version first`);
+  if (value !== undefined && value.version !== 1) {
+    throw new Error(`stack ${stack}: expected output "contract" version 1, got ${JSON.stringify(value.version)}; update it with this ztmesh version first`);
   }
   return value;
 }
@@ -27,16 +29,22 @@ export = async () => {
   const clusters = config.getObject<Record<string, ClusterConfig>>("clusters") ?? {};
   const platformStack = config.require("platformStack");
   const platform = await contractOf<MeshContract>(platformStack, new pulumi.StackReference("platform", { name: platformStack }));
+  if (!platform) throw new Error(`stack ${platformStack}: has no output "contract"; deploy the platform stack first`);
+  // The domains this one trades with, both ways (see MeshDomainArgs.peers). A referenced stack
+  // that exists but was never deployed has no contract yet: skipped with a warning, so that a
+  // first rollout of domains that reference each other converges on the second update.
   const references = config.getObject<string[]>("references") ?? [];
-  const others: DomainSpec[] = [];
+  const peers: DomainContract[] = [];
   for (const [i, stack] of references.entries()) {
-    others.push((await contractOf<DomainContract>(stack, new pulumi.StackReference(`reference-${i}`, { name: stack }))).domain);
+    const contract = await contractOf<DomainContract>(stack, new pulumi.StackReference(`reference-${i}`, { name: stack }));
+    if (contract) peers.push(contract);
+    else void pulumi.log.warn(`stack ${stack} has no output "contract" yet (not deployed): its domain is left out until the next update after it is deployed`);
   }
   const zones: Record<string, DomainZoneInfra> = {};
   for (const zone of platform.mesh.zones) {
     if (clusters[zone.id] === undefined) continue;
     zones[zone.id] = { cluster: clusterProvider(zone.id, clusters[zone.id]), cloudProvider: cloudProvider(zone) };
   }
-  const meshDomain = new MeshDomain(domain.name, { platform, domain, others, zones, signing: signingKey(config), proxyReplicas: config.getNumber("proxyReplicas") });
-  return { contract: meshDomain.contract, bundleZones: meshDomain.bundleZones };
+  const meshDomain = new MeshDomain(domain.name, { platform, domain, peers, zones, signing: signingKey(config), proxyReplicas: config.getNumber("proxyReplicas") });
+  return { contract: meshDomain.contract, bundleZones: meshDomain.bundleZones, pendingIntents: meshDomain.pendingIntents };
 };

@@ -19,9 +19,21 @@ const ROOT = path.resolve(__dirname, "..", "..");
 /** A file of the DEV ONLY key directory named by `devKeysDir`, or undefined when it is not set. */
 function devKey(config: pulumi.Config, file: string): string | undefined {
   const dir = config.get("devKeysDir");
-  if (dir === undefined) return undefined;
+  if (!dir) return undefined; // declared with default "" (Pulumi requires a value for declared keys without one)
   pulumi.log.warn(`reading DEV ONLY key ${file} from ${dir}; never set devKeysDir in production`);
   return readFileSync(path.resolve(ROOT, dir, file), "utf8");
+}
+
+/** A key that must be set (declared with default "", so "" means unset). */
+function requireSet(config: pulumi.Config, key: string): string {
+  const v = config.get(key);
+  if (!v) throw new Error(`config ${key} is not set: set it (\`pulumi config set ${key} ...\`, private keys with --secret), or devKeysDir in dev`);
+  return v;
+}
+
+/** A secret key that must be set (see requireSet). */
+function requireSetSecret(config: pulumi.Config, key: string): pulumi.Output<string> {
+  return pulumi.secret(requireSet(config, key));
 }
 
 /** The shared upstream CA: `devKeysDir` files when set, else `upstreamCaCert` and the secret `upstreamCaKey`. */
@@ -29,8 +41,8 @@ export function upstreamCa(config: pulumi.Config): { certificate: pulumi.Input<s
   const cert = devKey(config, "upstream-ca.crt");
   const key = devKey(config, "upstream-ca.key");
   return {
-    certificate: cert ?? config.require("upstreamCaCert"),
-    privateKey: key !== undefined ? pulumi.secret(key) : config.requireSecret("upstreamCaKey"),
+    certificate: cert ?? requireSet(config, "upstreamCaCert"),
+    privateKey: key !== undefined ? pulumi.secret(key) : requireSetSecret(config, "upstreamCaKey"),
   };
 }
 
@@ -40,7 +52,7 @@ export function signingKey(config: pulumi.Config): { keyId: string; publicKeyPem
   const key = devKey(config, "bundle-signing.key");
   return {
     keyId: config.get("bundleSigningKeyId") ?? "ztmesh-dev",
-    publicKeyPem: pub ?? config.require("bundleSigningPublicKey"),
-    privateKeyPem: key !== undefined ? pulumi.secret(key) : config.requireSecret("bundleSigningKey"),
+    publicKeyPem: pub ?? requireSet(config, "bundleSigningPublicKey"),
+    privateKeyPem: key !== undefined ? pulumi.secret(key) : requireSetSecret(config, "bundleSigningKey"),
   };
 }

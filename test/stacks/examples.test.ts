@@ -2,7 +2,7 @@
  * The example stacks are integration tests: each runs through the offline preview (program
  * under mocks + the zero-trust pack) in dependency order, as scripts/preview-examples.sh does.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -25,21 +25,61 @@ function mandatory(r: CliResult): number {
   return (report.violations ?? []).filter((v) => (v.level ?? v.enforcementLevel) === "mandatory").length;
 }
 
+const DOMAINS = ["trading", "risk", "compliance"];
+
 beforeAll(() => {
   preview("platform-dev", ["--stack", "dev"]);
-  const refs = ref(PLATFORM, "platform-dev");
-  for (const d of ["trading", "risk", "compliance"]) {
-    preview(`${d}-dev`, ["--project", "stacks/domain", "--stack", `${d}-dev`, ...refs]);
-    refs.push(...ref(`organization/ztmesh-domain/${d}-dev`, `${d}-dev`));
+  // As scripts/preview-examples.sh: the domains reference each other, so a first rollout takes
+  // two passes; a domain not previewed yet is a stack with no outputs.
+  const notDeployed = path.join(out, "not-deployed.json");
+  writeFileSync(notDeployed, "{}");
+  const latest = new Map<string, string>();
+  for (const pass of [1, 2]) {
+    for (const d of DOMAINS) {
+      const refs = ref(PLATFORM, "platform-dev");
+      for (const o of DOMAINS.filter((x) => x !== d)) refs.push("--stack-reference", `organization/ztmesh-domain/${o}-dev=${latest.get(o) ?? notDeployed}`);
+      const key = pass === 1 ? `${d}-dev-pass1` : `${d}-dev`;
+      preview(key, ["--project", "stacks/domain", "--stack", `${d}-dev`, ...refs]);
+      latest.set(d, path.join(out, key, "stack.json"));
+    }
   }
+  const refs = ref(PLATFORM, "platform-dev");
+  for (const d of DOMAINS) refs.push(...ref(`organization/ztmesh-domain/${d}-dev`, `${d}-dev`));
   preview("negative-dev", ["--project", "stacks/domain", "--stack", "negative-dev", ...refs]);
-}, 600_000);
+}, 900_000);
+
+type StackExport = { deployment: { resources: { type: string; outputs: Record<string, unknown> }[] } };
+const stackOutputs = (key: string) =>
+  (JSON.parse(readFileSync(path.join(out, key, "stack.json"), "utf8")) as StackExport).deployment.resources.find((x) => x.type === "pulumi:pulumi:Stack")!.outputs;
+const artifact = (key: string, rel: string) => readFileSync(path.join(out, key, "artifacts", rel), "utf8");
 
 describe("example stacks (offline preview)", () => {
   it.each(["platform-dev", "trading-dev", "risk-dev", "compliance-dev"])("%s previews with exit 0 and zero mandatory violations", (key) => {
     const r = results[key];
     expect(r.code, r.stderr).toBe(0);
     expect(mandatory(r)).toBe(0);
+  });
+
+  it.each(DOMAINS.map((d) => `${d}-dev-pass1`))("%s (first pass, peers not deployed yet) previews with exit 0", (key) => {
+    expect(results[key].code, results[key].stderr).toBe(0);
+  });
+
+  it("on the first pass a consumer's intents are pending until the producer admits it; after the second, none are", () => {
+    const pending = stackOutputs("compliance-dev-pass1").pendingIntents as { id: string; to: string; producer: string }[];
+    expect(pending).toContainEqual({ id: "compliance#1", from: "compliance/surveillance", to: "risk/customer-risk", producer: "risk" });
+    expect(results["compliance-dev-pass1"].stdout + results["compliance-dev-pass1"].stderr).toContain('domain "risk" does not admit domain "compliance" yet');
+    for (const d of DOMAINS) expect(stackOutputs(`${d}-dev`).pendingIntents, d).toEqual([]);
+    expect((stackOutputs("risk-dev").contract as { admits: string[] }).admits).toEqual(["compliance", "trading"]);
+  });
+
+  it("risk's customer-risk proxy admits compliance's surveillance only once risk references compliance", () => {
+    const surveillance = "spiffe://mesh.acme.example/ns/compliance/sa/surveillance";
+    expect(artifact("risk-dev-pass1", "envoy/risk-customer-risk-proxy.yaml")).not.toContain(surveillance);
+    expect(artifact("risk-dev", "envoy/risk-customer-risk-proxy.yaml")).toContain(surveillance);
+    // ...and trading's trades proxy admits both of its consumers.
+    const trades = artifact("trading-dev", "envoy/trading-trades-proxy.yaml");
+    expect(trades).toContain(surveillance);
+    expect(trades).toContain("spiffe://mesh.acme.example/ns/risk/sa/risk-engine");
   });
 
   it("the negative example (wildcard consumer of risk/customer-risk) fails validation, naming the path", () => {

@@ -167,6 +167,8 @@ describe("the example trading domain stack under mutation", () => {
 
   beforeAll(() => {
     tradingDir = fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-mutations-trading-"));
+    const notDeployed = path.join(tradingDir, "not-deployed.json");
+    fs.writeFileSync(notDeployed, "{}");
     const platform = runCli("preview", ["--stack", "dev", "--policy-config", CONFIG, "--out", path.join(tradingDir, "platform")]);
     expect(platform.code).toBe(0);
     const r = runCli("preview", [
@@ -178,6 +180,8 @@ describe("the example trading domain stack under mutation", () => {
       path.join(tradingDir, "trading"),
       "--stack-reference",
       `organization/ztmesh-platform/dev=${path.join(tradingDir, "platform", "stack.json")}`,
+      // Its peers, not deployed yet (stacks with no outputs): trading alone.
+      ...["risk-dev", "compliance-dev"].flatMap((s) => ["--stack-reference", `organization/ztmesh-domain/${s}=${notDeployed}`]),
     ]);
     expect(r.code).toBe(0);
     trading = JSON.parse(fs.readFileSync(path.join(tradingDir, "trading", "stack.json"), "utf8"));

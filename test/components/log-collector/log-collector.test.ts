@@ -121,6 +121,28 @@ describe("LogCollector", () => {
     expect(rec.get("logs-pdb").inputs.spec).toMatchObject({ minAvailable: 2 });
   });
 
+  it("writes an on-prem zone's logs to an Azure container with the federated JWT-SVID (no static credentials)", async () => {
+    const rec = new Recorder();
+    const { LogCollector, spiffeHelperConfig } = await import("../../../components/log-collector");
+    const { toJson } = await import("../../../components/k8s");
+    const clientId = "11111111-2222-3333-4444-555555555555";
+    const tenantId = "00000000-0000-0000-0000-0000000000aa";
+    new LogCollector("logs", { model, zone: "dc-eu", store: { cloud: "azure", bucket: "audit-logs", account: "alazureeu0123abcd", tenantId }, cloudPrincipal: clientId });
+    await rec.settle();
+    const data = rec.get("logs-config").inputs.data as Record<string, string>;
+    const conf = JSON.parse(data["vector.json"]);
+    expect(conf.sinks.decision_log_store).toMatchObject({ type: "azure_blob", storage_account: "alazureeu0123abcd", container_name: "${ZTMESH_STORE_BUCKET}", blob_prefix: "decision-logs/zone=dc-eu/date=%F/" });
+    expect(conf.sinks.access_log_store).toMatchObject({ type: "azure_blob", storage_account: "alazureeu0123abcd", blob_prefix: "access-logs/zone=dc-eu/date=%F/" });
+    expect(data["spiffe-helper.json"]).toBe(toJson(spiffeHelperConfig("api://AzureADTokenExchange")));
+    const pod = podOf(rec.get("logs-aggregator"));
+    expect(Object.fromEntries(pod.containers[0].env!.map((e) => [e.name, e.value]))).toEqual({
+      ZTMESH_STORE_BUCKET: "audit-logs",
+      AZURE_FEDERATED_TOKEN_FILE: "/var/run/ztmesh/identity/token",
+      AZURE_TENANT_ID: tenantId,
+      AZURE_CLIENT_ID: clientId,
+    });
+  });
+
   it.each([
     [{ replicas: 1 }, "args.replicas", "1"],
     [{ zone: "mars-1" }, "args.zone", '"mars-1"'],
@@ -129,6 +151,7 @@ describe("LogCollector", () => {
     [{ bufferMaxBytes: 1024 }, "args.bufferMaxBytes", "1024"],
     [{ cloudPrincipal: undefined }, "args.cloudPrincipal", "aws"],
     [{ vectorVersion: "latest" }, "args.vectorVersion", '"latest"'],
+    [{ zone: "dc-eu", store: { cloud: "azure" as const, bucket: "audit-logs", account: "alazureeu0123abcd" } }, "args.store.tenantId", "outside an azure zone"],
   ])("rejects %j naming the argument and value before creating anything", async (bad, path, value) => {
     const rec = new Recorder();
     const { LogCollector } = await import("../../../components/log-collector");

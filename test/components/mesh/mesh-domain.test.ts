@@ -132,3 +132,50 @@ describe("MeshDomain", () => {
     expect(rec.resources.length).toBe(before);
   });
 });
+
+describe("MeshDomain across domains: a producer admits the consumers it references", () => {
+  const proxyConfig = (name: string) => JSON.stringify(rec.get(name).inputs.data);
+  const PRICER = "spiffe://mesh.acme.example/ns/risk/sa/pricer";
+  const tradingArgs = (over: Partial<MeshDomainArgs>) => args({ domain: trading, others: [], zones: { "aws-eu": { cluster: clusters["aws-eu"] } }, ...over });
+  let alone: MeshDomainClass;
+  let admitting: MeshDomainClass;
+
+  beforeAll(async () => {
+    alone = new MeshDomain("trading-alone", tradingArgs({}));
+    // risk's intents towards trading are compiled into trading; its intent towards a domain
+    // trading does not know (ops) is none of trading's business and must not fail it.
+    const riskWithMore: DomainSpec = { ...risk, intents: [...(risk.intents ?? []), { from: "risk-engine", data: "ops/audit" }] };
+    admitting = new MeshDomain("trading-admits", tradingArgs({ peers: [{ version: 1, domain: riskWithMore }] }));
+    await rec.settle();
+  }, 60_000);
+
+  it("without the consumer's contract the producer's proxy refuses the consumer", () => {
+    expect(alone.contract.admits).toEqual([]);
+    expect(proxyConfig("trading-alone-aws-eu-trades-proxy-config")).not.toContain(PRICER);
+  });
+
+  it("with it, the proxy RBAC, intents.json and the contract's `admits` carry the consumer", () => {
+    expect(admitting.contract.admits).toEqual(["risk"]);
+    expect(proxyConfig("trading-admits-aws-eu-trades-proxy-config")).toContain(PRICER);
+    const doc = JSON.parse((rec.get("trading-admits-aws-eu-intents").inputs.data as Record<string, string>)["intents.json"]);
+    // Ids keep the consumer's declaration index; only intents towards trading are there.
+    expect(doc.intents.map((i: { id: string }) => i.id)).toEqual(["risk#1", "risk#2", "trading#0"]);
+  });
+
+  it("reports the consumer's intents a producer does not admit yet as pending, and none once it does", () => {
+    const notYet = new MeshDomain("risk-pending", args({ others: [], peers: [{ version: 1, domain: trading, admits: [] }] }));
+    expect(notYet.pendingIntents).toEqual([
+      { id: "risk#1", from: "risk/pricer", to: "trading/trades", producer: "trading" },
+      { id: "risk#2", from: "risk/risk-engine", to: "trading/trade-query", producer: "trading" },
+    ]);
+    const admitted = new MeshDomain("risk-admitted", args({ others: [], peers: [{ version: 1, domain: trading, admits: ["risk"] }] }));
+    expect(admitted.pendingIntents).toEqual([]);
+    // A contract from before `admits` existed admits no one.
+    const old = new MeshDomain("risk-old-peer", args({ others: [], peers: [{ version: 1, domain: trading }] }));
+    expect(old.pendingIntents.map((p) => p.id)).toEqual(["risk#1", "risk#2"]);
+  });
+
+  it("refuses a peer that is not a version 1 contract, naming it", () => {
+    expect(() => new MeshDomain("risk-bad-peer", args({ others: [], peers: [{ version: 2 as 1, domain: trading }] }))).toThrow("args.peers[0]");
+  });
+});

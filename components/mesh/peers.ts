@@ -1,0 +1,70 @@
+/**
+ * Cross-domain intents need both ends: the consumer's stack compiles its egress, the
+ * producer's stack its ingress (proxy RBAC, OPA data, NetworkPolicies). A producer admits a
+ * consumer by referencing the consumer's stack (its `contract` becomes one of the producer's
+ * `peers`); the producer's contract then lists the consumer in `admits`. An intent whose
+ * producer has not admitted its domain yet is *pending*: declared, allowed by this stack's
+ * egress, and still refused by the producer until the producer's next update. Pure.
+ */
+import { splitKey } from "../model";
+import type { MeshModel } from "../model/model";
+import type { DomainSpec } from "../model/types";
+import type { DomainContract } from "./types";
+
+/** An intent the producer's stack does not enforce yet. */
+export interface PendingIntent {
+  /** `<domain>#<index>` of the declaring intent. */
+  id: string;
+  /** The source workload key, or `*`. */
+  from: string;
+  /** The destination key `<domain>/<name>`. */
+  to: string;
+  /** The producing domain that has not admitted this domain yet. */
+  producer: string;
+}
+
+/** The declarations a domain stack's model is built from: `others` and the peers' domains (peers win), without itself. */
+export function peerDomains(self: string, others: readonly DomainSpec[], peers: readonly DomainContract[]): DomainSpec[] {
+  const byName = new Map<string, DomainSpec>();
+  for (const o of others) if (o?.name !== self) byName.set(o?.name, o);
+  for (const p of peers) if (p?.domain?.name !== self) byName.set(p?.domain?.name, p?.domain);
+  return [...byName.values()];
+}
+
+/** The domains a stack admits: every other domain its model was built with, sorted. */
+export function admittedDomains(self: string, others: readonly DomainSpec[], peers: readonly DomainContract[]): string[] {
+  return peerDomains(self, others, peers)
+    .map((d) => d.name)
+    .sort();
+}
+
+/**
+ * The intents `domain` declared towards domains whose contract (in `peers`) does not admit it.
+ * Producers known only through `others` (a plain spec, no contract) are not judged.
+ */
+export function pendingIntents(model: MeshModel, domain: string, peers: readonly DomainContract[]): PendingIntent[] {
+  const contracts = new Map(peers.map((p) => [p.domain.name, p]));
+  const out: PendingIntent[] = [];
+  for (const i of model.intents) {
+    if (i.domain !== domain) continue;
+    const producer = splitKey(i.to).domain;
+    if (producer === domain) continue;
+    const contract = contracts.get(producer);
+    if (contract && !(contract.admits ?? []).includes(domain)) {
+      out.push({ id: i.id, from: i.source.kind === "any" ? "*" : i.source.key, to: i.to, producer });
+    }
+  }
+  return out;
+}
+
+/** One warning line per producer with pending intents, saying what to do. */
+export function pendingMessages(domain: string, pending: readonly PendingIntent[]): string[] {
+  const byProducer = new Map<string, PendingIntent[]>();
+  for (const p of pending) byProducer.set(p.producer, [...(byProducer.get(p.producer) ?? []), p]);
+  return [...byProducer].map(
+    ([producer, list]) =>
+      `domain "${producer}" does not admit domain "${domain}" yet, so it still refuses ${list.length} intent(s) declared here: ` +
+      `${list.map((p) => `${p.id} (${p.from} -> ${p.to})`).join(", ")}. ` +
+      `Fix: add this stack to the references of ${producer}'s stack and update it.`,
+  );
+}
