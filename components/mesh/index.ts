@@ -3,7 +3,7 @@ export * from "./types";
 export { HybridMesh, HYBRID_MESH_TYPE } from "./hybrid-mesh";
 export { MeshDomain, MESH_DOMAIN_TYPE, INTENTS_CONFIGMAP } from "./mesh-domain";
 export { domainIntents } from "./intents";
-export { admittedDomains, pendingIntents, type PendingIntent } from "./peers";
+export { admittedDomains, pendingIntents, unfederatedIntents, type PendingIntent, type UnfederatedIntent } from "./peers";
 export { domainZones, validateHybridMesh, validateMeshDomain } from "./validate";
 export { BUNDLE_PREFIX, AZURE_BUNDLE_CONTAINER, bundleStoreName } from "./bundle-store";
 export { collectorSpiffeId, defaultIssuerUrl, systemWorkloadKey } from "./zone";

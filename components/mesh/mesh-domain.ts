@@ -37,7 +37,7 @@ import type { MeshModel } from "../model/model";
 import { MeshNamespace } from "../namespace";
 import { bundleObjectPath, uploadBundle, type BundleStoreArgs } from "../policy-engine/publish";
 import { domainIntents } from "./intents";
-import { admittedDomains, pendingIntents, pendingMessages, type PendingIntent } from "./peers";
+import { admittedDomains, pendingIntents, pendingMessages, unfederatedIntents, unfederatedMessages, type PendingIntent, type UnfederatedIntent } from "./peers";
 import type { ContractBundleStore, ContractZone, DomainContract, IntentsDocument, MeshDomainArgs } from "./types";
 import { domainZones, validateMeshDomain } from "./validate";
 
@@ -81,6 +81,12 @@ export class MeshDomain extends pulumi.ComponentResource {
    * warning in the preview and update. Empty once every producer has admitted the domain.
    */
   readonly pendingIntents: PendingIntent[];
+  /**
+   * Data intents of this domain on object stores in another cloud than the consumer's zone:
+   * admitted by the data proxy, refused by the store (no federated identity there yet). Each
+   * is also a warning. See components/mesh/README.md, "Cross-cloud data".
+   */
+  readonly unfederatedIntents: UnfederatedIntent[];
 
   /** @throws {ValidationError} before anything is created, naming each bad argument. */
   constructor(name: string, args: MeshDomainArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -93,7 +99,8 @@ export class MeshDomain extends pulumi.ComponentResource {
     const peers = args.peers ?? [];
     this.contract = { version: 1, domain: args.domain, admits: admittedDomains(domain, args.others ?? [], peers) };
     this.pendingIntents = pendingIntents(model, domain, peers);
-    for (const message of pendingMessages(domain, this.pendingIntents)) void pulumi.log.warn(message, this);
+    this.unfederatedIntents = unfederatedIntents(model, domain);
+    for (const message of [...pendingMessages(domain, this.pendingIntents), ...unfederatedMessages(this.unfederatedIntents)]) void pulumi.log.warn(message, this);
     this.bundleArchives = {};
     this.bundlePaths = {};
     this.principals = {};
@@ -170,6 +177,6 @@ export class MeshDomain extends pulumi.ComponentResource {
       uploadBundle({ name: `${n}-bundle`, store: publishStore(contractZone.bundleStore), zone: zoneId, objectPath, archive, parent: this, provider: cloudProvider });
     }
 
-    this.registerOutputs({ bundleZones: this.bundleZones, bundlePaths: this.bundlePaths, contract: this.contract, pendingIntents: this.pendingIntents });
+    this.registerOutputs({ bundleZones: this.bundleZones, bundlePaths: this.bundlePaths, contract: this.contract, pendingIntents: this.pendingIntents, unfederatedIntents: this.unfederatedIntents });
   }
 }

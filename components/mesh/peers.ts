@@ -6,9 +6,9 @@
  * producer has not admitted its domain yet is *pending*: declared, allowed by this stack's
  * egress, and still refused by the producer until the producer's next update. Pure.
  */
-import { splitKey } from "../model";
+import { OBJECT_STORE_CLOUD, splitKey } from "../model";
 import type { MeshModel } from "../model/model";
-import type { DomainSpec } from "../model/types";
+import type { Cloud, DomainSpec } from "../model/types";
 import type { DomainContract } from "./types";
 
 /** An intent the producer's stack does not enforce yet. */
@@ -66,5 +66,51 @@ export function pendingMessages(domain: string, pending: readonly PendingIntent[
       `domain "${producer}" does not admit domain "${domain}" yet, so it still refuses ${list.length} intent(s) declared here: ` +
       `${list.map((p) => `${p.id} (${p.from} -> ${p.to})`).join(", ")}. ` +
       `Fix: add this stack to the references of ${producer}'s stack and update it.`,
+  );
+}
+
+/** A data intent on an object store in a cloud where the consumer has no federated identity. */
+export interface UnfederatedIntent {
+  /** `<domain>#<index>` of the declaring intent. */
+  id: string;
+  /** The consuming workload key. */
+  from: string;
+  /** The data product key. */
+  to: string;
+  /** The consumer's zone and its cloud. */
+  fromZone: string;
+  fromCloud: Cloud;
+  /** The product's cloud (where the grant would have to live). */
+  storeCloud: "aws" | "gcp" | "azure";
+}
+
+/**
+ * The data intents `domain` declared on object-store products (s3, gcs, blob) in a cloud other
+ * than the consuming workload's: the data proxy admits them, but no cloud identity of the
+ * consumer exists in the store's cloud yet (MeshDomain federates a workload only in its own
+ * zone's cloud), so the store refuses the consumer's requests. Reported, never silently dropped.
+ */
+export function unfederatedIntents(model: MeshModel, domain: string): UnfederatedIntent[] {
+  const cloudOf = new Map(model.zones.map((z) => [z.id, z.cloud]));
+  const out: UnfederatedIntent[] = [];
+  for (const i of model.intents) {
+    if (i.domain !== domain || i.kind !== "data" || i.source.kind === "any") continue;
+    const product = model.dataProducts.get(i.to);
+    const storeCloud = product ? OBJECT_STORE_CLOUD[product.engine] : undefined;
+    const consumer = model.services.get(i.source.key);
+    const fromCloud = consumer ? cloudOf.get(consumer.zone) : undefined;
+    if (!storeCloud || !consumer || !fromCloud || fromCloud === storeCloud) continue;
+    out.push({ id: i.id, from: consumer.key, to: i.to, fromZone: consumer.zone, fromCloud, storeCloud });
+  }
+  return out;
+}
+
+/** One warning line per unfederated intent. */
+export function unfederatedMessages(list: readonly UnfederatedIntent[]): string[] {
+  return list.map(
+    (u) =>
+      `${u.id}: ${u.from} (zone ${u.fromZone}, ${u.fromCloud}) may read ${u.to} through its data proxy, but has no ${u.storeCloud} identity, ` +
+      `so the ${u.storeCloud} store refuses it: cross-cloud object-store grants are not federated yet. ` +
+      `Fix: run the consumer in a ${u.storeCloud} zone, or move the product to a database engine (postgres, mysql) reached only through the proxy.`,
   );
 }

@@ -46,5 +46,5 @@ export = async () => {
     zones[zone.id] = { cluster: clusterProvider(zone.id, clusters[zone.id]), cloudProvider: cloudProvider(zone) };
   }
   const meshDomain = new MeshDomain(domain.name, { platform, domain, peers, zones, signing: signingKey(config), proxyReplicas: config.getNumber("proxyReplicas") });
-  return { contract: meshDomain.contract, bundleZones: meshDomain.bundleZones, pendingIntents: meshDomain.pendingIntents };
+  return { contract: meshDomain.contract, bundleZones: meshDomain.bundleZones, pendingIntents: meshDomain.pendingIntents, unfederatedIntents: meshDomain.unfederatedIntents };
 };

@@ -72,6 +72,16 @@ describe("example stacks (offline preview)", () => {
     expect((stackOutputs("risk-dev").contract as { admits: string[] }).admits).toEqual(["compliance", "trading"]);
   });
 
+  it("cross-cloud object-store reads are reported as not federated, not silently dropped", () => {
+    const unfederated = stackOutputs("compliance-dev").unfederatedIntents as { id: string; to: string; storeCloud: string }[];
+    expect(unfederated.map((u) => [u.id, u.to, u.storeCloud])).toEqual([
+      ["compliance#0", "trading/trades", "aws"],
+      ["compliance#1", "risk/customer-risk", "gcp"],
+      ["compliance#4", "risk/risk-positions", "gcp"],
+    ]);
+    expect(stackOutputs("trading-dev").unfederatedIntents).toEqual([]);
+  });
+
   it("risk's customer-risk proxy admits compliance's surveillance only once risk references compliance", () => {
     const surveillance = "spiffe://mesh.acme.example/ns/compliance/sa/surveillance";
     expect(artifact("risk-dev-pass1", "envoy/risk-customer-risk-proxy.yaml")).not.toContain(surveillance);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { admittedDomains, pendingIntents } from "../../../components/mesh";
-import { pendingMessages } from "../../../components/mesh/peers";
+import { pendingMessages, unfederatedIntents, unfederatedMessages } from "../../../components/mesh/peers";
 import { buildMesh, type DomainSpec, type MeshSpec } from "../../../components/model";
 
 const mesh: MeshSpec = { trustDomain: "mesh.example", zones: [{ id: "z1", cloud: "onprem", region: "eu-dc1", failureZones: ["a", "b"] }] };
@@ -43,5 +43,39 @@ describe("buildMesh with a focus domain", () => {
   it("still validates the intents towards the focus", () => {
     const bad: DomainSpec = { ...third, intents: [{ from: "w", to: "p/missing" }] };
     expect(() => buildMesh(mesh, [producer, bad], { focus: "p" })).toThrow("domains.t.intents[0].to");
+  });
+});
+
+describe("unfederated cross-cloud object-store intents", () => {
+  const zones: MeshSpec = {
+    trustDomain: "mesh.example",
+    zones: [
+      { id: "a", cloud: "aws", region: "eu-west-1", failureZones: ["x"], aws: { accountId: "123456789012" } },
+      { id: "g", cloud: "gcp", region: "europe-west3", failureZones: ["x"], gcp: { project: "p-1234", projectNumber: "1" } },
+    ],
+  };
+  const product = (name: string, zone: string, engine: "s3" | "gcs" | "postgres") => ({ name, zone, engine, sensitivity: "low" as const, owner: "o", residency: "eu", schemaVersion: "1.0.0" });
+  const d: DomainSpec = {
+    name: "d",
+    owner: "o",
+    services: [{ name: "on-aws", zone: "a", ports: [{ port: 8080 }] }],
+    dataProducts: [product("s3-data", "a", "s3"), product("gcs-data", "g", "gcs"), product("db", "g", "postgres")],
+    intents: [
+      { from: "on-aws", data: "s3-data" },
+      { from: "on-aws", data: "gcs-data" },
+      { from: "on-aws", data: "db" },
+      { from: "*", data: "gcs-data" },
+    ],
+  };
+
+  it("lists only object-store reads from another cloud (same cloud, databases and wildcards are not)", () => {
+    const m = buildMesh(zones, [d]);
+    expect(unfederatedIntents(m, "d")).toEqual([{ id: "d#1", from: "d/on-aws", to: "d/gcs-data", fromZone: "a", fromCloud: "aws", storeCloud: "gcp" }]);
+  });
+
+  it("says why the store refuses and what to do", () => {
+    const [line] = unfederatedMessages(unfederatedIntents(buildMesh(zones, [d]), "d"));
+    expect(line).toContain("d#1: d/on-aws (zone a, aws) may read d/gcs-data through its data proxy, but has no gcp identity");
+    expect(line).toContain("Fix:");
   });
 });
