@@ -67,6 +67,9 @@ export interface AnalysisResult {
 const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "disabled", "remediate"];
 const LEVEL_ENUM: Record<EnforcementLevel, number> = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 };
 
+/** Preloaded into the policy-pack host: exit when stdin (our pipe) closes. */
+const HOST_WATCHDOG = `data:text/javascript,${encodeURIComponent("process.stdin.on('end', () => process.exit(0)); process.stdin.on('error', () => process.exit(0)); process.stdin.resume();")}`;
+
 function levelName(n: number): EnforcementLevel {
   return LEVELS[n] ?? "advisory";
 }
@@ -125,7 +128,10 @@ export class PolicyPackProcess {
     }
     const entry = opts.typescript === "host" ? packDir : await buildPack(packDir);
     const host = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/index.js");
-    const child = spawn(process.execPath, [host, "127.0.0.1:0", entry], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
+    // The host lives exactly as long as the process that drives it: its stdin is a pipe from
+    // us that nothing writes to, and a preload ends the host when that pipe closes, which the OS
+    // does when this process (or the thread that spawned it) ends, however it ends.
+    const child = spawn(process.execPath, ["--import", HOST_WATCHDOG, host, "127.0.0.1:0", entry], { cwd: packDir, stdio: ["pipe", "pipe", "pipe"] });
     const stderr: string[] = [];
     child.stderr?.on("data", (d: Buffer) => stderr.push(d.toString()));
     const port = await new Promise<number>((resolve, reject) => {
@@ -269,6 +275,11 @@ export class PolicyPackProcess {
   stop(): void {
     this.client.close();
     this.child.kill();
+  }
+
+  /** The host's process id. */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   /** The pack's stderr so far (its own error messages). */
