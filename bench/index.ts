@@ -4,9 +4,12 @@
  * Foundation benchmark: synthetic programs of N resources in components, previewed with
  * the zero-trust pack, against a bare floor measured in the same run (the same
  * registrations with no components and no pack). Goals: linear growth, at most 1.5x the
- * floor per resource, 10,000 resources under 2 GB peak RSS.
+ * floor per resource, 10,000 resources under 2 GB peak RSS. cpuS / floorCpuS: CPU time of the
+ * program's process (program and analysis thread, not the pack host's) and of the floor's.
  * Other modes: `--pack` (bench/pack.ts), `--compile` (bench/compile.ts), `--mesh [--intents
  * 10000,2500] [--only N]` (bench/mesh-scale.ts: the whole mesh, 50 domains, 1,000 services).
+ * `--policy-pack DIR` previews the foundation and mesh runs with another pack (default: the
+ * zero-trust pack), e.g. a copy of an older version, to compare.
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
@@ -22,6 +25,7 @@ interface Run {
   wallMs: number;
   programMs: number;
   packMs: number;
+  cpuMs: number;
   peakRssMb: number;
 }
 
@@ -34,6 +38,7 @@ const { values } = parseArgs({
     mesh: { type: "boolean", default: false },
     intents: { type: "string" },
     only: { type: "string" },
+    "policy-pack": { type: "string" },
     export: { type: "string", default: ".preview/platform-dev/stack.json" },
   },
 });
@@ -41,7 +46,7 @@ const sizes = (values.sizes ?? (values.pack ? "1000,10000" : "1000,5000,10000"))
 const TSX = require.resolve("tsx/cli");
 
 function run(size: number, mode: "floor" | "full"): Run {
-  const r = spawnSync(process.execPath, ["--max-old-space-size=4096", TSX, path.join(__dirname, "synthetic.ts"), "--size", String(size), "--mode", mode], {
+  const r = spawnSync(process.execPath, ["--max-old-space-size=4096", TSX, path.join(__dirname, "synthetic.ts"), "--size", String(size), "--mode", mode, ...(values["policy-pack"] ? ["--pack", values["policy-pack"]] : [])], {
     encoding: "utf8",
     maxBuffer: 1 << 24,
   });
@@ -62,9 +67,11 @@ for (const size of sizes) {
     wallS: +(full.wallMs / 1000).toFixed(2),
     msPerResource: +fullPer.toFixed(2),
     packS: +(full.packMs / 1000).toFixed(2),
+    cpuS: +(full.cpuMs / 1000).toFixed(2),
     peakRssMb: Math.round(full.peakRssMb),
     floorWallS: +(floor.wallMs / 1000).toFixed(2),
     floorMsPerResource: +floorPer.toFixed(2),
+    floorCpuS: +(floor.cpuMs / 1000).toFixed(2),
     ratioToFloor: +(fullPer / floorPer).toFixed(2),
     goals: `${fullPer / floorPer <= 1.5 ? "ok" : "MISSED"} ratio<=1.5, ${full.peakRssMb < 2048 ? "ok" : "MISSED"} rss<2GB`,
   });
@@ -74,7 +81,7 @@ return rows;
 
 async function main(): Promise<void> {
   const rows = values.mesh
-    ? meshBench((values.intents ?? "10000,2500").split(",").map(Number), values.only === undefined ? undefined : Number(values.only))
+    ? meshBench((values.intents ?? "10000,2500").split(",").map(Number), values.only === undefined ? undefined : Number(values.only), values["policy-pack"])
     : values.compile
     ? compileBench((values.sizes ?? "2500,5000,10000").split(",").map(Number))
     : values.pack

@@ -6,9 +6,13 @@
  * stacks/platform/dev-keys), then one MeshDomain per domain (every other domain in `others`),
  * with the zero-trust pack analyzing each resource as it registers, as the preview does.
  * `--only N` builds the first N MeshDomains only (the model still holds every domain).
+ * `--pack DIR` analyzes with another pack (default: the zero-trust pack), e.g. to compare two versions.
+ * `--dump FILE` also writes the recorded resources (as the analyzer receives them) to FILE, to
+ * replay the pack alone (bench/pack-replay.ts).
  * Prints one JSON line: { domains, services, intents, built, resources, byDomain, meshResources,
- *   byType, wallMs, programMs, packMs, peakRssMb, violations }.
+ *   byType, wallMs, programMs, packMs, cpuMs, peakRssMb, violations }.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
@@ -24,6 +28,8 @@ const { values } = parseArgs({
     intents: { type: "string", default: "10000" },
     only: { type: "string" },
     "no-pack": { type: "boolean", default: false },
+    dump: { type: "string" },
+    pack: { type: "string", default: DEFAULT_POLICY_PACK },
   },
 });
 const domainCount = Number(values.domains);
@@ -35,7 +41,7 @@ const DEV_KEYS = path.join(__dirname, "..", "stacks", "platform", "dev-keys");
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const session = withPack ? AnalysisSession.open(DEFAULT_POLICY_PACK, { project: "bench", stack: "bench", dryRun: true }) : undefined;
+  const session = withPack ? AnalysisSession.open(values.pack, { project: "bench", stack: "bench", dryRun: true }) : undefined;
   const rec = new Recorder({ project: "bench", stack: "bench", onRegistered: (r) => session?.push(r) });
   // The example stacks' key helpers, reading the committed DEV ONLY keys (bench: project name).
   pulumi.runtime.setConfig("bench:devKeysDir", path.relative(path.join(__dirname, ".."), DEV_KEYS));
@@ -85,6 +91,10 @@ async function main(): Promise<void> {
   let packMs = 0;
   let violations = 0;
   const resources = rec.resources;
+  if (values.dump) {
+    const wire = resources.map(({ urn, type, name, parent, dependencies, propertyDependencies, provider, protect, rawInputs, rawOutputs }) => ({ urn, type, name, parent, dependencies, propertyDependencies, provider, protect, rawInputs, rawOutputs }));
+    fs.writeFileSync(values.dump, JSON.stringify(wire));
+  }
   if (session) {
     const result = await session.finish(resources);
     packMs = result.packMillis;
@@ -92,10 +102,13 @@ async function main(): Promise<void> {
   }
   const wallMs = performance.now() - started;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  // CPU of this process (program and analysis thread; the pack host is a child, not counted).
+  const { user, system } = process.cpuUsage();
+  const cpuMs = (user + system) / 1000;
   const byType: Record<string, number> = {};
   for (const r of resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
   process.stdout.write(
-    `${JSON.stringify({ domains: domainCount, services: serviceCount, intents: intentCount, built: only, resources: resources.length, meshResources, byDomain: counts, byType, wallMs, programMs, packMs, peakRssMb, violations })}\n`,
+    `${JSON.stringify({ domains: domainCount, services: serviceCount, intents: intentCount, built: only, resources: resources.length, meshResources, byDomain: counts, byType, wallMs, programMs, packMs, cpuMs, peakRssMb, violations })}\n`,
   );
 }
 

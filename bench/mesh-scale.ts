@@ -10,7 +10,10 @@
  * are not equal; the row shows the types that differ and resources per added intent); under 2 GB
  * peak RSS (the program's process; the pack runs in its own). packS: wall time with analyses
  * outstanding (overlaps the program); packTailS: the wait for the pack after the program ended.
- * `--only N` builds N MeshDomains and extrapolates to all domains, and says so.
+ * cpuS / floorCpuS: CPU time of the program's process (program and analysis thread, not the pack
+ * host's process) and of the floor's: steadier than wall time on a shared machine.
+ * `--only N` builds N MeshDomains and extrapolates to all domains, and says so. `--policy-pack
+ * DIR` (bench/index.ts) previews with another pack.
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
@@ -29,6 +32,7 @@ interface MeshRun {
   wallMs: number;
   programMs: number;
   packMs: number;
+  cpuMs: number;
   peakRssMb: number;
   violations: number;
 }
@@ -36,6 +40,7 @@ interface MeshRun {
 interface FloorRun {
   resources: number;
   wallMs: number;
+  cpuMs: number;
   peakRssMb: number;
 }
 
@@ -51,12 +56,12 @@ function child<T>(script: string, args: string[]): T {
 
 const round = (n: number, digits = 2) => +n.toFixed(digits);
 
-export function meshBench(intentCounts: number[], only?: number): Record<string, unknown>[] {
+export function meshBench(intentCounts: number[], only?: number, pack?: string): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
   const floors = new Map<number, FloorRun>();
   let reference: MeshRun | undefined;
   for (const intents of intentCounts) {
-    const run = child<MeshRun>("mesh-program.ts", ["--domains", String(DOMAINS), "--services", String(SERVICES), "--intents", String(intents), ...(only ? ["--only", String(only)] : [])]);
+    const run = child<MeshRun>("mesh-program.ts", ["--domains", String(DOMAINS), "--services", String(SERVICES), "--intents", String(intents), ...(only ? ["--only", String(only)] : []), ...(pack ? ["--pack", pack] : [])]);
     // Extrapolation (only with --only): the platform once, the mean domain times every domain.
     const partial = run.built < DOMAINS;
     const perDomain = run.byDomain.reduce((a, b) => a + b, 0) / Math.max(run.byDomain.length, 1);
@@ -96,9 +101,11 @@ export function meshBench(intentCounts: number[], only?: number): Record<string,
       msPerResource: round(perResource),
       packS: round((run.packMs * scale) / 1000),
       packTailS: round(((run.wallMs - run.programMs) * scale) / 1000),
+      cpuS: round((run.cpuMs * scale) / 1000),
       peakRssMb: Math.round(run.peakRssMb),
       floorWallS: round(floor.wallMs / 1000),
       floorMsPerResource: round(floorPer),
+      floorCpuS: round(floor.cpuMs / 1000),
       ratioToFloor: round(ratio),
       violations: run.violations,
       goals: goals.join(", "),

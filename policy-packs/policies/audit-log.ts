@@ -7,6 +7,7 @@
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { ROLES, hasRole } from "./conventions";
+import { resourcesOfType } from "./stack-index";
 import { TYPES } from "./types";
 import { asArray, asRecord, bool, configWithDefaults, jsonOrObject, num, str, strings } from "./util";
 
@@ -15,8 +16,7 @@ const DAY_SECONDS = 86_400;
 /** Resources of `types` that configure `store` (name the store by `key`, or depend on it). */
 function related(all: PolicyResource[], store: PolicyResource, types: readonly string[], key: string, names: unknown[]): PolicyResource[] {
   const ids = names.filter((n): n is string => typeof n === "string" && n !== "");
-  return all.filter((r) => {
-    if (!types.includes(r.type)) return false;
+  return resourcesOfType(all, types).filter((r) => {
     const ref = str(r.props[key]);
     return (ref !== undefined && ids.includes(ref)) || r.dependencies.some((d) => d.urn === store.urn);
   });
@@ -123,7 +123,8 @@ export const auditLogStoreImmutable: StackValidationPolicy = {
       minRetentionDays: 2555,
       requireLockedRetention: true,
     });
-    for (const r of args.resources) {
+    const stores = resourcesOfType(args.resources, [...TYPES.awsBucket, TYPES.gcpBucket, TYPES.azureStorageAccount]);
+    for (const r of stores) {
       const kind = TYPES.awsBucket.includes(r.type) ? "S3" : r.type === TYPES.gcpBucket ? "GCS" : r.type === TYPES.azureStorageAccount ? "Azure" : undefined;
       if (kind === undefined || !hasRole(r.props, ROLES.auditLogStore)) continue;
       const problems =

@@ -11,6 +11,7 @@ import { rulesAllow, stringMatches } from "../../components/compile/envoy/rbac-e
 import { readTarGz } from "../../components/compile/opa/tarball";
 import { ROLES } from "../../components/conventions";
 import { hasRole, markersOf } from "./conventions";
+import { resourcesOfType } from "./stack-index";
 import { chainsOfData, filtersBeforeTerminal, typedConfig } from "./envoy-config";
 import { asArray, asRecord, field, str, stringMap, strings } from "./util";
 
@@ -44,10 +45,14 @@ interface Finding {
 
 const ANY = "*";
 
-function declaredIntents(resources: PolicyResource[]): DeclaredIntent[] {
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+
+/** The declared intents of the stack's `intents` ConfigMaps (`configMaps`: the stack's ConfigMaps). */
+function declaredIntents(configMaps: PolicyResource[]): DeclaredIntent[] {
   const out: DeclaredIntent[] = [];
-  for (const r of resources) {
-    if (r.type !== "kubernetes:core/v1:ConfigMap" || !hasRole(r.props, ROLES.intents)) continue;
+  for (const r of configMaps) {
+    if (!hasRole(r.props, ROLES.intents)) continue;
     for (const text of Object.values(stringMap(r.props.data))) {
       let doc: unknown;
       try {
@@ -80,6 +85,39 @@ function declaredIntents(resources: PolicyResource[]): DeclaredIntent[] {
     }
   }
   return out;
+}
+
+/** Items grouped by a key, in their order (a key of undefined leaves the item out). */
+function groupBy<T>(items: T[], key: (item: T) => string | undefined): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    if (k === undefined) continue;
+    const group = out.get(k);
+    if (group) group.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
+/** The declared intents, indexed once for the layers' lookups. */
+interface IntentIndex {
+  all: DeclaredIntent[];
+  /** By the SPIFFE ID serving the destination (L4 data proxies). */
+  byHost: Map<string, DeclaredIntent[]>;
+  /** By the destination's domain, the `<domain>` of `<domain>/<name>` (OPA bundles). */
+  byDestinationDomain: Map<string, DeclaredIntent[]>;
+}
+
+function indexIntents(all: DeclaredIntent[]): IntentIndex {
+  return {
+    all,
+    byHost: groupBy(all, (i) => i.host),
+    byDestinationDomain: groupBy(all, (i) => {
+      const slash = i.destination.indexOf("/");
+      return slash < 0 ? undefined : i.destination.slice(0, slash);
+    }),
+  };
 }
 
 /** The principals an RBAC rule set admits: exact SPIFFE IDs, or `*` for any peer. */
@@ -120,7 +158,8 @@ function ownIdentity(tls: Record<string, unknown> | undefined): string | undefin
 }
 
 /** Checks one Envoy config's RBAC against the declared intents. */
-function checkEnvoy(r: PolicyResource, intents: DeclaredIntent[], trustDomain: string, findings: Finding[]): void {
+function checkEnvoy(r: PolicyResource, index: IntentIndex, trustDomain: string, findings: Finding[]): void {
+  const intents = index.all;
   const probe = `spiffe://${trustDomain}/ns/ztmesh-conformance/sa/probe`;
   for (const chain of chainsOfData(stringMap(r.props.data))) {
     const self = ownIdentity(chain.tls);
@@ -129,7 +168,7 @@ function checkEnvoy(r: PolicyResource, intents: DeclaredIntent[], trustDomain: s
       const rules = asRecord(typedConfig(f).rules);
       if (!rules || (rules.action ?? "ALLOW") !== "ALLOW" || !self) continue;
       const layer = principalsOf(rules);
-      const declared = intents.filter((i) => i.host === self);
+      const declared = index.byHost.get(self) ?? [];
       const sources = new Set(declared.map((i) => i.source));
       for (const p of layer.exact) {
         if (!sources.has(p) && !sources.has(ANY)) findings.push({ urn: r.urn, message: `${chain.label}: Envoy RBAC lets ${p} reach ${self}, but no declared intent allows it.` });
@@ -206,15 +245,15 @@ function bundleData(r: PolicyResource): { domain: string; allow: Record<string, 
 }
 
 /** Checks OPA bundle data against the declared intents. */
-function checkOpa(r: PolicyResource, intents: DeclaredIntent[], declared: Set<string>, findings: Finding[]): void {
+function checkOpa(r: PolicyResource, index: IntentIndex, declared: Set<string>, findings: Finding[]): void {
   for (const { domain, allow } of bundleData(r)) {
     for (const [dst, sources] of Object.entries(allow)) {
       for (const src of Object.keys(asRecord(sources) ?? {})) {
         if (!declared.has(`${src} ${dst}`)) findings.push({ urn: r.urn, message: `OPA bundle of domain "${domain}" allows ${src} -> ${dst}, but no declared intent allows it.` });
       }
     }
-    for (const i of intents) {
-      if (!i.destination.startsWith(`${domain}/`)) continue;
+    // The intents whose destination starts with `${domain}/`, in declaration order.
+    for (const i of index.byDestinationDomain.get(domain) ?? []) {
       if (asRecord(allow[i.destination])?.[i.source] === undefined) {
         findings.push({ urn: r.urn, message: `declared intent ${i.id} (${i.source} -> ${i.destination}) is missing from the OPA bundle of domain "${domain}" (denied).` });
       }
@@ -240,13 +279,12 @@ function selectedWorkload(peer: Record<string, unknown> | undefined): string | u
  * allow, compared with the declared same-zone intents. Peers that are not mesh workloads
  * (the gateway, DNS, ipBlocks) are other policies' concern.
  */
-function checkNetworkPolicies(resources: PolicyResource[], intents: DeclaredIntent[], findings: Finding[]): void {
+function checkNetworkPolicies(networkPolicies: PolicyResource[], intents: DeclaredIntent[], findings: Finding[]): void {
   // direction|zone|workload -> { urn, peers } for the workloads whose policies are in this stack.
   const layer = new Map<string, { urn: string; peers: Set<string> }>();
   // zone|domain pairs whose workload policies this stack manages: there, no allow rule means denied.
   const managed = new Map<string, string>();
-  for (const r of resources) {
-    if (r.type !== "kubernetes:networking.k8s.io/v1:NetworkPolicy") continue;
+  for (const r of networkPolicies) {
     const spec = asRecord(r.props.spec);
     const zone = stringMap(asRecord(r.props.metadata)?.labels)[ZONE] ?? "";
     const self = selectedWorkload({ podSelector: spec?.podSelector });
@@ -300,16 +338,17 @@ export const meshConformance: StackValidationPolicy = {
     "Every enforcement layer allows exactly the declared intents: the flows recomputed from Envoy RBAC, NetworkPolicies and OPA bundle data must match the `ztmesh.io/role: intents` declarations (nothing more is allowed, nothing declared is denied).",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
-    const intents = declaredIntents(args.resources);
+    const intents = declaredIntents(resourcesOfType(args.resources, CONFIG_MAP));
     if (intents.length === 0 && !args.resources.some((r) => hasRole(r.props, ROLES.intents))) return;
+    const index = indexIntents(intents);
     const trustDomain = /^spiffe:\/\/([^/]+)\//.exec(intents.find((i) => i.host.startsWith("spiffe://"))?.host ?? "")?.[1] ?? "mesh.invalid";
     const findings: Finding[] = [];
     const declared = new Set(intents.map((i) => `${i.source} ${i.destination}`));
     for (const r of args.resources) {
-      if (r.type === "kubernetes:core/v1:ConfigMap" && hasRole(r.props, ROLES.envoyConfig)) checkEnvoy(r, intents, trustDomain, findings);
-      else checkOpa(r, intents, declared, findings);
+      if (r.type === CONFIG_MAP && hasRole(r.props, ROLES.envoyConfig)) checkEnvoy(r, index, trustDomain, findings);
+      else checkOpa(r, index, declared, findings);
     }
-    checkNetworkPolicies(args.resources, intents, findings);
+    checkNetworkPolicies(resourcesOfType(args.resources, NETWORK_POLICY), intents, findings);
     for (const f of findings) reportViolation(f.message, f.urn);
   },
 };

@@ -12,7 +12,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { regionJurisdiction, regionShapeProblem } from "../../components/model/regions";
 import type { Cloud } from "../../components/model/types";
 import { ROLES, hasRole } from "./conventions";
-import { TYPES } from "./types";
+import { ofType, TYPES } from "./types";
 import { asRecord, configWithDefaults, jsonOrObject, str, stringMap, strings } from "./util";
 
 const TIERS = ["low", "medium", "high"];
@@ -79,10 +79,10 @@ export const dataProductDeclaration: ResourceValidationPolicy = {
       },
     },
   },
-  validateResource: (args, reportViolation) => {
-    if (args.type !== TYPES.k8sConfigMap || !hasRole(args.props, ROLES.dataProduct)) return;
+  validateResource: ofType(TYPES.k8sConfigMap, (args, reportViolation) => {
+    if (!hasRole(args.props, ROLES.dataProduct)) return;
     const cfg = configWithDefaults(args.getConfig<{ regionJurisdictions: Record<string, string> }>(), { regionJurisdictions: {} });
     const product = jsonOrObject(stringMap(args.props.data)["product.json"]);
     for (const p of dataProductProblems(product, stringMap(cfg.regionJurisdictions))) reportViolation(p);
-  },
+  }),
 };

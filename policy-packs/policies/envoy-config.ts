@@ -4,6 +4,7 @@
  * Everything is tolerant: odd shapes read as "absent", never as an exception.
  */
 import { parse } from "yaml";
+import { ContentCache } from "./content-cache";
 import { asArray, asRecord, field, str } from "./util";
 
 /** Filters this pack recognizes, by well-known name or `@type` fragment. */
@@ -92,21 +93,18 @@ export function chainsOf(docs: unknown[]): ChainView[] {
   return chains;
 }
 
-/** Recently read configs: the four Envoy policies and the conformance check each read the same
- * ConfigMap within one preview, so each config is parsed once (bounded, oldest dropped first). */
-const recentChains = new Map<string, ChainView[]>();
-const RECENT_LIMIT = 32;
+/**
+ * Recently read configs, by content: the four Envoy policies read each ConfigMap during Analyze,
+ * and the conformance check reads them all again in AnalyzeStack, in the same pack process, so
+ * each distinct config is parsed once per preview. Bounded by size rather than by count, so a mesh
+ * with many configs keeps them all between the two phases instead of evicting each one before its
+ * second reader comes.
+ */
+const recentChains = new ContentCache<ChainView[]>(32 * 1024 * 1024);
 
 /** The filter chains of an Envoy ConfigMap's data, parsed once per distinct content. Treat as read-only. */
 export function chainsOfData(data: Record<string, string>): ChainView[] {
-  const key = JSON.stringify(data);
-  let chains = recentChains.get(key);
-  if (chains === undefined) {
-    chains = chainsOf(parseDocuments(data));
-    if (recentChains.size >= RECENT_LIMIT) recentChains.delete(recentChains.keys().next().value as string);
-    recentChains.set(key, chains);
-  }
-  return chains;
+  return recentChains.get(JSON.stringify(data), () => chainsOf(parseDocuments(data)));
 }
 
 /** Index of the layer's terminal filter (router/tcp_proxy/HCM), or the layer's length when absent. */

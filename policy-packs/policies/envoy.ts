@@ -2,7 +2,7 @@
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { ROLES, hasRole } from "./conventions";
 import { type ChainView, chainsOfData, filtersAnywhere, filtersBeforeTerminal, minimumTlsOf, TLS_VERSIONS, typedConfig } from "./envoy-config";
-import { TYPES } from "./types";
+import { ofType, TYPES } from "./types";
 import { asRecord, bool, configWithDefaults, field, stringMap } from "./util";
 
 /** The filter chains of an envoy ConfigMap, or undefined when the resource is not one. */
@@ -19,14 +19,14 @@ export const envoyMtlsRequired: ResourceValidationPolicy = {
   description:
     "Every listener filter chain of a mesh Envoy config terminates TLS with a DownstreamTlsContext that has `require_client_certificate: true`: no peer without a workload certificate gets in.",
   enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
+  validateResource: ofType(TYPES.k8sConfigMap, (args, reportViolation) => {
     for (const chain of envoyChains(args, reportViolation, true) ?? []) {
       if (!chain.tls) reportViolation(`Envoy ${chain.label} does not terminate TLS (no DownstreamTlsContext transport socket); require mTLS.`);
       else if (bool(field(chain.tls, "require_client_certificate", "requireClientCertificate")) !== true) {
         reportViolation(`Envoy ${chain.label} does not set require_client_certificate: true; clients without a certificate are accepted.`);
       }
     }
-  },
+  }),
 };
 
 /** ext_authz runs before the terminal filter and fails closed. */
@@ -35,7 +35,7 @@ export const envoyExtAuthzFailClosed: ResourceValidationPolicy = {
   description:
     "Every listener filter chain of a mesh Envoy config runs ext_authz (HTTP or network) before the router/tcp_proxy, with `failure_mode_allow` not true: no request passes without a policy decision.",
   enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
+  validateResource: ofType(TYPES.k8sConfigMap, (args, reportViolation) => {
     for (const chain of envoyChains(args, reportViolation, false) ?? []) {
       const before = filtersBeforeTerminal(chain, ["httpExtAuthz", "netExtAuthz"]);
       if (before.length === 0) {
@@ -52,7 +52,7 @@ export const envoyExtAuthzFailClosed: ResourceValidationPolicy = {
         }
       }
     }
-  },
+  }),
 };
 
 /** RBAC enforces ALLOW rules (deny by default) before the terminal filter. */
@@ -61,7 +61,7 @@ export const envoyRbacDefaultDeny: ResourceValidationPolicy = {
   description:
     "Every listener filter chain of a mesh Envoy config runs an RBAC filter (HTTP or network) before the router/tcp_proxy with `rules` present and action ALLOW: what no policy names is denied. Absent `rules` (or only `shadow_rules`) enforce nothing; a DENY list allows everything else.",
   enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
+  validateResource: ofType(TYPES.k8sConfigMap, (args, reportViolation) => {
     for (const chain of envoyChains(args, reportViolation, false) ?? []) {
       const rbac = filtersBeforeTerminal(chain, ["httpRbac", "netRbac"]);
       if (rbac.length === 0) {
@@ -84,7 +84,7 @@ export const envoyRbacDefaultDeny: ResourceValidationPolicy = {
         }
       }
     }
-  },
+  }),
 };
 
 /** Downstream TLS accepts no version below the configured minimum. */
@@ -98,7 +98,7 @@ export const envoyMinimumTls: ResourceValidationPolicy = {
       minimumTlsVersion: { type: "string", enum: ["TLSv1_2", "TLSv1_3"], default: "TLSv1_2", description: "Lowest TLS version a listener may accept." },
     },
   },
-  validateResource: (args, reportViolation) => {
+  validateResource: ofType(TYPES.k8sConfigMap, (args, reportViolation) => {
     const chains = envoyChains(args, reportViolation, false);
     if (!chains) return;
     const { minimumTlsVersion } = configWithDefaults(args.getConfig<{ minimumTlsVersion: string }>(), { minimumTlsVersion: "TLSv1_2" });
@@ -110,5 +110,5 @@ export const envoyMinimumTls: ResourceValidationPolicy = {
       const rank = TLS_VERSIONS.indexOf(actual as (typeof TLS_VERSIONS)[number]);
       if (rank < min) reportViolation(`Envoy ${chain.label} accepts TLS from ${actual}; the minimum is ${TLS_VERSIONS[min]}.`);
     }
-  },
+  }),
 };

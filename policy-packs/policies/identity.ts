@@ -1,6 +1,6 @@
 /** Workload identity federation: every cloud trusts exactly one workload, never a whole issuer or pool. */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { TYPES } from "./types";
+import { ofType, TYPES } from "./types";
 import { asArray, asRecord, configWithDefaults, jsonOrObject, str, strings } from "./util";
 
 const hasWildcard = (s: string): boolean => s.includes("*") || s.includes("?");
@@ -60,10 +60,9 @@ export const awsOidcTrustPinned: ResourceValidationPolicy = {
   description:
     "An AWS role trusting an OIDC provider (sts:AssumeRoleWithWebIdentity) must pin `<issuer>:sub` and `<issuer>:aud` with StringEquals and no wildcards: otherwise every workload of the issuer can assume it.",
   enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
-    if (args.type !== TYPES.awsRole) return;
+  validateResource: ofType(TYPES.awsRole, (args, reportViolation) => {
     for (const p of oidcTrustProblems(args.props.assumeRolePolicy)) reportViolation(p);
-  },
+  }),
 };
 
 /** GCP workload identity pool providers restrict tokens (attributeCondition) and audiences. */
@@ -72,8 +71,7 @@ export const gcpWorkloadIdentityProviderRestricted: ResourceValidationPolicy = {
   description:
     "A GCP workload identity pool provider needs an `attributeCondition` (without one every token of the issuer is accepted) and, for OIDC, explicit `oidc.allowedAudiences`.",
   enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
-    if (args.type !== TYPES.gcpWorkloadIdentityPoolProvider) return;
+  validateResource: ofType(TYPES.gcpWorkloadIdentityPoolProvider, (args, reportViolation) => {
     const condition = str(args.props.attributeCondition)?.trim();
     if (!condition) {
       reportViolation("Workload identity pool provider has no attributeCondition; every token from the issuer is accepted. Restrict it (e.g. to your trust domain's subjects).");
@@ -84,7 +82,7 @@ export const gcpWorkloadIdentityProviderRestricted: ResourceValidationPolicy = {
     if (oidc && strings(oidc.allowedAudiences).length === 0) {
       reportViolation("Workload identity pool provider has no explicit oidc.allowedAudiences; set the audience your workloads request.");
     }
-  },
+  }),
 };
 
 /** The audience Entra ID accepts for federated workload tokens. */
@@ -101,8 +99,7 @@ export const azureFederatedCredentialExact: ResourceValidationPolicy = {
       allowedIssuers: { type: "array", items: { type: "string" }, default: [], description: "Issuer URLs credentials may trust; empty allows every https issuer." },
     },
   },
-  validateResource: (args, reportViolation) => {
-    if (args.type !== TYPES.azureFederatedIdentityCredential) return;
+  validateResource: ofType(TYPES.azureFederatedIdentityCredential, (args, reportViolation) => {
     const { allowedIssuers } = configWithDefaults(args.getConfig<{ allowedIssuers: string[] }>(), { allowedIssuers: [] as string[] });
     const p = args.props;
     const subject = str(p.subject);
@@ -121,7 +118,7 @@ export const azureFederatedCredentialExact: ResourceValidationPolicy = {
     } else if (strings(allowedIssuers).length > 0 && !strings(allowedIssuers).includes(issuer)) {
       reportViolation(`Federated credential issuer ${JSON.stringify(issuer)} is not in allowedIssuers ${JSON.stringify(allowedIssuers)}.`);
     }
-  },
+  }),
 };
 
 const WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser";

@@ -3,7 +3,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { type Blocks, blockRanges, internetFamilies } from "./cidr";
 import { DEFAULT_GATEWAY_LABELS, matchesAll } from "./conventions";
-import { TYPES } from "./types";
+import { ofType, TYPES } from "./types";
 import { asArray, asRecord, configWithDefaults, str, stringMap, strings } from "./util";
 
 const GATEWAY_LABELS_SCHEMA: Record<string, PolicyConfigJSONSchema> = {
@@ -42,8 +42,7 @@ export const networkPolicyNoInternetIngress: ResourceValidationPolicy = {
     "No Kubernetes NetworkPolicy admits ingress from the whole public internet (ipBlocks that together cover 0.0.0.0/0 or ::/0 public space after `except`, or a rule with no `from`), unless it selects mesh gateway pods (`gatewayLabels`).",
   enforcementLevel: "mandatory",
   configSchema: { properties: GATEWAY_LABELS_SCHEMA },
-  validateResource: (args, reportViolation) => {
-    if (args.type !== TYPES.k8sNetworkPolicy) return;
+  validateResource: ofType(TYPES.k8sNetworkPolicy, (args, reportViolation) => {
     const { gatewayLabels } = configWithDefaults(args.getConfig<{ gatewayLabels: Record<string, string> }>(), { gatewayLabels: DEFAULT_GATEWAY_LABELS });
     const spec = asRecord(args.props.spec);
     const selected = stringMap(asRecord(spec?.podSelector)?.matchLabels);
@@ -57,7 +56,7 @@ export const networkPolicyNoInternetIngress: ResourceValidationPolicy = {
     if (families.length > 0) {
       reportViolation(`NetworkPolicy ingress ipBlocks admit the whole ${families.join(" and ")} internet; only mesh gateway pods may be reached from it.`);
     }
-  },
+  }),
 };
 
 /** LoadBalancer Services route only to mesh gateway pods. */
@@ -67,8 +66,7 @@ export const loadBalancerGatewayOnly: ResourceValidationPolicy = {
     "A Kubernetes Service of type LoadBalancer exposes pods outside the cluster; only mesh gateways may be exposed, so its `spec.selector` must carry the gateway labels (`gatewayLabels`).",
   enforcementLevel: "mandatory",
   configSchema: { properties: GATEWAY_LABELS_SCHEMA },
-  validateResource: (args, reportViolation) => {
-    if (args.type !== TYPES.k8sService) return;
+  validateResource: ofType(TYPES.k8sService, (args, reportViolation) => {
     const { gatewayLabels } = configWithDefaults(args.getConfig<{ gatewayLabels: Record<string, string> }>(), { gatewayLabels: DEFAULT_GATEWAY_LABELS });
     const spec = asRecord(args.props.spec);
     if (str(spec?.type) !== "LoadBalancer") return;
@@ -77,5 +75,5 @@ export const loadBalancerGatewayOnly: ResourceValidationPolicy = {
         `Service of type LoadBalancer selects pods that are not mesh gateways (selector must include ${JSON.stringify(gatewayLabels)}); expose workloads through the gateway.`,
       );
     }
-  },
+  }),
 };

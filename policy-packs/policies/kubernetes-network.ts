@@ -1,5 +1,7 @@
 /** Kubernetes L3/L4 deny-by-default. */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { resourcesOfType } from "./stack-index";
+import { whenStackHas } from "./types";
 import { asArray, asRecord, strings } from "./util";
 
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -36,15 +38,13 @@ export const namespaceDefaultDeny: StackValidationPolicy = {
   description:
     "Every Kubernetes Namespace in the stack needs a NetworkPolicy that selects all its pods and denies all ingress and egress; allows are added per workload on top.",
   enforcementLevel: "mandatory",
-  validateStack: (args, reportViolation) => {
+  validateStack: whenStackHas(NAMESPACE, (args, reportViolation) => {
     const denied = new Set<string>();
-    for (const r of args.resources) {
-      if (r.type !== NETWORK_POLICY) continue;
+    for (const r of resourcesOfType(args.resources, NETWORK_POLICY)) {
       const ns = asRecord(r.props.metadata)?.namespace;
       if (typeof ns === "string" && isDefaultDeny(r.props.spec)) denied.add(clusterKey(r, ns));
     }
-    for (const r of args.resources) {
-      if (r.type !== NAMESPACE) continue;
+    for (const r of resourcesOfType(args.resources, NAMESPACE)) {
       const name = nameOf(r);
       if (name === undefined) {
         reportViolation("Namespace has no metadata.name known at preview; cannot check its default-deny NetworkPolicy.", r.urn);
@@ -55,5 +55,5 @@ export const namespaceDefaultDeny: StackValidationPolicy = {
         );
       }
     }
-  },
+  }),
 };

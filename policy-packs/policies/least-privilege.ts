@@ -1,7 +1,7 @@
 /** Least privilege in GCP IAM and Azure RBAC: no basic/owner roles. */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { gcpGrants } from "./identity";
-import { TYPES } from "./types";
+import { ofType, TYPES } from "./types";
 import { configWithDefaults, str, strings } from "./util";
 
 /** GCP basic roles that grant (nearly) everything in their scope. */
@@ -57,8 +57,7 @@ export const azureNoPrivilegedRoleAssignments: ResourceValidationPolicy = {
       },
     },
   },
-  validateResource: (args, reportViolation) => {
-    if (args.type !== TYPES.azureRoleAssignment) return;
+  validateResource: ofType(TYPES.azureRoleAssignment, (args, reportViolation) => {
     const cfg = configWithDefaults(args.getConfig<{ forbiddenRoleDefinitionIds: string[] }>(), {
       forbiddenRoleDefinitionIds: Object.keys(AZURE_PRIVILEGED_ROLES),
     });
@@ -69,5 +68,5 @@ export const azureNoPrivilegedRoleAssignments: ResourceValidationPolicy = {
       const name = AZURE_PRIVILEGED_ROLES[guid] ?? guid;
       reportViolation(`Role assignment grants the privileged built-in role ${name} (${guid}); assign a narrower built-in or custom role.`);
     }
-  },
+  }),
 };

@@ -3,7 +3,8 @@ import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } 
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { parse } from "yaml";
 import { DEFAULT_ENGINE_LABELS, ROLES, hasRole, k8sName, k8sNamespace, matchesAll } from "./conventions";
-import { TYPES } from "./types";
+import { resourcesOfType } from "./stack-index";
+import { ofType, TYPES, whenStackHas } from "./types";
 import { asArray, asRecord, bool, configWithDefaults, num, str, stringMap } from "./util";
 
 const ZONE_KEY = "topology.kubernetes.io/zone";
@@ -57,15 +58,14 @@ export const policyEngineDeployment: ResourceValidationPolicy = {
       engineLabels: ENGINE_LABELS_SCHEMA,
     },
   },
-  validateResource: (args, reportViolation) => {
-    if (args.type !== TYPES.k8sDeployment) return;
+  validateResource: ofType(TYPES.k8sDeployment, (args, reportViolation) => {
     const cfg = configWithDefaults(args.getConfig<{ minReplicas: number; engineLabels: Record<string, string> }>(), {
       minReplicas: 2,
       engineLabels: DEFAULT_ENGINE_LABELS,
     });
     if (!isEngine(args.props, stringMap(cfg.engineLabels))) return;
     for (const p of engineProblems(args.props, cfg.minReplicas)) reportViolation(p);
-  },
+  }),
 };
 
 function pdbSelects(pdb: PolicyResource, namespace: string, labels: Record<string, string>): boolean {
@@ -83,17 +83,17 @@ export const policyEngineDisruptionBudget: StackValidationPolicy = {
     "Every policy engine Deployment (`engineLabels`) has a PodDisruptionBudget in the stack, in its namespace, whose selector matches its pods (and that does not allow evicting all of them): node drains never take every engine down.",
   enforcementLevel: "mandatory",
   configSchema: { properties: { engineLabels: ENGINE_LABELS_SCHEMA } },
-  validateStack: (args, reportViolation) => {
+  validateStack: whenStackHas(TYPES.k8sDeployment, (args, reportViolation) => {
     const { engineLabels } = configWithDefaults(args.getConfig<{ engineLabels: Record<string, string> }>(), { engineLabels: DEFAULT_ENGINE_LABELS });
-    const pdbs = args.resources.filter((r) => r.type === TYPES.k8sPodDisruptionBudget);
-    for (const d of args.resources) {
-      if (d.type !== TYPES.k8sDeployment || !isEngine(d.props, stringMap(engineLabels))) continue;
+    const pdbs = resourcesOfType(args.resources, TYPES.k8sPodDisruptionBudget);
+    for (const d of resourcesOfType(args.resources, TYPES.k8sDeployment)) {
+      if (!isEngine(d.props, stringMap(engineLabels))) continue;
       const namespace = k8sNamespace(d.props);
       if (!pdbs.some((p) => pdbSelects(p, namespace, podLabels(d.props)))) {
         reportViolation(`Policy engine Deployment "${k8sName(d.props) ?? d.name}" has no PodDisruptionBudget selecting its pods in namespace "${namespace}".`, d.urn);
       }
     }
-  },
+  }),
 };
 
 /** Why an OPA config (parsed `config.yaml`) is not safe to run. */
@@ -126,8 +126,8 @@ export const opaConfigSecure: ResourceValidationPolicy = {
   description:
     "An OPA config (ConfigMap labelled `ztmesh.io/role: opa-config`, key `config.yaml`) verifies bundle signatures (`bundles.<name>.signing.keyid` with `keys.<id>`), logs decisions (`decision_logs.service` or console) and never sets `plugins.envoy_ext_authz_grpc.dry-run: true`.",
   enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
-    if (args.type !== TYPES.k8sConfigMap || !hasRole(args.props, ROLES.opaConfig)) return;
+  validateResource: ofType(TYPES.k8sConfigMap, (args, reportViolation) => {
+    if (!hasRole(args.props, ROLES.opaConfig)) return;
     const text = stringMap(args.props.data)["config.yaml"];
     let config: unknown;
     try {
@@ -136,5 +136,5 @@ export const opaConfigSecure: ResourceValidationPolicy = {
       config = undefined;
     }
     for (const p of opaConfigProblems(config)) reportViolation(p);
-  },
+  }),
 };

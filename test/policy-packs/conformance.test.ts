@@ -110,6 +110,24 @@ describe(POLICY, () => {
     );
   });
 
+  it("checks a domain's OPA bundle against exactly the intents into that domain", async () => {
+    const source = model.services.get("trading/order-api")!.spiffeId;
+    const extra = (id: string, domain: string, name: string) => ({
+      id,
+      kind: "call",
+      source,
+      destination: `${domain}/${name}`,
+      host: `spiffe://${model.trustDomain}/ns/${domain}/sa/${name}`,
+      dnsHost: `${name}.${domain}.svc.cluster.local`,
+      methods: ["GET"],
+      paths: ["/"],
+    });
+    // "tradingdesk/..." shares the prefix "trading" but is another domain: not the trading bundle's concern.
+    const entries = [...intentEntries(model), extra("x#0", "tradingdesk", "desk"), extra("x#1", "trading", "ghost")];
+    const v = messages(await pack.violationsOf(POLICY, stack({ entries })));
+    expect(v).toEqual([`declared intent x#1 (${source} -> trading/ghost) is missing from the OPA bundle of domain "trading" (denied).`]);
+  });
+
   it("reports NetworkPolicy flows without an intent, and declared flows a NetworkPolicy denies", async () => {
     const undeclared = messages(await pack.violationsOf(POLICY, stack({ entries: intentEntries(model, ["trading#0"]) })));
     expect(undeclared).toEqual(
