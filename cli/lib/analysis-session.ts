@@ -11,11 +11,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import type * as Esbuild from "esbuild";
-import type { AnalysisResult, AnalyzedResource, SessionOptions } from "./analyzer";
+import type { AnalysisResult, AnalyzedResource, SessionOptions, StackItem } from "./analyzer";
 import { UsageError } from "./errors";
 
 /** Messages to the analysis thread. */
-export type ToWorker = { t: "push"; r: AnalyzedResource } | { t: "finish"; resources: AnalyzedResource[] } | { t: "abort" };
+export type ToWorker = { t: "push"; r: AnalyzedResource } | { t: "finish"; resources: StackItem[] } | { t: "abort" };
 /** Messages from the analysis thread. */
 export type FromWorker = { t: "ready" } | { t: "result"; result: AnalysisResult } | { t: "error"; message: string; usage: boolean };
 
@@ -59,7 +59,7 @@ function resolveWorkerFile(): string {
 }
 
 /** Only the fields the analyzer protocol carries (the recorder's resources carry more). */
-function wire(r: AnalyzedResource, withOutputs: boolean): AnalyzedResource {
+function wire(r: AnalyzedResource): AnalyzedResource {
   return {
     urn: r.urn,
     type: r.type,
@@ -70,7 +70,7 @@ function wire(r: AnalyzedResource, withOutputs: boolean): AnalyzedResource {
     provider: r.provider,
     protect: r.protect,
     rawInputs: r.rawInputs,
-    rawOutputs: withOutputs ? r.rawOutputs : {},
+    rawOutputs: r.rawOutputs,
   };
 }
 
@@ -78,6 +78,8 @@ export class AnalysisSession {
   private readonly ready: Promise<void>;
   private result: ((m: FromWorker) => void) | undefined;
   private startError: Error | undefined;
+  /** The outputs object of each pushed resource, to tell at `finish` which ones changed. */
+  private readonly sent = new Map<string, AnalyzedResource["rawOutputs"]>();
 
   private constructor(private readonly worker: Worker) {
     this.ready = new Promise<void>((resolve, reject) => {
@@ -118,7 +120,8 @@ export class AnalysisSession {
 
   /** Queues one resource for analysis (returns at once). */
   push(resource: AnalyzedResource): void {
-    this.worker.postMessage({ t: "push", r: wire(resource, false) } satisfies ToWorker);
+    this.sent.set(resource.urn, resource.rawOutputs);
+    this.worker.postMessage({ t: "push", r: wire(resource) } satisfies ToWorker);
   }
 
   /** Waits for the queued analyses, runs AnalyzeStack on the graph and stops the pack. */
@@ -127,7 +130,10 @@ export class AnalysisSession {
       await this.ready;
       const done = new Promise<FromWorker>((resolve) => (this.result = resolve));
       if (this.startError) throw this.startError;
-      this.worker.postMessage({ t: "finish", resources: resources.map((r) => wire(r, true)) } satisfies ToWorker);
+      // Resources whose outputs are the ones pushed (a component's change at registerOutputs
+      // replaces them) are not sent again: the thread built their AnalyzeStack entry already.
+      const items = resources.map((r): StackItem => (this.sent.get(r.urn) === r.rawOutputs ? { urn: r.urn, unchanged: true } : wire(r)));
+      this.worker.postMessage({ t: "finish", resources: items } satisfies ToWorker);
       const m = await done;
       if (m.t === "result") return m.result;
       throw m.t === "error" ? toError(m) : new UsageError("policy analysis thread ended without a result");

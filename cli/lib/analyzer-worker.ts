@@ -4,7 +4,7 @@
  * on the program's event loop, as the engine's analyzers run beside the language host.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { PackDriver, type AnalyzedResource, type SessionOptions } from "./analyzer";
+import { PackDriver, type SessionOptions } from "./analyzer";
 import { UsageError } from "./errors";
 import type { FromWorker, ToWorker } from "./analysis-session";
 
@@ -32,7 +32,7 @@ port.on("message", (msg: ToWorker) => {
       driver.push(msg.r);
       break;
     case "finish":
-      driver.finish(msg.resources as AnalyzedResource[]).then(
+      driver.finish(msg.resources).then(
         (result) => post({ t: "result", result }),
         (e: unknown) => post(failure(e)),
       );

@@ -107,6 +107,51 @@ function toStruct(props: PropertyMap): Struct {
   return Struct.fromJavaScript(props as Parameters<typeof Struct.fromJavaScript>[0]);
 }
 
+/**
+ * An AnalyzeRequest serialized once for both Remediate and Analyze (grpc-js serializes the
+ * message per call); setting the properties (a remediation) serializes it anew.
+ */
+class OnceSerializedRequest extends analyzerPb.AnalyzeRequest {
+  private bytes: Uint8Array | undefined;
+  override serializeBinary(): Uint8Array {
+    return (this.bytes ??= super.serializeBinary());
+  }
+  override setProperties(value?: Struct): analyzerPb.AnalyzeRequest {
+    this.bytes = undefined;
+    return super.setProperties(value);
+  }
+}
+
+/** An AnalyzeStackRequest whose wire bytes are given (see `PolicyPackProcess.stackEntry`). */
+class PreserializedStackRequest extends analyzerPb.AnalyzeStackRequest {
+  constructor(private readonly bytes: Uint8Array) {
+    super();
+  }
+  override serializeBinary(): Uint8Array {
+    return this.bytes;
+  }
+}
+
+/** A protobuf length-delimited field: tag (field number, wire type 2), varint length, bytes. */
+export function lengthDelimitedField(field: number, bytes: Uint8Array): Uint8Array {
+  const head: number[] = [];
+  for (let v = (field << 3) | 2; ; v >>>= 7) {
+    if (v < 0x80) {
+      head.push(v);
+      break;
+    }
+    head.push((v & 0x7f) | 0x80);
+  }
+  for (let v = bytes.length; ; v >>>= 7) {
+    if (v < 0x80) {
+      head.push(v);
+      break;
+    }
+    head.push((v & 0x7f) | 0x80);
+  }
+  return Buffer.concat([Buffer.from(head), bytes]);
+}
+
 /** A running policy pack and a client connected to it. */
 export class PolicyPackProcess {
   private constructor(
@@ -212,7 +257,7 @@ export class PolicyPackProcess {
 
   /** Remediate then Analyze one resource on its inputs; returns the diagnostics. */
   async analyze(r: AnalyzedResource): Promise<analyzerPb.AnalyzeDiagnostic[]> {
-    const req = new analyzerPb.AnalyzeRequest();
+    const req = new OnceSerializedRequest();
     req.setType(r.type);
     req.setName(r.name);
     req.setUrn(r.urn);
@@ -243,30 +288,39 @@ export class PolicyPackProcess {
     return [...diagnostics, ...res.getDiagnosticsList()];
   }
 
+  /**
+   * One resource of an AnalyzeStack request (on its outputs), already in wire form: field 1 of
+   * AnalyzeStackRequest (`repeated AnalyzerResource resources = 1`), so that a request is the
+   * concatenation of its entries and each entry can be built as soon as its resource is known.
+   */
+  stackEntry(r: AnalyzedResource): Uint8Array {
+    const ar = new analyzerPb.AnalyzerResource();
+    ar.setType(r.type);
+    ar.setName(r.name);
+    ar.setUrn(r.urn);
+    ar.setProperties(toStruct(r.rawOutputs));
+    ar.setOptions(this.options(r));
+    if (r.parent) ar.setParent(r.parent);
+    ar.setDependenciesList(r.dependencies);
+    const pd = ar.getPropertydependenciesMap();
+    for (const [k, urns] of Object.entries(r.propertyDependencies)) {
+      const deps = new analyzerPb.AnalyzerPropertyDependencies();
+      deps.setUrnsList(urns);
+      pd.set(k, deps);
+    }
+    const provider = this.provider(r);
+    if (provider) ar.setProvider(provider);
+    return lengthDelimitedField(1, ar.serializeBinary());
+  }
+
   /** AnalyzeStack over the whole graph, on outputs. */
   async analyzeStack(resources: AnalyzedResource[]): Promise<analyzerPb.AnalyzeDiagnostic[]> {
-    const req = new analyzerPb.AnalyzeStackRequest();
-    req.setResourcesList(
-      resources.map((r) => {
-        const ar = new analyzerPb.AnalyzerResource();
-        ar.setType(r.type);
-        ar.setName(r.name);
-        ar.setUrn(r.urn);
-        ar.setProperties(toStruct(r.rawOutputs));
-        ar.setOptions(this.options(r));
-        if (r.parent) ar.setParent(r.parent);
-        ar.setDependenciesList(r.dependencies);
-        const pd = ar.getPropertydependenciesMap();
-        for (const [k, urns] of Object.entries(r.propertyDependencies)) {
-          const deps = new analyzerPb.AnalyzerPropertyDependencies();
-          deps.setUrnsList(urns);
-          pd.set(k, deps);
-        }
-        const provider = this.provider(r);
-        if (provider) ar.setProvider(provider);
-        return ar;
-      }),
-    );
+    return this.analyzeStackEntries(resources.map((r) => this.stackEntry(r)));
+  }
+
+  /** AnalyzeStack from entries built by {@link stackEntry}, in graph order. */
+  async analyzeStackEntries(entries: Uint8Array[]): Promise<analyzerPb.AnalyzeDiagnostic[]> {
+    const req = new PreserializedStackRequest(Buffer.concat(entries));
     const res = await unary<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>(this.client.analyzeStack.bind(this.client), req);
     return res.getDiagnosticsList();
   }
@@ -356,6 +410,9 @@ export function toViolation(d: analyzerPb.AnalyzeDiagnostic, fallbackUrn: string
   };
 }
 
+/** A resource of the final graph: in full, or a reference to the one pushed, unchanged since. */
+export type StackItem = AnalyzedResource | { urn: string; unchanged: true };
+
 export interface SessionOptions {
   project: string;
   stack: string;
@@ -386,6 +443,9 @@ export class PackDriver {
   private draining: Promise<void> | undefined;
   private failure: unknown;
   private packMillis = 0;
+  /** Resources pushed, and the AnalyzeStack entries built for them once analyzed. */
+  private readonly pushed = new Map<string, AnalyzedResource>();
+  private readonly entries = new Map<string, Uint8Array>();
   readonly ready: Promise<StartedPack>;
 
   constructor(packDir: string, opts: SessionOptions) {
@@ -407,6 +467,7 @@ export class PackDriver {
 
   push(resource: AnalyzedResource): void {
     this.queue.push(resource);
+    this.pushed.set(resource.urn, resource);
     this.draining ??= this.drain();
   }
 
@@ -423,6 +484,8 @@ export class PackDriver {
           const p: Promise<void> = pack.analyze(resource).then(
             (ds) => {
               this.results[slot] = ds.map((d) => toViolation(d, resource.urn));
+              // Built now, while the program runs, rather than all at once at the end.
+              this.entries.set(resource.urn, pack.stackEntry(resource));
             },
             (e: unknown) => {
               this.failure ??= e;
@@ -441,15 +504,28 @@ export class PackDriver {
     }
   }
 
-  /** Waits for the queued analyses, runs AnalyzeStack on the graph and stops the pack. */
-  async finish(resources: AnalyzedResource[]): Promise<AnalysisResult> {
+  /**
+   * Waits for the queued analyses, runs AnalyzeStack on the graph and stops the pack. An item
+   * `{ urn, unchanged: true }` stands for the resource pushed under that URN, as pushed (its
+   * entry is already built); a resource object that is not the one pushed is built anew.
+   */
+  async finish(resources: StackItem[]): Promise<AnalysisResult> {
     const started = await this.ready;
     try {
       while (this.draining) await this.draining;
       if (this.failure) throw this.failure;
       const violations = this.results.flat();
       const t0 = performance.now();
-      for (const d of await started.pack.analyzeStack(resources)) violations.push(toViolation(d, ""));
+      const entries = resources.map((item) => {
+        const pushed = this.pushed.get(item.urn);
+        const same = "unchanged" in item ? pushed !== undefined : pushed === item;
+        const built = same ? this.entries.get(item.urn) : undefined;
+        if (built) return built;
+        const r = "unchanged" in item ? pushed : item;
+        if (!r) throw new Error(`AnalyzeStack: resource ${item.urn} was never pushed`);
+        return started.pack.stackEntry(r);
+      });
+      for (const d of await started.pack.analyzeStackEntries(entries)) violations.push(toViolation(d, ""));
       this.packMillis += performance.now() - t0;
       const { name, version, policies } = started.info;
       return { pack: name, version, policies, violations, packMillis: this.packMillis };

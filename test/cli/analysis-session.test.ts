@@ -1,7 +1,8 @@
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { AnalysisSession } from "../../cli/lib/analysis-session";
-import { analyzeGraph, type AnalyzedResource } from "../../cli/lib/analyzer";
+import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
+import { PolicyPackProcess, analyzeGraph, type AnalyzedResource } from "../../cli/lib/analyzer";
 import { UsageError } from "../../cli/lib/errors";
 
 const PACK = path.join(__dirname, "..", "fixtures", "packs", "remediating");
@@ -54,5 +55,37 @@ describe("AnalysisSession (the pack driven from its own thread)", () => {
     const session = AnalysisSession.open(PACK, { ...OPTS, config: { "no-such-policy": "mandatory" } });
     session.push(resource("a"));
     await expect(session.finish([resource("a")])).rejects.toThrow(/unknown policy "no-such-policy"/);
+  }, 60_000);
+});
+
+describe("AnalyzeStack entries", () => {
+  it("a request concatenated from per-resource entries decodes to the same resources (1-, 2- and 3-byte lengths)", async () => {
+    const pack = await PolicyPackProcess.start(PACK);
+    try {
+      const graph = [
+        { ...resource("small"), dependencies: ["urn:a"], propertyDependencies: { spec: ["urn:a"] }, parent: "urn:p", rawOutputs: { a: 1 } },
+        { ...resource("medium"), rawOutputs: { data: "x".repeat(300) } },
+        { ...resource("large"), rawOutputs: { data: "y".repeat(40_000), list: [1, "two", { three: true }, null] } },
+      ];
+      const bytes = Buffer.concat(graph.map((r) => pack.stackEntry(r)));
+      const decoded = analyzerPb.AnalyzeStackRequest.deserializeBinary(bytes).getResourcesList();
+      expect(decoded.map((r) => [r.getUrn(), r.getName(), r.getParent(), r.getDependenciesList(), r.getProperties()?.toJavaScript()])).toEqual(
+        graph.map((r) => [r.urn, r.name, r.parent ?? "", r.dependencies, r.rawOutputs]),
+      );
+      expect(decoded[0].getPropertydependenciesMap().get("spec")?.getUrnsList()).toEqual(["urn:a"]);
+    } finally {
+      pack.stop();
+    }
+  }, 60_000);
+
+  it("outputs replaced after a resource was pushed (a component's registerOutputs) are what AnalyzeStack judges", async () => {
+    const session = AnalysisSession.open(PACK, OPTS);
+    const changed = resource("late");
+    const unchanged = { ...resource("early"), rawOutputs: { state: "bad" } };
+    session.push(changed);
+    session.push(unchanged);
+    changed.rawOutputs = { state: "bad" };
+    const result = await session.finish([changed, unchanged]);
+    expect(result.violations.filter((v) => v.policy === "no-bad-outputs").map((v) => v.message.split("\n").pop())).toEqual(["late ended bad", "early ended bad"]);
   }, 60_000);
 });
