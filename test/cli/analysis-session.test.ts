@@ -62,7 +62,7 @@ describe("AnalyzeStack entries", () => {
   it("a request concatenated from per-resource entries decodes to the same resources (1-, 2- and 3-byte lengths)", async () => {
     const pack = await PolicyPackProcess.start(PACK);
     try {
-      const graph = [
+      const graph: AnalyzedResource[] = [
         { ...resource("small"), dependencies: ["urn:a"], propertyDependencies: { spec: ["urn:a"] }, parent: "urn:p", rawOutputs: { a: 1 } },
         { ...resource("medium"), rawOutputs: { data: "x".repeat(300) } },
         { ...resource("large"), rawOutputs: { data: "y".repeat(40_000), list: [1, "two", { three: true }, null] } },
