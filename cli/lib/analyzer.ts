@@ -132,24 +132,17 @@ class PreserializedStackRequest extends analyzerPb.AnalyzeStackRequest {
   }
 }
 
+/** A protobuf varint. */
+function varint(n: number): number[] {
+  const out: number[] = [];
+  for (let v = n; v >= 0x80; v >>>= 7) out.push((v & 0x7f) | 0x80);
+  out.push(n >>> (7 * out.length));
+  return out;
+}
+
 /** A protobuf length-delimited field: tag (field number, wire type 2), varint length, bytes. */
 export function lengthDelimitedField(field: number, bytes: Uint8Array): Uint8Array {
-  const head: number[] = [];
-  for (let v = (field << 3) | 2; ; v >>>= 7) {
-    if (v < 0x80) {
-      head.push(v);
-      break;
-    }
-    head.push((v & 0x7f) | 0x80);
-  }
-  for (let v = bytes.length; ; v >>>= 7) {
-    if (v < 0x80) {
-      head.push(v);
-      break;
-    }
-    head.push((v & 0x7f) | 0x80);
-  }
-  return Buffer.concat([Buffer.from(head), bytes]);
+  return Buffer.concat([Buffer.from([...varint((field << 3) | 2), ...varint(bytes.length)]), bytes]);
 }
 
 /** A running policy pack and a client connected to it. */

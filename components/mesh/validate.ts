@@ -11,7 +11,7 @@ import type { MeshModel } from "../model/model";
 import type { DomainSpec, MeshSpec, ZoneSpec } from "../model/types";
 import type { ModelScope } from "../model/validate";
 import { peerDomains } from "./peers";
-import type { DomainZoneInfra, HybridMeshArgs, MeshDomainArgs } from "./types";
+import type { DomainContract, DomainZoneInfra, HybridMeshArgs, MeshDomainArgs } from "./types";
 
 /** Builds the model, reporting its issues under `args.<prefix>`. */
 function modelOrIssues(c: ArgChecker, prefix: string, mesh: MeshSpec, domains: DomainSpec[], scope: ModelScope = {}): MeshModel | undefined {
@@ -106,10 +106,11 @@ export function validateMeshDomain(name: string, args: MeshDomainArgs): MeshMode
   const p = args.platform;
   c.check(p?.version === 1, "platform.version", `expected the platform contract version 1, got ${show(p?.version)}`, "read the platform stack's `contract` output with a ztmesh version that writes version 1");
   if (p?.version !== 1) c.done();
+  const isContract = (x: DomainContract | undefined): x is DomainContract => x?.version === 1 && typeof x.domain === "object";
   for (const [i, peer] of (args.peers ?? []).entries()) {
-    c.check(peer?.version === 1 && typeof peer.domain === "object", `peers[${i}]`, `expected a domain contract version 1, got version ${show(peer?.version)}`, "pass the peer stack's `contract` output, deployed with a ztmesh version that writes version 1");
+    c.check(isContract(peer), `peers[${i}]`, `expected a domain contract version 1, got version ${show(peer?.version)}`, "pass the peer stack's `contract` output, deployed with a ztmesh version that writes version 1");
   }
-  const others = peerDomains(args.domain?.name, args.others ?? [], (args.peers ?? []).filter((x) => x?.version === 1 && typeof x.domain === "object"));
+  const others = peerDomains(args.domain?.name, args.others ?? [], (args.peers ?? []).filter(isContract));
   // The domain's own view: the peers' intents towards it, not their other intents.
   const model = modelOrIssues(c, "", p.mesh, [args.domain, ...others], { focus: args.domain?.name });
   if (!model) c.done();
