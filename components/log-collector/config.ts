@@ -6,8 +6,10 @@
  * Vector option names as documented at vector.dev (sources `http_server`, `vector`,
  * `kubernetes_logs`; sinks `aws_s3`, `gcp_cloud_storage`, `azure_blob`, `vector`; sink
  * `buffer` with `type: disk`, `max_size` (bytes, at least 268435488) and `when_full: block`).
+ * The `azure_blob` options are those of Vector >= 0.55 (`connection_string` naming only the
+ * account, plus `auth.azure_credential_kind: workload_identity`; see {@link AzureBlobSink}).
  * Values that are Pulumi outputs (the bucket) reach Vector through `${ENV}` interpolation, so
- * the config file itself is fully known at preview.
+ * the config file itself is fully known at preview (Vector < 0.57 interpolates by default).
  */
 import { DECISION_LOG_PORT } from "../compile/kubernetes/labels";
 import { SPIFFE_HELPER_CONFIG_DIR, SPIFFE_IDENTITY_DIR, SPIFFE_TOKEN_FILE, type SpiffeHelperConfig, spiffeHelperFileConfig } from "../k8s/spiffe-helper";
@@ -93,9 +95,21 @@ export interface GcsSink extends SinkCommon {
   key_prefix: string;
   credentials_path: string;
 }
+/** `azure_blob` authentication: the SDK's `WorkloadIdentityCredential` (env `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_FEDERATED_TOKEN_FILE`). */
+export interface AzureWorkloadIdentityAuth {
+  azure_credential_kind: "workload_identity";
+}
+/**
+ * Vector >= 0.55 `azure_blob` sink. Vector 0.50 removed `storage_account` (vector#23351: only
+ * `connection_string`); 0.55 (vector#24729) added `auth`, used with a connection string that
+ * names only the account (`AccountName=<a>`: no `AccountKey`, no `SharedAccessSignature`), so
+ * the container URL is `https://<a>.blob.core.windows.net/<container>` and requests carry an
+ * Entra token from the `auth` credential. No secret is in the config.
+ */
 export interface AzureBlobSink extends SinkCommon {
   type: "azure_blob";
-  storage_account: string;
+  connection_string: string;
+  auth: AzureWorkloadIdentityAuth;
   container_name: string;
   blob_prefix: string;
 }
@@ -133,6 +147,11 @@ export interface StoreTarget {
   account?: string;
 }
 
+/** The credential-free Azure connection string: the account name only (the endpoint defaults to `https://<account>.blob.core.windows.net`). */
+export function azureAccountConnectionString(account: string): string {
+  return `AccountName=${account}`;
+}
+
 /** The store sink for one log stream. The bucket comes from `${ZTMESH_STORE_BUCKET}`. */
 export function storeSink(store: StoreTarget, input: string, prefix: string, bufferBytes: number): StoreSink {
   const common: SinkCommon = {
@@ -152,7 +171,14 @@ export function storeSink(store: StoreTarget, input: string, prefix: string, buf
     case "gcp":
       return { type: "gcp_cloud_storage", ...common, bucket, key_prefix: prefix, credentials_path: `${COLLECTOR_PATHS.config}/gcp-credentials.json` };
     case "azure":
-      return { type: "azure_blob", ...common, storage_account: store.account ?? "", container_name: bucket, blob_prefix: prefix };
+      return {
+        type: "azure_blob",
+        ...common,
+        connection_string: azureAccountConnectionString(store.account ?? ""),
+        auth: { azure_credential_kind: "workload_identity" },
+        container_name: bucket,
+        blob_prefix: prefix,
+      };
   }
 }
 

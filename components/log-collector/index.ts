@@ -51,11 +51,32 @@ import {
 
 export * from "./config";
 
+/**
+ * Vector versions this component's generated configuration supports.
+ *
+ * - `azureMin` (0.56.0): the first release whose `azure_blob` sink authenticates with a
+ *   workload identity credential that re-reads `AZURE_FEDERATED_TOKEN_FILE`.
+ *   Up to 0.49 the sink used the legacy Azure SDK (azure_identity 0.20/0.21), which reads the
+ *   token file once (Azure/azure-sdk-for-rust#1739), so once the first Entra token expired
+ *   (about 1 h) the rotated JWT-SVID was never used (AADSTS700024). 0.50 dropped every auth
+ *   but `connection_string` (vector#23351; 0.50.0 release notes). 0.55.0 brought back
+ *   `auth.azure_credential_kind: workload_identity` (vector#24729, commit 30d9a586, listed in
+ *   website/cue/reference/releases/0.55.0.cue), backed by the new SDK's
+ *   `WorkloadIdentityCredential`, which re-reads the file when its cached copy is older than
+ *   600 s (azure-sdk-for-rust sdk/identity/azure_identity/src/workload_identity_credential.rs).
+ *   0.56.0 rather than 0.55.0 because the HTTP `GET /health` the probes use was restored by
+ *   vector#25234, which is in the 0.56.0 commit list and not in 0.55.0's.
+ * - `maxExclusive` (0.57.0): Vector 0.57 no longer interpolates `${VAR}` in config files by
+ *   default (0.57.0 release notes), and the config takes the bucket and node name from the
+ *   environment.
+ */
+export const VECTOR_VERSION_SUPPORT = { azureMin: "0.56.0", maxExclusive: "0.57.0" } as const;
+
 /** Default versions and sizes. */
 export const LOG_COLLECTOR_DEFAULTS = {
   replicas: 2,
   bufferMaxBytes: 2 * 1024 ** 3,
-  vectorVersion: "0.49.0",
+  vectorVersion: VECTOR_VERSION_SUPPORT.azureMin,
   spiffeHelperVersion: "0.10.0",
   agentNamespace: "ztmesh-log-agent",
   accessLogSelector: `${K8S.role} in (${ROLES.gateway},${ROLES.dataProxy})`,
@@ -140,8 +161,13 @@ export interface LogCollectorArgs {
    */
   accessLogSelector?: string;
   /**
-   * Vector version (`timberio/vector:<v>-distroless-libc`).
-   * @default "0.49.0"
+   * Vector version (`timberio/vector:<v>-distroless-libc`), below 0.57.0 (which stops
+   * interpolating the `${VAR}` references the config uses). For an `azure` store at least
+   * 0.56.0: older `azure_blob` sinks either reuse the first federated token forever (<= 0.49,
+   * Azure/azure-sdk-for-rust#1739: writes fail about an hour after start) or accept only a
+   * connection string with a key or SAS (0.50 to 0.54, vector#23351). See
+   * {@link VECTOR_VERSION_SUPPORT} for the sources.
+   * @default "0.56.0"
    */
   vectorVersion?: string;
   /**
@@ -482,6 +508,24 @@ function validate(name: string, args: LogCollectorArgs): Resolved {
   for (const [k, v] of [["vectorVersion", args.vectorVersion], ["spiffeHelperVersion", args.spiffeHelperVersion]] as const) {
     if (v !== undefined) c.check(isPinnedVersion(v), k, `must be a pinned x.y.z version, got ${show(v)}`);
   }
+  const vectorVersion = args.vectorVersion ?? d.vectorVersion;
+  if (isPinnedVersion(vectorVersion)) {
+    const { azureMin, maxExclusive } = VECTOR_VERSION_SUPPORT;
+    c.check(
+      compareVersions(vectorVersion, maxExclusive) < 0,
+      "vectorVersion",
+      `must be below ${maxExclusive}, got ${show(vectorVersion)}`,
+      `Vector ${maxExclusive} stops interpolating the \${VAR} references of the generated config`,
+    );
+    if (cloud === "azure") {
+      c.check(
+        compareVersions(vectorVersion, azureMin) >= 0,
+        "vectorVersion",
+        `must be at least ${azureMin} for an azure store, got ${show(vectorVersion)}`,
+        "older azure_blob sinks reuse the first federated token (Azure/azure-sdk-for-rust#1739) or need a keyed connection string",
+      );
+    }
+  }
   const selector = args.accessLogSelector ?? d.accessLogSelector;
   c.check(typeof selector === "string" && selector.trim() !== "", "accessLogSelector", `must be a non-empty label selector, got ${show(selector)}`);
   c.done();
@@ -497,8 +541,16 @@ function validate(name: string, args: LogCollectorArgs): Resolved {
     replicas,
     bufferBytes,
     selector,
-    vectorVersion: args.vectorVersion ?? d.vectorVersion,
+    vectorVersion,
     helperVersion: args.spiffeHelperVersion ?? d.spiffeHelperVersion,
     csiDriver: args.workloadApiCsiDriver ?? "csi.spiffe.io",
   };
+}
+
+/** Orders two `x.y.z` versions (an optional leading `v` and any suffix are ignored). */
+export function compareVersions(a: string, b: string): number {
+  const parts = (v: string) => (/^v?(\d+)\.(\d+)\.(\d+)/.exec(v) ?? []).slice(1, 4).map(Number);
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  return 0;
 }

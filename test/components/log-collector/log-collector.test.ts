@@ -131,10 +131,25 @@ describe("LogCollector", () => {
     await rec.settle();
     const data = rec.get("logs-config").inputs.data as Record<string, string>;
     const conf = JSON.parse(data["vector.json"]);
-    expect(conf.sinks.decision_log_store).toMatchObject({ type: "azure_blob", storage_account: "alazureeu0123abcd", container_name: "${ZTMESH_STORE_BUCKET}", blob_prefix: "decision-logs/zone=dc-eu/date=%F/" });
-    expect(conf.sinks.access_log_store).toMatchObject({ type: "azure_blob", storage_account: "alazureeu0123abcd", blob_prefix: "access-logs/zone=dc-eu/date=%F/" });
+    // Vector >= 0.55 azure_blob: a connection string naming only the account (no key, no SAS)
+    // plus the workload identity credential, which re-reads the rotated JWT-SVID file.
+    const azureSink = {
+      type: "azure_blob",
+      connection_string: "AccountName=alazureeu0123abcd",
+      auth: { azure_credential_kind: "workload_identity" },
+      container_name: "${ZTMESH_STORE_BUCKET}",
+    };
+    expect(conf.sinks.decision_log_store).toMatchObject({ ...azureSink, blob_prefix: "decision-logs/zone=dc-eu/date=%F/" });
+    expect(conf.sinks.access_log_store).toMatchObject({ ...azureSink, blob_prefix: "access-logs/zone=dc-eu/date=%F/" });
+    for (const sink of Object.values(conf.sinks) as Array<Record<string, unknown>>) {
+      // Options Vector 0.50+ rejects, and no static credential.
+      expect(sink.storage_account).toBeUndefined();
+      expect(String(sink.connection_string)).not.toMatch(/AccountKey|SharedAccessSignature|sig=/i);
+      expect(Object.keys(sink.auth as object)).toEqual(["azure_credential_kind"]);
+    }
     expect(data["spiffe-helper.json"]).toBe(toJson(spiffeHelperConfig("api://AzureADTokenExchange")));
     const pod = podOf(rec.get("logs-aggregator"));
+    expect(pod.containers[0].image).toBe("timberio/vector:0.56.0-distroless-libc");
     expect(Object.fromEntries(pod.containers[0].env!.map((e) => [e.name, e.value]))).toEqual({
       ZTMESH_STORE_BUCKET: "audit-logs",
       AZURE_FEDERATED_TOKEN_FILE: "/var/run/ztmesh/identity/token",
@@ -152,6 +167,11 @@ describe("LogCollector", () => {
     [{ cloudPrincipal: undefined }, "args.cloudPrincipal", "aws"],
     [{ vectorVersion: "latest" }, "args.vectorVersion", '"latest"'],
     [{ zone: "dc-eu", store: { cloud: "azure" as const, bucket: "audit-logs", account: "alazureeu0123abcd" } }, "args.store.tenantId", "outside an azure zone"],
+    // azure_blob before 0.56 reuses the first federated token (<= 0.49) or needs a keyed connection string (0.50-0.54).
+    [{ zone: "dc-eu", vectorVersion: "0.49.0", store: { cloud: "azure" as const, bucket: "audit-logs", account: "alazureeu0123abcd", tenantId: "00000000-0000-0000-0000-0000000000aa" } }, "args.vectorVersion", "at least 0.56.0"],
+    [{ zone: "dc-eu", vectorVersion: "0.55.0", store: { cloud: "azure" as const, bucket: "audit-logs", account: "alazureeu0123abcd", tenantId: "00000000-0000-0000-0000-0000000000aa" } }, "args.vectorVersion", '"0.55.0"'],
+    // 0.57 stops interpolating ${VAR} in config files.
+    [{ vectorVersion: "0.57.0" }, "args.vectorVersion", "below 0.57.0"],
   ])("rejects %j naming the argument and value before creating anything", async (bad, path, value) => {
     const rec = new Recorder();
     const { LogCollector } = await import("../../../components/log-collector");
@@ -167,5 +187,22 @@ describe("LogCollector", () => {
     expect(issue, JSON.stringify((err as ValidationError).issues)).toBeDefined();
     expect(issue!.message).toContain(value);
     expect(rec.resources.filter((r) => r.custom)).toEqual([]);
+  });
+
+  it("orders versions numerically and keeps the default within the supported range", async () => {
+    const { compareVersions, LOG_COLLECTOR_DEFAULTS, VECTOR_VERSION_SUPPORT } = await import("../../../components/log-collector");
+    expect(compareVersions("0.56.0", "0.9.0")).toBeGreaterThan(0);
+    expect(compareVersions("v0.56.0", "0.56.0")).toBe(0);
+    expect(compareVersions("0.55.9", "0.56.0")).toBeLessThan(0);
+    expect(compareVersions(LOG_COLLECTOR_DEFAULTS.vectorVersion, VECTOR_VERSION_SUPPORT.azureMin)).toBeGreaterThanOrEqual(0);
+    expect(compareVersions(LOG_COLLECTOR_DEFAULTS.vectorVersion, VECTOR_VERSION_SUPPORT.maxExclusive)).toBeLessThan(0);
+  });
+
+  it("still accepts an older Vector for an aws store (its sink config is unchanged)", async () => {
+    const rec = new Recorder();
+    const { LogCollector } = await import("../../../components/log-collector");
+    new LogCollector("logs", { ...base, vectorVersion: "0.49.0" });
+    await rec.settle();
+    expect(podOf(rec.get("logs-aggregator")).containers[0].image).toBe("timberio/vector:0.49.0-distroless-libc");
   });
 });
