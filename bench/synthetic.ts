@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AnalysisSession } from "../cli/lib/analysis-session";
 import { DEFAULT_POLICY_PACK } from "../cli/lib/packs";
 import { Recorder, waitForRpcs } from "../cli/lib/recorder";
+import { trace } from "../cli/lib/trace";
 
 const { values } = parseArgs({
   options: { size: { type: "string" }, mode: { type: "string" }, batch: { type: "string", default: "500" }, pack: { type: "string", default: DEFAULT_POLICY_PACK } },
@@ -22,6 +23,7 @@ const batch = Number(values.batch);
 
 async function main(): Promise<void> {
   const started = performance.now();
+  trace("bench start");
   // As the preview does: the pack analyzes each resource as it registers.
   const session =
     mode === "full" ? AnalysisSession.open(values.pack, { project: "bench", stack: "bench", dryRun: true }) : undefined;
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
   });
   await waitForRpcs();
   const programMs = performance.now() - started;
+  trace("program done");
   let packMs = 0;
   if (session) packMs = (await session.finish(rec.resources)).packMillis;
   const wallMs = performance.now() - started;

@@ -6,56 +6,25 @@
  * The pack is driven from its own thread (`analyzer-worker`), so its start-up and its RPCs
  * overlap the program instead of waiting for turns on the program's busy event loop.
  */
-import * as crypto from "node:crypto";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import type * as Esbuild from "esbuild";
 import type { AnalysisResult, AnalyzedResource, SessionOptions, StackItem } from "./analyzer";
+import { runnableModule } from "./build-cache";
 import { UsageError } from "./errors";
+import { trace } from "./trace";
 
 /** Messages to the analysis thread. */
 export type ToWorker = { t: "push"; r: AnalyzedResource } | { t: "finish"; resources: StackItem[] } | { t: "abort" };
 /** Messages from the analysis thread. */
 export type FromWorker = { t: "ready" } | { t: "result"; result: AnalysisResult } | { t: "error"; message: string; usage: boolean };
 
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
-
 let workerFile: string | undefined;
 
 /**
- * The worker's JavaScript: beside this file once compiled; from source, bundled once with
- * esbuild into `.ztmesh-build/` (content-addressed, written atomically, so concurrent
- * previews share it) because a worker thread does not inherit a TypeScript loader.
+ * The worker's JavaScript: beside this file once compiled; from source, a cached esbuild
+ * bundle (a worker thread does not inherit a TypeScript loader).
  */
 function resolveWorkerFile(): string {
-  if (workerFile) return workerFile;
-  const compiled = path.join(__dirname, "analyzer-worker.js");
-  if (fs.existsSync(compiled)) return (workerFile = compiled);
-  // Loaded only when running from source: the compiled package never needs esbuild here.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const esbuild = require("esbuild") as typeof Esbuild;
-  const out = esbuild.buildSync({
-    entryPoints: [path.join(__dirname, "analyzer-worker.ts")],
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    packages: "external",
-    write: false,
-    logLevel: "silent",
-  });
-  const code = out.outputFiles[0]?.text ?? "";
-  const hash = crypto.createHash("sha256").update(code).digest("hex").slice(0, 16);
-  const dir = path.join(REPO_ROOT, ".ztmesh-build");
-  const file = path.join(dir, `analyzer-worker-${hash}.js`);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, code);
-    fs.renameSync(tmp, file);
-  }
-  return (workerFile = file);
+  return (workerFile ??= runnableModule("analyzer-worker"));
 }
 
 /** Only the fields the analyzer protocol carries (the recorder's resources carry more). */
@@ -103,7 +72,10 @@ export class AnalysisSession {
    * ConfigureStack) and returns at once; resources pushed meanwhile wait for it.
    */
   static open(packDir: string, opts: SessionOptions): AnalysisSession {
-    return new AnalysisSession(new Worker(resolveWorkerFile(), { workerData: { packDir, opts } }));
+    trace("session open");
+    const file = resolveWorkerFile();
+    trace("worker file resolved");
+    return new AnalysisSession(new Worker(file, { workerData: { packDir, opts } }));
   }
 
   /** `open`, then waits until the pack is configured (throws the pack's start-up error). */

@@ -6,6 +6,9 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { PackDriver, type SessionOptions } from "./analyzer";
 import { UsageError } from "./errors";
+import { trace } from "./trace";
+
+trace("worker started");
 import type { FromWorker, ToWorker } from "./analysis-session";
 
 const port = parentPort;

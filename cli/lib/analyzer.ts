@@ -13,7 +13,9 @@ import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { cachedBundle, runnableModule } from "./build-cache";
 import { UsageError } from "./errors";
+import { trace } from "./trace";
 import type { PropertyMap } from "./properties";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
@@ -67,33 +69,21 @@ export interface AnalysisResult {
 const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "disabled", "remediate"];
 const LEVEL_ENUM: Record<EnforcementLevel, number> = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 };
 
-/** Preloaded into the policy-pack host: exit when stdin (our pipe) closes. */
-const HOST_WATCHDOG = `data:text/javascript,${encodeURIComponent("process.stdin.on('end', () => process.exit(0)); process.stdin.on('error', () => process.exit(0)); process.stdin.resume();")}`;
 
 function levelName(n: number): EnforcementLevel {
   return LEVELS[n] ?? "advisory";
 }
 
-/** Builds the pack's TypeScript entry point into a JS file the host can load. */
-async function buildPack(packDir: string): Promise<string> {
+/**
+ * The pack's JavaScript entry point: its `index.js`, or its `index.ts` bundled into
+ * `.ztmesh-build/` in the pack (rebuilt only when one of its sources changed).
+ */
+function buildPack(packDir: string): string {
   const jsEntry = path.join(packDir, "index.js");
   if (fs.existsSync(jsEntry)) return jsEntry;
   const tsEntry = path.join(packDir, "index.ts");
   if (!fs.existsSync(tsEntry)) throw new UsageError(`policy pack ${packDir} has no index.ts or index.js`);
-  const outfile = path.join(packDir, ".ztmesh-build", "index.js");
-  const esbuild = await import("esbuild");
-  await esbuild.build({
-    entryPoints: [tsEntry],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    packages: "external",
-    sourcemap: "inline",
-    logLevel: "silent",
-  });
-  return outfile;
+  return cachedBundle({ entry: tsEntry, outDir: path.join(packDir, ".ztmesh-build"), name: "index", sourcemap: true });
 }
 
 function unary<Req, Res>(
@@ -164,12 +154,13 @@ export class PolicyPackProcess {
     if (!fs.existsSync(path.join(packDir, "package.json"))) {
       throw new UsageError(`policy pack ${packDir} has no package.json (the pack's version is read from it)`);
     }
-    const entry = opts.typescript === "host" ? packDir : await buildPack(packDir);
+    trace("pack build start");
+    const entry = opts.typescript === "host" ? packDir : buildPack(packDir);
+    trace("pack build done");
     const host = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/index.js");
-    // The host lives exactly as long as the process that drives it: its stdin is a pipe from
-    // us that nothing writes to, and a preload ends the host when that pipe closes, which the OS
-    // does when this process (or the thread that spawned it) ends, however it ends.
-    const child = spawn(process.execPath, ["--import", HOST_WATCHDOG, host, "127.0.0.1:0", entry], { cwd: packDir, stdio: ["pipe", "pipe", "pipe"] });
+    // The preload ends the host with the process that drives it (its stdin is our pipe) and
+    // defers modules the host never uses (see host-preload.ts).
+    const child = spawn(process.execPath, ["--require", runnableModule("host-preload"), host, "127.0.0.1:0", entry], { cwd: packDir, stdio: ["pipe", "pipe", "pipe"] });
     const stderr: string[] = [];
     child.stderr?.on("data", (d: Buffer) => stderr.push(d.toString()));
     const port = await new Promise<number>((resolve, reject) => {
@@ -187,6 +178,7 @@ export class PolicyPackProcess {
         reject(new UsageError(`policy pack ${packDir} exited (${code}) before serving: ${stderr.join("").trim() || out.trim()}`)),
       );
     });
+    trace("host serving");
     const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     return new PolicyPackProcess(packDir, child, client, stderr);
   }
@@ -448,6 +440,7 @@ export class PackDriver {
         const info = await pack.info();
         await pack.configure(info.policies, opts.config ?? {});
         await pack.configureStack(opts.project, opts.stack, opts.dryRun);
+        trace("pack configured");
         return { pack, info };
       } catch (e) {
         pack.stop();
@@ -508,6 +501,7 @@ export class PackDriver {
       while (this.draining) await this.draining;
       if (this.failure) throw this.failure;
       const violations = this.results.flat();
+      trace(`analyses done (${this.results.length})`);
       const t0 = performance.now();
       const entries = resources.map((item) => {
         const pushed = this.pushed.get(item.urn);
@@ -518,7 +512,9 @@ export class PackDriver {
         if (!r) throw new Error(`AnalyzeStack: resource ${item.urn} was never pushed`);
         return started.pack.stackEntry(r);
       });
+      trace("analyze stack start");
       for (const d of await started.pack.analyzeStackEntries(entries)) violations.push(toViolation(d, ""));
+      trace("analyze stack done");
       this.packMillis += performance.now() - t0;
       const { name, version, policies } = started.info;
       return { pack: name, version, policies, violations, packMillis: this.packMillis };
