@@ -70,6 +70,12 @@ const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "disabled", "remedi
 const LEVEL_ENUM: Record<EnforcementLevel, number> = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 };
 
 
+/**
+ * Extra Node flags for the policy-pack host, for performance work: `ZTMESH_PACK_HOST_ARGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof"` (Node refuses `--cpu-prof` in NODE_OPTIONS).
+ */
+const HOST_NODE_ARGS = (process.env.ZTMESH_PACK_HOST_ARGS ?? "").split(" ").filter(Boolean);
+
 function levelName(n: number): EnforcementLevel {
   return LEVELS[n] ?? "advisory";
 }
@@ -137,6 +143,15 @@ export function lengthDelimitedField(field: number, bytes: Uint8Array): Uint8Arr
 
 /** A running policy pack and a client connected to it. */
 export class PolicyPackProcess {
+  /** RPCs sent per method (Remediate is only sent when a resource policy remediates). */
+  readonly calls = { remediate: 0, analyze: 0, analyzeStack: 0 };
+  /**
+   * Whether a resource policy is configured at the `remediate` level. Only those remediate
+   * (a policy's remediation runs at that level only, as the engine and the policy SDKs
+   * define it), so without one every Remediate would answer "nothing to do" and is not sent.
+   */
+  private remediates = true;
+
   private constructor(
     readonly dir: string,
     private readonly child: ChildProcess,
@@ -160,7 +175,7 @@ export class PolicyPackProcess {
     const host = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/index.js");
     // The preload ends the host with the process that drives it (its stdin is our pipe) and
     // defers modules the host never uses (see host-preload.ts).
-    const child = spawn(process.execPath, ["--require", runnableModule("host-preload"), host, "127.0.0.1:0", entry], { cwd: packDir, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...HOST_NODE_ARGS, "--require", runnableModule("host-preload"), host, "127.0.0.1:0", entry], { cwd: packDir, stdio: ["pipe", "pipe", "pipe"] });
     const stderr: string[] = [];
     child.stderr?.on("data", (d: Buffer) => stderr.push(d.toString()));
     const port = await new Promise<number>((resolve, reject) => {
@@ -203,6 +218,8 @@ export class PolicyPackProcess {
   /** Sends Configure with every policy's enforcement level and config (as the engine does). */
   async configure(policies: PolicyInfo[], config: PolicyConfigFile): Promise<void> {
     const resolved = resolvePolicyConfig(this.dir, policies, config);
+    const types = new Map(policies.map((p) => [p.name, p.policyType]));
+    this.remediates = [...resolved].some(([name, c]) => c.level === "remediate" && types.get(name) !== "stack");
     const req = new analyzerPb.ConfigureAnalyzerRequest();
     const map = req.getPolicyconfigMap();
     for (const [name, c] of resolved) {
@@ -252,9 +269,9 @@ export class PolicyPackProcess {
     if (provider) req.setProvider(provider);
     // As the engine does: remediations first; a diagnostic from one is an advisory warning,
     // transformed properties replace the inputs that Analyze then sees.
-    const remediated = await unary<analyzerPb.AnalyzeRequest, analyzerPb.RemediateResponse>(this.client.remediate.bind(this.client), req);
     const diagnostics: analyzerPb.AnalyzeDiagnostic[] = [];
-    for (const t of remediated.getRemediationsList()) {
+    const remediations = this.remediates ? (await this.remediate(req)).getRemediationsList() : [];
+    for (const t of remediations) {
       if (t.getDiagnostic()) {
         const d = new analyzerPb.AnalyzeDiagnostic();
         d.setPolicyname(t.getPolicyname());
@@ -269,8 +286,14 @@ export class PolicyPackProcess {
         req.setProperties(t.getProperties());
       }
     }
+    this.calls.analyze++;
     const res = await unary<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(this.client.analyze.bind(this.client), req);
     return [...diagnostics, ...res.getDiagnosticsList()];
+  }
+
+  private remediate(req: analyzerPb.AnalyzeRequest): Promise<analyzerPb.RemediateResponse> {
+    this.calls.remediate++;
+    return unary<analyzerPb.AnalyzeRequest, analyzerPb.RemediateResponse>(this.client.remediate.bind(this.client), req);
   }
 
   /**
@@ -306,6 +329,7 @@ export class PolicyPackProcess {
   /** AnalyzeStack from entries built by {@link stackEntry}, in graph order. */
   async analyzeStackEntries(entries: Uint8Array[]): Promise<analyzerPb.AnalyzeDiagnostic[]> {
     const req = new PreserializedStackRequest(Buffer.concat(entries));
+    this.calls.analyzeStack++;
     const res = await unary<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>(this.client.analyzeStack.bind(this.client), req);
     return res.getDiagnosticsList();
   }
@@ -313,7 +337,9 @@ export class PolicyPackProcess {
   /** Stops the pack. */
   stop(): void {
     this.client.close();
-    this.child.kill();
+    // With extra Node flags (a profile), let the host exit on its own so it writes it.
+    if (HOST_NODE_ARGS.length > 0) this.child.stdin?.end();
+    else this.child.kill();
   }
 
   /** The host's process id. */

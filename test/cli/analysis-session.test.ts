@@ -89,3 +89,32 @@ describe("AnalyzeStack entries", () => {
     expect(result.violations.filter((v) => v.policy === "no-bad-outputs").map((v) => v.message.split("\n").pop())).toEqual(["late ended bad", "early ended bad"]);
   }, 60_000);
 });
+
+describe("Remediate, sent only when a resource policy remediates", () => {
+  async function run(config: Parameters<PolicyPackProcess["configure"]>[1]): Promise<{ calls: PolicyPackProcess["calls"]; policies: string[] }> {
+    const pack = await PolicyPackProcess.start(PACK);
+    try {
+      const info = await pack.info();
+      await pack.configure(info.policies, config);
+      const diagnostics = [...(await pack.analyze(resource("a"))), ...(await pack.analyze(resource("b", { owner: "team" })))];
+      return { calls: { ...pack.calls }, policies: diagnostics.map((d) => d.getPolicyname()) };
+    } finally {
+      pack.stop();
+    }
+  }
+
+  it("is sent per resource while label-owner remediates, and its result reaches Analyze", async () => {
+    expect(await run({})).toEqual({ calls: { remediate: 2, analyze: 2, analyzeStack: 0 }, policies: [] });
+  }, 60_000);
+
+  it("is not sent when no policy is at the remediate level, with the same verdicts the engine gives", async () => {
+    for (const level of ["disabled", "advisory", "mandatory"] as const) {
+      expect(await run({ "label-owner": level })).toEqual({ calls: { remediate: 0, analyze: 2, analyzeStack: 0 }, policies: ["require-owner"] });
+    }
+  }, 60_000);
+
+  it("is sent when `all` raises every policy to remediate", async () => {
+    const { calls } = await run({ all: "remediate" });
+    expect(calls.remediate).toBe(2);
+  }, 60_000);
+});
