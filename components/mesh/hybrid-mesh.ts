@@ -19,7 +19,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { MeshModel } from "../model/model";
 import type { HybridMeshArgs, MeshContract } from "./types";
 import { validateHybridMesh } from "./validate";
-import { buildZone, type CloudZoneParts, type ZoneParts } from "./zone";
+import { awsTrustedIssuers, type AwsTrustedIssuer } from "./cross-cloud";
+import { buildZone, defaultIssuerUrl, type CloudZoneParts, type ZoneParts } from "./zone";
 
 /** Type token of {@link HybridMesh}. */
 export const HYBRID_MESH_TYPE = "ztmesh:mesh:HybridMesh";
@@ -29,6 +30,12 @@ export class HybridMesh extends pulumi.ComponentResource {
   readonly model: MeshModel;
   /** The parts of each zone, by zone id. */
   readonly zones: Record<string, ZoneParts>;
+  /**
+   * The IAM OIDC providers created in AWS accounts for other zones' issuers (plain plan): each
+   * AWS account trusts every zone's issuer once, so domains can federate cross-cloud consumers
+   * there (`arn:<partition>:iam::<account>:oidc-provider/<issuer host/path>`).
+   */
+  readonly trustedIssuers: AwsTrustedIssuer[];
   /** The versioned contract domain stacks read (export it as `contract`). */
   readonly contract: pulumi.Output<MeshContract>;
 
@@ -39,11 +46,16 @@ export class HybridMesh extends pulumi.ComponentResource {
     this.model = model;
     const tags = { ...(args.tags ?? {}) };
     const cloudZones = new Map<string, CloudZoneParts>();
+    // Every AWS account trusts every zone's issuer, once per account and URL (cross-cloud data, on-prem logs).
+    const trustedIssuers = awsTrustedIssuers(
+      model.zones.map((z) => ({ zone: z, issuerUrl: args.zones[z.id].issuerUrl ?? defaultIssuerUrl(z.id, model.trustDomain), logStoreZone: args.zones[z.id].logStoreZone })),
+    );
+    this.trustedIssuers = trustedIssuers;
     this.zones = {};
     // Cloud zones first: on-prem zones write their logs to a cloud zone's store.
     const ordered = [...model.zones.filter((z) => z.cloud !== "onprem"), ...model.zones.filter((z) => z.cloud === "onprem")];
     for (const zone of ordered) {
-      const parts = buildZone({ parent: this, mesh: name, model, zone, infra: args.zones[zone.id], args, tags, cloudZones });
+      const parts = buildZone({ parent: this, mesh: name, model, zone, infra: args.zones[zone.id], args, tags, cloudZones, trustedIssuers });
       if (parts.cloudParts) cloudZones.set(zone.id, parts.cloudParts);
       this.zones[zone.id] = parts;
     }

@@ -7,6 +7,10 @@
  * - a WorkloadIdentityFederation (cloud zones) for the domain's workloads that the compiled IAM
  *   documents grant something in that cloud, reusing the platform's trust (AWS: the platform's
  *   OIDC provider; GCP: a pool of its own, `ztmesh-<zone>-<domain>`);
+ * - per zone of its workloads and per cloud account of another cloud whose object stores they
+ *   use, a WorkloadIdentityFederation `<name>-<zone>-to-<store zone>-federation` in that account,
+ *   trusting the workloads' zone issuer, with only that account's grants (see
+ *   `crossCloudFederations` and README "Cross-cloud data");
  * - a DataProxy per data product;
  * - a ConfigMap `ztmesh-intents` (`ztmesh.io/role: intents`) with `intents.json` (see intents.ts);
  * - the domain's signed OPA bundle, uploaded to the zone's bundle store from the platform
@@ -31,13 +35,14 @@ import { withSignature } from "../compile/opa/signing";
 import { tarGz } from "../compile/opa/tarball";
 import { K8S, ROLES } from "../conventions";
 import { DataProxy } from "../data-proxy";
-import { WorkloadIdentityFederation, defaultPoolId, issuerHostPath } from "../identity";
+import { WorkloadIdentityFederation, defaultPoolId, federationFor, type WorkloadIdentityFederationArgs } from "../identity";
 import { toJson } from "../k8s";
-import type { MeshModel } from "../model/model";
-import { MeshNamespace } from "../namespace";
+import type { MeshModel, Zone } from "../model/model";
+import { MeshNamespace, namespaceWorkloads, type CloudIdentityRef } from "../namespace";
 import { bundleObjectPath, uploadBundle, type BundleStoreArgs } from "../policy-engine/publish";
 import { domainIntents } from "./intents";
 import { admittedDomains, pendingIntents, pendingMessages, unfederatedIntents, unfederatedMessages, type PendingIntent, type UnfederatedIntent } from "./peers";
+import { accountKey, awsOidcProviderArn, crossCloudFederations, crossCloudPoolId, type CrossCloudFederation } from "./cross-cloud";
 import type { ContractBundleStore, ContractZone, DomainContract, IntentsDocument, MeshDomainArgs } from "./types";
 import { domainZones, validateMeshDomain } from "./validate";
 
@@ -58,6 +63,13 @@ function publishStore(s: ContractBundleStore): BundleStoreArgs {
     default:
       return { kind: "http", url: s.url, prefix: s.prefix };
   }
+}
+
+/** Whether a store in zone `store` honours the grants of an identity of zone `home` (same cloud). */
+function honours(home: Zone, store: Zone): boolean {
+  if (home.cloud === "aws") return accountKey(home) === accountKey(store);
+  if (home.cloud === "azure") return home.azure?.tenantId === store.azure?.tenantId;
+  return true;
 }
 
 export class MeshDomain extends pulumi.ComponentResource {
@@ -82,9 +94,18 @@ export class MeshDomain extends pulumi.ComponentResource {
    */
   readonly pendingIntents: PendingIntent[];
   /**
-   * Data intents of this domain on object stores in another cloud than the consumer's zone:
-   * admitted by the data proxy, refused by the store (no federated identity there yet). Each
-   * is also a warning. See components/mesh/README.md, "Cross-cloud data".
+   * Every cloud identity of each of the domain's workloads, by workload key: its zone's (home)
+   * and those in the accounts of object stores it uses from another cloud. Also rendered as
+   * ServiceAccount annotations (see MeshNamespace).
+   */
+  readonly cloudIdentities: Record<string, CloudIdentityRef[]>;
+  /** The federations created in other clouds' accounts for this domain's cross-cloud consumers (plain plan). */
+  readonly crossCloudFederations: CrossCloudFederation[];
+  /**
+   * Data intents of this domain on object stores that the store still refuses although the data
+   * proxy admits them: a consumer in the same cloud as the store but another AWS account or
+   * Azure tenant (cross-cloud and on-prem consumers are federated in the store's account).
+   * Each is also a warning. See components/mesh/README.md, "Cross-cloud data".
    */
   readonly unfederatedIntents: UnfederatedIntent[];
 
@@ -104,34 +125,76 @@ export class MeshDomain extends pulumi.ComponentResource {
     this.bundleArchives = {};
     this.bundlePaths = {};
     this.principals = {};
+    this.cloudIdentities = {};
     const iam = compileIam(model);
+    const zoneOf = (id: string): Zone => model.zones.find((z) => z.id === id)!;
+    const issuerOf = (id: string): string => (args.platform.zones.find((z) => z.id === id) as ContractZone).issuerUrl;
+    const providerOf = (id: string): pulumi.ProviderResource | undefined => args.zones[id]?.cloudProvider ?? args.storeZones?.[id]?.cloudProvider;
+    const tags = { ...(args.tags ?? {}), "ztmesh-domain": domain };
+    const addIdentity = (key: string, ref: CloudIdentityRef): void => {
+      this.cloudIdentities[key] = [...(this.cloudIdentities[key] ?? []), ref];
+    };
+    // Entra ID rejects concurrent federated credential writes: chain the Azure federations.
+    let azureChain: pulumi.Resource | undefined;
+    const federate = (fedName: string, fedArgs: WorkloadIdentityFederationArgs, zoneId: string): WorkloadIdentityFederation => {
+      const provider = providerOf(zoneId);
+      const chained = fedArgs.zone.cloud === "azure" && azureChain ? { dependsOn: [azureChain] } : {};
+      const fed = new WorkloadIdentityFederation(fedName, fedArgs, { parent: this, ...(provider ? { providers: [provider] } : {}), ...chained });
+      if (fedArgs.zone.cloud === "azure") azureChain = fed;
+      return fed;
+    };
 
+    // Home: cloud identities for the domain's workloads in each cloud zone that have grants in its cloud.
     for (const zoneId of this.bundleZones) {
-      const zone = model.zones.find((z) => z.id === zoneId)!;
-      const contractZone = args.platform.zones.find((z) => z.id === zoneId) as ContractZone;
-      const { cluster, cloudProvider } = args.zones[zoneId];
-      const n = `${name}-${zoneId}`;
-      const onK8s = { parent: this, providers: [cluster] };
-
-      // Cloud identities for the domain's workloads in this zone that have grants in its cloud.
+      const zone = zoneOf(zoneId);
       const principals: Record<string, pulumi.Output<string>> = {};
       if (zone.cloud !== "onprem") {
-        const docs = iam[zone.cloud];
+        const cloud = zone.cloud;
+        const docs = iam[cloud];
         const workloads = [...model.services.values()]
           .filter((s) => s.domain === domain && s.zone === zoneId && docs[s.key] !== undefined)
           .map((s) => ({ key: s.key, spiffeId: s.spiffeId }));
         if (workloads.length > 0) {
-          const aws = zone.cloud === "aws" ? { existingOidcProviderArn: `arn:${zone.aws?.partition ?? "aws"}:iam::${zone.aws?.accountId}:oidc-provider/${issuerHostPath(contractZone.issuerUrl)}` } : {};
-          const gcp = zone.cloud === "gcp" ? { poolId: defaultPoolId({ id: `${zoneId}-${domain}` }) } : {};
-          const fed = new WorkloadIdentityFederation(
-            `${n}-federation`,
-            { zone, trustDomain: model.trustDomain, issuerUrl: contractZone.issuerUrl, workloads, documents: iam, tags: { ...(args.tags ?? {}), "ztmesh-domain": domain }, ...aws, ...gcp },
-            { parent: this, ...(cloudProvider ? { providers: [cloudProvider] } : {}) },
-          );
-          for (const w of workloads) principals[w.key] = fed.identities[w.key].principal;
+          const issuerUrl = issuerOf(zoneId);
+          const aws = cloud === "aws" ? { existingOidcProviderArn: awsOidcProviderArn(zone, issuerUrl) } : {};
+          const gcp = cloud === "gcp" ? { poolId: defaultPoolId({ id: `${zoneId}-${domain}` }) } : {};
+          const fed = federate(`${name}-${zoneId}-federation`, { zone, trustDomain: model.trustDomain, issuerUrl, workloads, documents: iam, tags, ...aws, ...gcp }, zoneId);
+          // The zones of this cloud whose stores the identity serves: its own and those its grants name.
+          // (Not those of another AWS account or Azure tenant: see `unfederatedIntents`.)
+          const sameCloud = model.zones.filter((z) => z.cloud === cloud && honours(zone, z)).map((z) => ({ id: z.id, docs: federationFor(model, z.id).documents[cloud] }));
+          for (const w of workloads) {
+            principals[w.key] = fed.identities[w.key].principal;
+            const zonesOf = sameCloud.filter((z) => z.id === zoneId || z.docs[w.key] !== undefined).map((z) => z.id);
+            addIdentity(w.key, { zones: zonesOf, cloud, principal: fed.identities[w.key].principal, audience: fed.audience, ...(cloud === "azure" ? { tenantId: zone.azure?.tenantId } : {}) });
+          }
         }
       }
       this.principals[zoneId] = principals;
+    }
+
+    // Cross-cloud: an identity in each store's account, federated to the consumers' zone issuer.
+    this.crossCloudFederations = crossCloudFederations(model, domain);
+    for (const plan of this.crossCloudFederations) {
+      const target = zoneOf(plan.targetZone);
+      const issuerUrl = issuerOf(plan.sourceZone);
+      const aws = plan.cloud === "aws" ? { existingOidcProviderArn: awsOidcProviderArn(target, issuerUrl) } : {};
+      const gcp = plan.cloud === "gcp" ? { poolId: crossCloudPoolId(plan.sourceZone, domain) } : {};
+      const fed = federate(
+        `${name}-${plan.sourceZone}-to-${plan.targetZone}-federation`,
+        { zone: target, trustDomain: model.trustDomain, issuerUrl, workloads: plan.workloads, documents: plan.documents, tags: { ...tags, "ztmesh-source-zone": plan.sourceZone }, ...aws, ...gcp },
+        plan.targetZone,
+      );
+      for (const w of plan.workloads) {
+        addIdentity(w.key, { zones: plan.targetZones, cloud: plan.cloud, principal: fed.identities[w.key].principal, audience: fed.audience, ...(plan.cloud === "azure" ? { tenantId: target.azure?.tenantId } : {}) });
+      }
+    }
+
+    for (const zoneId of this.bundleZones) {
+      const contractZone = args.platform.zones.find((z) => z.id === zoneId) as ContractZone;
+      const { cluster, cloudProvider } = args.zones[zoneId];
+      const n = `${name}-${zoneId}`;
+      const onK8s = { parent: this, providers: [cluster] };
+      const principals = this.principals[zoneId];
 
       // Namespaces of the domain's workloads in this zone.
       const namespaces = new Set<string>();
@@ -139,7 +202,9 @@ export class MeshDomain extends pulumi.ComponentResource {
       for (const p of model.dataProducts.values()) if (p.domain === domain && p.zone === zoneId) namespaces.add(p.namespace);
       const created = new Map<string, MeshNamespace>();
       for (const ns of [...namespaces].sort()) {
-        created.set(ns, new MeshNamespace(`${n}-${ns}`, { model, zone: zoneId, namespace: ns, cloudPrincipals: principals }, onK8s));
+        const here = new Set(namespaceWorkloads(model, zoneId, ns).map((w) => w.key));
+        const pick = <T>(all: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(all).filter(([k]) => here.has(k)));
+        created.set(ns, new MeshNamespace(`${n}-${ns}`, { model, zone: zoneId, namespace: ns, cloudPrincipals: pick(principals), cloudIdentities: pick(this.cloudIdentities) }, onK8s));
       }
 
       for (const p of model.dataProducts.values()) {
@@ -177,6 +242,13 @@ export class MeshDomain extends pulumi.ComponentResource {
       uploadBundle({ name: `${n}-bundle`, store: publishStore(contractZone.bundleStore), zone: zoneId, objectPath, archive, parent: this, provider: cloudProvider });
     }
 
-    this.registerOutputs({ bundleZones: this.bundleZones, bundlePaths: this.bundlePaths, contract: this.contract, pendingIntents: this.pendingIntents, unfederatedIntents: this.unfederatedIntents });
+    this.registerOutputs({
+      bundleZones: this.bundleZones,
+      bundlePaths: this.bundlePaths,
+      contract: this.contract,
+      pendingIntents: this.pendingIntents,
+      unfederatedIntents: this.unfederatedIntents,
+      crossCloudFederations: this.crossCloudFederations.map((f) => ({ sourceZone: f.sourceZone, targetZones: f.targetZones, workloads: f.workloads.map((w) => w.key), intents: f.intents })),
+    });
   }
 }

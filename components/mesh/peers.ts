@@ -69,7 +69,11 @@ export function pendingMessages(domain: string, pending: readonly PendingIntent[
   );
 }
 
-/** A data intent on an object store in a cloud where the consumer has no federated identity. */
+/**
+ * A data intent on an object store that the store still refuses although the data proxy admits
+ * it: the consumer's identity lives in another account of the same cloud, which ztmesh cannot
+ * make the store's account trust (see {@link unfederatedIntents}).
+ */
 export interface UnfederatedIntent {
   /** `<domain>#<index>` of the declaring intent. */
   id: string;
@@ -80,37 +84,54 @@ export interface UnfederatedIntent {
   /** The consumer's zone and its cloud. */
   fromZone: string;
   fromCloud: Cloud;
-  /** The product's cloud (where the grant would have to live). */
+  /** The product's zone and cloud (where the grant would have to be honoured). */
+  storeZone: string;
   storeCloud: "aws" | "gcp" | "azure";
 }
 
 /**
- * The data intents `domain` declared on object-store products (s3, gcs, blob) in a cloud other
- * than the consuming workload's: the data proxy admits them, but no cloud identity of the
- * consumer exists in the store's cloud yet (MeshDomain federates a workload only in its own
- * zone's cloud), so the store refuses the consumer's requests. Reported, never silently dropped.
+ * The data intents `domain` declared on object-store products (s3, gcs, blob) that the store
+ * refuses even though the data proxy admits them. Cross-cloud (and on-prem) consumers are
+ * federated in the store's account (see `crossCloudFederations`), and so are same-account
+ * ones; what remains is a consumer in the same cloud but another account than the store, where
+ * its own zone's identity holds the grant: an AWS role of another account (the bucket's owner
+ * would need a bucket policy, which ztmesh does not manage), or an Azure identity of another
+ * tenant (Entra ID role assignments do not cross tenants). GCP bindings cross projects, so GCP
+ * is never listed. Reported, never silently dropped. `*` sources are not judged (every workload
+ * of the mesh is not a consumer this stack can name).
  */
 export function unfederatedIntents(model: MeshModel, domain: string): UnfederatedIntent[] {
-  const cloudOf = new Map(model.zones.map((z) => [z.id, z.cloud]));
+  const zones = new Map(model.zones.map((z) => [z.id, z]));
   const out: UnfederatedIntent[] = [];
   for (const i of model.intents) {
     if (i.domain !== domain || i.kind !== "data" || i.source.kind === "any") continue;
     const product = model.dataProducts.get(i.to);
     const storeCloud = product ? OBJECT_STORE_CLOUD[product.engine] : undefined;
     const consumer = model.services.get(i.source.key);
-    const fromCloud = consumer ? cloudOf.get(consumer.zone) : undefined;
-    if (!storeCloud || !consumer || !fromCloud || fromCloud === storeCloud) continue;
-    out.push({ id: i.id, from: consumer.key, to: i.to, fromZone: consumer.zone, fromCloud, storeCloud });
+    const from = consumer ? zones.get(consumer.zone) : undefined;
+    const store = product ? zones.get(product.zone) : undefined;
+    if (!product || !storeCloud || !consumer || !from || !store || from.cloud !== storeCloud) continue;
+    const otherAccount =
+      (storeCloud === "aws" && (from.aws?.accountId !== store.aws?.accountId || (from.aws?.partition ?? "aws") !== (store.aws?.partition ?? "aws"))) ||
+      (storeCloud === "azure" && from.azure?.tenantId !== store.azure?.tenantId);
+    if (!otherAccount) continue;
+    out.push({ id: i.id, from: consumer.key, to: i.to, fromZone: from.id, fromCloud: from.cloud, storeZone: store.id, storeCloud });
   }
   return out;
 }
 
 /** One warning line per unfederated intent. */
 export function unfederatedMessages(list: readonly UnfederatedIntent[]): string[] {
-  return list.map(
-    (u) =>
-      `${u.id}: ${u.from} (zone ${u.fromZone}, ${u.fromCloud}) may read ${u.to} through its data proxy, but has no ${u.storeCloud} identity, ` +
-      `so the ${u.storeCloud} store refuses it: cross-cloud object-store grants are not federated yet. ` +
-      `Fix: run the consumer in a ${u.storeCloud} zone, or move the product to a database engine (postgres, mysql) reached only through the proxy.`,
-  );
+  return list.map((u) => {
+    const where = u.storeCloud === "aws" ? "AWS account" : "Azure tenant";
+    const fix =
+      u.storeCloud === "aws"
+        ? `have the bucket's owner add a bucket policy admitting the consumer's role, or run the consumer in a zone of the store's account`
+        : `run the consumer in a zone of the store's tenant`;
+    return (
+      `${u.id}: ${u.from} (zone ${u.fromZone}) may use ${u.to} (zone ${u.storeZone}) through its data proxy, but its ${u.fromCloud} identity is in another ${where} ` +
+      `than the store, so the store refuses it (see "Cross-cloud data" in components/mesh/README.md). ` +
+      `Fix: ${fix}, or move the product to a database engine (postgres, mysql) reached only through the proxy.`
+    );
+  });
 }

@@ -194,6 +194,18 @@ export interface DomainZoneInfra {
   cloudProvider?: pulumi.ProviderResource;
 }
 
+/**
+ * A zone where the domain has no workloads but whose object-store products its workloads of
+ * another cloud (or on-prem) use: the domain creates their identities in that zone's account.
+ */
+export interface StoreZoneInfra {
+  /**
+   * The cloud provider (aws, gcp or azure-native) of the zone's account.
+   * @default the program's default provider of that cloud
+   */
+  cloudProvider?: pulumi.ProviderResource;
+}
+
 /** Arguments of {@link MeshDomain}. */
 export interface MeshDomainArgs {
   /** The platform contract (plain: `(await platform.getOutputDetails("contract")).value`). */
@@ -218,6 +230,16 @@ export interface MeshDomainArgs {
   others?: DomainSpec[];
   /** Per zone where the domain has services or data products. */
   zones: Record<string, DomainZoneInfra>;
+  /**
+   * Per zone where the domain has no workloads but holds object-store products (s3, gcs, blob)
+   * that the domain's workloads of another cloud or on-prem use: the zone's cloud provider. The
+   * domain creates those workloads' identities in the zone's account, federated to their own
+   * zone's issuer (see components/mesh/README.md, "Cross-cloud data"). Every such zone needs an
+   * entry (`{}` for the default provider); `meshDomainStoreZones(args)` lists them. A zone
+   * already in `zones` uses its `cloudProvider` there and must not be repeated here.
+   * @default {}
+   */
+  storeZones?: Record<string, StoreZoneInfra>;
   /** The bundle signing key (the platform's: engines verify every bundle with it). */
   signing: BundleSigningArgs;
   /**

@@ -3,6 +3,7 @@
  * the value and the fix, before anything is created.
  */
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { ArgChecker, show } from "../common/args";
 import { isDnsLabel } from "../k8s";
 import { buildMesh } from "../model";
@@ -10,8 +11,10 @@ import { ValidationError } from "../model/errors";
 import type { MeshModel } from "../model/model";
 import type { DomainSpec, MeshSpec, ZoneSpec } from "../model/types";
 import type { ModelScope } from "../model/validate";
+import { crossCloudStoreZones } from "./cross-cloud";
+import { defaultIssuerUrl } from "./zone";
 import { peerDomains } from "./peers";
-import type { DomainContract, DomainZoneInfra, HybridMeshArgs, MeshDomainArgs } from "./types";
+import type { DomainContract, DomainZoneInfra, HybridMeshArgs, MeshDomainArgs, StoreZoneInfra } from "./types";
 
 /** Builds the model, reporting its issues under `args.<prefix>`. */
 function modelOrIssues(c: ArgChecker, prefix: string, mesh: MeshSpec, domains: DomainSpec[], scope: ModelScope = {}): MeshModel | undefined {
@@ -74,6 +77,15 @@ export function validateHybridMesh(name: string, args: HybridMeshArgs): MeshMode
       c.check(infra.logStoreZone === undefined, `zones.${id}.logStoreZone`, `only applies to on-prem zones, but ${show(id)} is ${zone.cloud}`, "remove it: a cloud zone keeps its logs in its own store");
     }
   }
+  // Each zone runs its own SPIRE server: one issuer URL per zone (clouds trust them per URL).
+  const issuers = new Map<string, string>();
+  for (const [id] of declared) {
+    const url = zones[id]?.issuerUrl ?? defaultIssuerUrl(id, String(args.mesh?.trustDomain));
+    const norm = typeof url === "string" ? url.replace(/\/+$/, "") : url;
+    const other = issuers.get(norm);
+    c.check(other === undefined, `zones.${id}.issuerUrl`, `zone ${show(id)} publishes the issuer ${show(url)} of zone ${show(other)}`, "give every zone its own issuer URL (each zone runs its own SPIRE server), or omit it for https://oidc.<zone>.<trustDomain>");
+    if (other === undefined) issuers.set(norm, id);
+  }
   c.check(args.lockRetention === undefined || typeof args.lockRetention === "boolean", "lockRetention", `must be a plain boolean, got ${show(args.lockRetention)}`, "pass true (production) or false");
   c.check(args.upstreamCa?.certificate !== undefined && args.upstreamCa?.privateKey !== undefined, "upstreamCa", "needs certificate and privateKey", "pass the shared upstream CA's PEMs (key as a secret)");
   checkSigning(c, args.signing);
@@ -100,13 +112,61 @@ export function domainZones(model: MeshModel, domain: string): string[] {
   return [...zones].sort();
 }
 
+/** The zones whose object stores the domain uses from another cloud, without its own zones (mesh order). */
+export function storeOnlyZones(model: MeshModel, domain: string): string[] {
+  const own = domainZones(model, domain);
+  return crossCloudStoreZones(model, domain).filter((z) => !own.includes(z));
+}
+
+const isContract = (x: DomainContract | undefined): x is DomainContract => x?.version === 1 && typeof x?.domain === "object";
+
+/**
+ * The zones a domain stack must pass in `storeZones` (a cloud provider each): those where the
+ * domain has no workloads but holds object-store products its workloads of another cloud use.
+ * Computed from the same declarations as {@link MeshDomain}; empty when they are invalid (the
+ * MeshDomain then reports why).
+ */
+export function meshDomainStoreZones(args: Pick<MeshDomainArgs, "platform" | "domain" | "peers" | "others">): string[] {
+  if (args.platform?.version !== 1) return [];
+  const others = peerDomains(args.domain?.name, args.others ?? [], (args.peers ?? []).filter(isContract));
+  try {
+    return storeOnlyZones(buildMesh(args.platform.mesh, [args.domain, ...others], { focus: args.domain?.name }), args.domain.name);
+  } catch (e) {
+    if (e instanceof ValidationError) return [];
+    throw e;
+  }
+}
+
+/** `storeZones`: exactly one entry per zone whose stores the domain's cross-cloud consumers use. */
+function checkStoreZones(c: ArgChecker, m: MeshModel, domain: string, own: readonly string[], given: Record<string, StoreZoneInfra>): void {
+  const store = storeOnlyZones(m, domain);
+  const list = store.join(", ") || "none";
+  for (const [id, infra] of Object.entries(given)) {
+    if (own.includes(id)) {
+      c.check(false, `storeZones.${id}`, `zone ${show(id)} is already in zones (the domain has workloads there)`, `remove storeZones["${id}"]: the identities use zones["${id}"].cloudProvider`);
+      continue;
+    }
+    c.check(store.includes(id), `storeZones.${id}`, `domain ${show(domain)} uses no object store of zone ${show(id)} from another cloud`, `remove it (the zones it needs: ${list}; see meshDomainStoreZones)`);
+    const p = infra?.cloudProvider;
+    c.check(p === undefined || pulumi.ProviderResource.isInstance(p), `storeZones.${id}.cloudProvider`, `must be the cloud provider of zone ${show(id)}'s account, got another value`, "pass the aws, gcp or azure-native Provider, or omit it for the default provider");
+  }
+  for (const id of store) {
+    const zone = m.zones.find((z) => z.id === id)!;
+    c.check(
+      given[id] !== undefined,
+      `storeZones.${id}`,
+      `the domain's workloads of other clouds use object stores of zone ${show(id)} (${zone.cloud}), where their identities must be created, but no entry was given`,
+      `pass storeZones["${id}"] = { cloudProvider: <the ${zone.cloud} provider of that account> } (or {} for the default provider); meshDomainStoreZones(args) lists the zones`,
+    );
+  }
+}
+
 /** Validates {@link MeshDomainArgs}; returns the model. Throws a ValidationError; creates nothing. */
 export function validateMeshDomain(name: string, args: MeshDomainArgs): MeshModel {
   const c = new ArgChecker("MeshDomain", name);
   const p = args.platform;
   c.check(p?.version === 1, "platform.version", `expected the platform contract version 1, got ${show(p?.version)}`, "read the platform stack's `contract` output with a ztmesh version that writes version 1");
   if (p?.version !== 1) c.done();
-  const isContract = (x: DomainContract | undefined): x is DomainContract => x?.version === 1 && typeof x.domain === "object";
   for (const [i, peer] of (args.peers ?? []).entries()) {
     c.check(isContract(peer), `peers[${i}]`, `expected a domain contract version 1, got version ${show(peer?.version)}`, "pass the peer stack's `contract` output, deployed with a ztmesh version that writes version 1");
   }
@@ -126,6 +186,7 @@ export function validateMeshDomain(name: string, args: MeshDomainArgs): MeshMode
     const z = p.zones.find((x) => x.id === id);
     c.check(z !== undefined && z.bundleStore !== undefined, `platform.zones`, `the platform contract has no bundle store for zone ${show(id)}`, "deploy the platform stack with this zone first");
   }
+  checkStoreZones(c, m, args.domain.name, needed, args.storeZones ?? {});
   checkSigning(c, args.signing);
   if (args.proxyReplicas !== undefined) c.check(Number.isInteger(args.proxyReplicas) && args.proxyReplicas >= 2, "proxyReplicas", `must be an integer >= 2, got ${show(args.proxyReplicas)}`);
   c.done();

@@ -12,13 +12,15 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, SYSTEM_NAMESPACE } from "../compile
 import { K8S } from "../conventions";
 import { EnvoyGateway } from "../gateway";
 import { IdentityIssuer } from "../identity-issuer";
-import { WorkloadIdentityFederation, defaultPoolId } from "../identity";
+import { AWS_DEFAULT_AUDIENCE, WORKLOAD_IDENTITY_FEDERATION_TYPE, WorkloadIdentityFederation, defaultPoolId } from "../identity";
+import { cloudTags } from "../common/cloud";
 import { LogCollector, LOG_COLLECTOR_DEFAULTS, type AuditLogStoreTarget } from "../log-collector";
 import { AZURE_CONTAINER, AuditLogStore, azureContainerScope, azureStoreNames } from "../log-store";
 import type { MeshModel, Zone } from "../model/model";
 import { spiffeId } from "../model/spiffe";
 import { PolicyEngine, policyEngineName } from "../policy-engine";
 import { createBundleStore } from "./bundle-store";
+import { awsOidcProviderArn, type AwsTrustedIssuer } from "./cross-cloud";
 import type { ContractZone, HybridMeshArgs, ZoneInfra } from "./types";
 
 /** The federation key of a zone's system workload (`ztmesh-system/<zone>-<part>`). */
@@ -49,6 +51,11 @@ export interface CloudZoneParts {
 export interface ZoneParts {
   namespace: k8s.core.v1.Namespace;
   issuer: IdentityIssuer;
+  /**
+   * The IAM OIDC providers trusting this zone's issuer in the AWS accounts of other zones, by
+   * host zone (`<mesh>-<zone>-trust-<host>-oidc`).
+   */
+  trustedBy: Record<string, aws.iam.OpenIdConnectProvider>;
   federation?: WorkloadIdentityFederation;
   store?: AuditLogStore;
   collector: LogCollector;
@@ -68,6 +75,8 @@ interface ZoneContext {
   tags: Record<string, string>;
   /** The cloud zones already built, by id (on-prem zones write their logs to one of them). */
   cloudZones: ReadonlyMap<string, CloudZoneParts>;
+  /** The IAM OIDC providers the platform creates (see `awsTrustedIssuers`); this zone creates those of its issuer. */
+  trustedIssuers: readonly AwsTrustedIssuer[];
 }
 
 /** Builds one zone. Cloud zones must be built before the on-prem zones that log to them. */
@@ -109,6 +118,7 @@ export function buildZone(ctx: ZoneContext): ZoneParts & { cloudParts?: CloudZon
     onK8s,
   );
   const issuerArgs = { trustDomain: td, csiDriver: issuer.csiDriver, socketPath: issuer.agentSocketPath };
+  const trustedBy = trustIssuer(ctx, issuer, issuerUrl);
 
   let federation: WorkloadIdentityFederation | undefined;
   let store: AuditLogStore | undefined;
@@ -143,6 +153,9 @@ export function buildZone(ctx: ZoneContext): ZoneParts & { cloudParts?: CloudZon
     // this zone's issuer: the exact collector SPIFFE ID, the cloud's audience.
     const host = ctx.cloudZones.get(infra.logStoreZone as string) as CloudZoneParts;
     const hostOpts = { parent, ...(host.provider ? { providers: [host.provider] } : {}) };
+    // AWS: the platform's provider of this issuer in the store's account (one per account and URL).
+    const awsTrust = host.zone.cloud === "aws" ? { existingOidcProviderArn: awsOidcProviderArn(host.zone, issuerUrl) } : {};
+    const trustProvider = Object.entries(trustedBy).find(([hostZone]) => awsTrustHost(ctx, hostZone, host.zone))?.[1];
     const fed = new WorkloadIdentityFederation(
       `${n}-log-federation`,
       {
@@ -151,9 +164,10 @@ export function buildZone(ctx: ZoneContext): ZoneParts & { cloudParts?: CloudZon
         issuerUrl,
         workloads: [{ key: collectorKey, spiffeId: collectorSpiffeId(td) }],
         ...(host.zone.cloud === "gcp" ? { poolId: defaultPoolId({ id: zone.id }) } : {}),
+        ...awsTrust,
         tags: { ...tags, "ztmesh-source-zone": zone.id },
       },
-      { ...hostOpts, dependsOn: [issuer] },
+      { ...hostOpts, dependsOn: trustProvider ? [issuer, trustProvider] : [issuer] },
     );
     const id = fed.identities[collectorKey];
     grantStoreWriter(`${n}-log-writer`, host, collectorKey, id.grantee, { parent, provider: host.provider, dependsOn: [fed, host.store] });
@@ -197,7 +211,43 @@ export function buildZone(ctx: ZoneContext): ZoneParts & { cloudParts?: CloudZon
   const contract = pulumi.output(gateway.address).apply(
     (address): ContractZone => ({ id: zone.id, cloud: zone.cloud, region: zone.region, issuerUrl, gatewayAddress: address ?? "", bundleStore: bundles.contract }),
   );
-  return { namespace, issuer, federation, store, collector, engine, gateway, contract, cloudParts };
+  return { namespace, issuer, trustedBy, federation, store, collector, engine, gateway, contract, cloudParts };
+}
+
+/** Whether the provider hosted by `hostZone` lives in `zone`'s AWS account. */
+function awsTrustHost(ctx: ZoneContext, hostZone: string, zone: Zone): boolean {
+  const host = ctx.model.zones.find((z) => z.id === hostZone);
+  return host?.cloud === "aws" && zone.cloud === "aws" && host.aws?.accountId === zone.aws?.accountId && (host.aws?.partition ?? "aws") === (zone.aws?.partition ?? "aws");
+}
+
+/**
+ * Creates the IAM OIDC providers of this zone's issuer in the AWS accounts of the other zones
+ * (`<mesh>-<zone>-trust-<host zone>-oidc`, in the host zone's cloud provider, after the issuer),
+ * so that domains can federate this zone's workloads to object stores there and on-prem
+ * collectors write logs there. Audience `sts.amazonaws.com`, as every ztmesh role requires. The
+ * provider an on-prem zone's log federation used to create (`<mesh>-<zone>-log-federation-oidc`)
+ * is aliased to its new name: same account, URL and cloud provider, so it is not replaced.
+ */
+function trustIssuer(ctx: ZoneContext, issuer: IdentityIssuer, issuerUrl: string): Record<string, aws.iam.OpenIdConnectProvider> {
+  const { parent, zone, infra, args, tags } = ctx;
+  const n = `${ctx.mesh}-${zone.id}`;
+  const out: Record<string, aws.iam.OpenIdConnectProvider> = {};
+  for (const t of ctx.trustedIssuers.filter((x) => x.sourceZone === zone.id)) {
+    const host = ctx.model.zones.find((z) => z.id === t.hostZone)!;
+    const provider = args.zones[t.hostZone]?.cloudProvider;
+    const legacy = zone.cloud === "onprem" && infra.logStoreZone === t.hostZone;
+    out[t.hostZone] = new aws.iam.OpenIdConnectProvider(
+      `${n}-trust-${t.hostZone}-oidc`,
+      { url: issuerUrl, clientIdLists: [AWS_DEFAULT_AUDIENCE], thumbprintLists: [], tags: cloudTags(host, tags, { "ztmesh-source-zone": zone.id }) },
+      {
+        parent,
+        dependsOn: [issuer],
+        ...(provider ? { provider } : {}),
+        ...(legacy ? { aliases: [{ name: `${n}-log-federation-oidc`, parent: pulumi.createUrn(`${n}-log-federation`, WORKLOAD_IDENTITY_FEDERATION_TYPE, parent) }] } : {}),
+      },
+    );
+  }
+  return out;
 }
 
 /** The collector's view of a store. */

@@ -4,12 +4,14 @@
  * domain changes its intents without touching the platform stack.
  *
  * Outputs: `contract` ({ version: 1, domain, admits }) for the domains that reference this one,
- * `bundleZones` (onboard them in the platform's `domains` config) and `pendingIntents` (this
+ * `bundleZones` (onboard them in the platform's `domains` config), `pendingIntents` (this
  * domain's intents that a producer does not admit yet; empty once every producer references
- * this stack).
+ * this stack), `crossCloudFederations` (the identities created in other clouds' accounts for
+ * this domain's consumers of object stores there) and `unfederatedIntents` (what the stores
+ * still refuse; see components/mesh/README.md, "Cross-cloud data").
  */
 import * as pulumi from "@pulumi/pulumi";
-import { MeshDomain, type DomainContract, type DomainSpec, type DomainZoneInfra, type MeshContract } from "../../components";
+import { MeshDomain, meshDomainStoreZones, type DomainContract, type DomainSpec, type DomainZoneInfra, type MeshContract, type StoreZoneInfra } from "../../components";
 import { clusterProvider, type ClusterConfig } from "../shared/cluster";
 import { signingKey } from "../shared/keys";
 import { cloudProvider } from "../shared/providers";
@@ -45,6 +47,19 @@ export = async () => {
     if (clusters[zone.id] === undefined) continue;
     zones[zone.id] = { cluster: clusterProvider(zone.id, clusters[zone.id]), cloudProvider: cloudProvider(zone) };
   }
-  const meshDomain = new MeshDomain(domain.name, { platform, domain, peers, zones, signing: signingKey(config), proxyReplicas: config.getNumber("proxyReplicas") });
-  return { contract: meshDomain.contract, bundleZones: meshDomain.bundleZones, pendingIntents: meshDomain.pendingIntents, unfederatedIntents: meshDomain.unfederatedIntents };
+  // The zones whose object stores this domain's workloads use from another cloud: their
+  // identities are created there, with that account's provider (see MeshDomainArgs.storeZones).
+  const storeZones: Record<string, StoreZoneInfra> = {};
+  for (const id of meshDomainStoreZones({ platform, domain, peers })) {
+    const zone = platform.mesh.zones.find((z) => z.id === id)!;
+    storeZones[id] = { cloudProvider: cloudProvider(zone) };
+  }
+  const meshDomain = new MeshDomain(domain.name, { platform, domain, peers, zones, storeZones, signing: signingKey(config), proxyReplicas: config.getNumber("proxyReplicas") });
+  return {
+    contract: meshDomain.contract,
+    bundleZones: meshDomain.bundleZones,
+    pendingIntents: meshDomain.pendingIntents,
+    unfederatedIntents: meshDomain.unfederatedIntents,
+    crossCloudFederations: meshDomain.crossCloudFederations.map((f) => ({ sourceZone: f.sourceZone, targetZones: f.targetZones, cloud: f.cloud, workloads: f.workloads.map((w) => w.key), intents: f.intents })),
+  };
 };

@@ -72,14 +72,35 @@ describe("example stacks (offline preview)", () => {
     expect((stackOutputs("risk-dev").contract as { admits: string[] }).admits).toEqual(["compliance", "trading"]);
   });
 
-  it("cross-cloud object-store reads are reported as not federated, not silently dropped", () => {
-    const unfederated = stackOutputs("compliance-dev").unfederatedIntents as { id: string; to: string; storeCloud: string }[];
-    expect(unfederated.map((u) => [u.id, u.to, u.storeCloud])).toEqual([
-      ["compliance#0", "trading/trades", "aws"],
-      ["compliance#1", "risk/customer-risk", "gcp"],
-      ["compliance#4", "risk/risk-positions", "gcp"],
+  it("cross-cloud object-store reads are federated in the stores' accounts, so nothing is left unfederated", () => {
+    type Planned = { sourceZone: string; targetZones: string[]; cloud: string; workloads: string[]; intents: string[] };
+    const planned = (key: string) => (stackOutputs(key).crossCloudFederations as Planned[]).map((f) => [f.sourceZone, f.targetZones, f.workloads, f.intents]);
+    // compliance (Azure) reads trading's S3 and risk's GCS products; risk (GCP) reads trading's S3 products.
+    expect(planned("compliance-dev")).toEqual([
+      ["azure-eu", ["aws-eu"], ["compliance/surveillance"], ["compliance#0"]],
+      ["azure-eu", ["gcp-eu"], ["compliance/regulatory-reporting", "compliance/surveillance"], ["compliance#1", "compliance#4"]],
     ]);
-    expect(stackOutputs("trading-dev").unfederatedIntents).toEqual([]);
+    expect(planned("risk-dev")).toEqual([["gcp-eu", ["aws-eu"], ["risk/risk-engine"], ["risk#0", "risk#2"]]]);
+    expect(planned("trading-dev")).toEqual([]);
+    for (const d of DOMAINS) expect(stackOutputs(`${d}-dev`).unfederatedIntents, d).toEqual([]);
+    expect(results["compliance-dev"].stdout + results["compliance-dev"].stderr).not.toContain("store refuses");
+
+    // The identities live in the stores' accounts and trust the consumer zone's issuer, whose
+    // OIDC provider in the AWS account is the platform's (the domain creates none).
+    const resources = (key: string) => (JSON.parse(readFileSync(path.join(out, key, "stack.json"), "utf8")) as { deployment: { resources: { urn: string; type: string; inputs?: Record<string, unknown> }[] } }).deployment.resources;
+    const compliance = resources("compliance-dev");
+    const role = compliance.find((r) => r.type === "aws:iam/role:Role" && r.urn.includes("compliance-azure-eu-to-aws-eu-federation"))!;
+    const trust = JSON.parse(String(role.inputs!.assumeRolePolicy)) as { Statement: { Principal: { Federated: string }; Condition: { StringEquals: Record<string, string> } }[] };
+    const host = "oidc.azure-eu.mesh.acme.example";
+    expect(trust.Statement[0].Condition.StringEquals).toEqual({ [`${host}:sub`]: "spiffe://mesh.acme.example/ns/compliance/sa/surveillance", [`${host}:aud`]: "sts.amazonaws.com" });
+    const arn = trust.Statement[0].Principal.Federated;
+    expect(arn).toMatch(new RegExp(`^arn:aws:iam::\\d{12}:oidc-provider/${host.replace(/\./g, "\\.")}$`));
+    expect(compliance.filter((r) => r.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider")).toEqual([]);
+    const platformProviders = resources("platform-dev").filter((r) => r.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider");
+    const urls = platformProviders.map((r) => String(r.inputs!.url)).sort();
+    expect(urls).toEqual(["aws-eu", "azure-eu", "dc-eu", "gcp-eu"].map((z) => `https://oidc.${z}.mesh.acme.example`));
+    const pool = compliance.find((r) => r.type === "gcp:iam/workloadIdentityPool:WorkloadIdentityPool")!;
+    expect(pool.inputs).toMatchObject({ workloadIdentityPoolId: "ztmesh-azure-eu-compliance" });
   });
 
   it("risk's customer-risk proxy admits compliance's surveillance only once risk references compliance", () => {

@@ -90,8 +90,10 @@ describe("HybridMesh: an on-prem zone logging to an Azure zone's store", () => {
     expect(identity.inputs).toMatchObject({ resourceName: "ztmesh-ztmesh-system-dc-eu-log-collector", resourceGroupName: "mesh-dev", location: "westeurope" });
     expect(identity.inputs.tags).toMatchObject({ "ztmesh-zone": "azure-eu", "ztmesh-source-zone": "dc-eu", "managed-by": "ztmesh" });
     expect(identity.provider).toContain(rec.get("azure-eu-provider").urn);
-    // Nothing for the on-prem collector in the other clouds.
-    expect(rec.resources.filter((r) => r.name.startsWith("mesh-dc-eu") && /^(aws|gcp):/.test(r.type))).toEqual([]);
+    // Nothing for the on-prem collector in the other clouds: the only AWS resource of the zone is
+    // the platform's OIDC provider trusting its issuer in the AWS account (for cross-cloud data).
+    const elsewhere = rec.resources.filter((r) => r.name.startsWith("mesh-dc-eu") && /^(aws|gcp):/.test(r.type));
+    expect(elsewhere.map((r) => [r.type, r.name])).toEqual([["aws:iam/openIdConnectProvider:OpenIdConnectProvider", "mesh-dc-eu-trust-aws-eu-oidc"]]);
   });
 
   it("trusts the on-prem zone's issuer for exactly the collector's SPIFFE ID and the token-exchange audience", () => {

@@ -46,36 +46,42 @@ describe("buildMesh with a focus domain", () => {
   });
 });
 
-describe("unfederated cross-cloud object-store intents", () => {
+describe("unfederated object-store intents (what the store still refuses)", () => {
   const zones: MeshSpec = {
     trustDomain: "mesh.example",
     zones: [
       { id: "a", cloud: "aws", region: "eu-west-1", failureZones: ["x"], aws: { accountId: "123456789012" } },
+      { id: "a2", cloud: "aws", region: "eu-west-2", failureZones: ["x"], aws: { accountId: "210987654321" } },
+      { id: "a3", cloud: "aws", region: "eu-west-3", failureZones: ["x"], aws: { accountId: "123456789012" } },
       { id: "g", cloud: "gcp", region: "europe-west3", failureZones: ["x"], gcp: { project: "p-1234", projectNumber: "1" } },
+      { id: "g2", cloud: "gcp", region: "europe-west2", failureZones: ["x"], gcp: { project: "p-5678", projectNumber: "2" } },
     ],
   };
-  const product = (name: string, zone: string, engine: "s3" | "gcs" | "postgres") => ({ name, zone, engine, sensitivity: "low" as const, owner: "o", residency: "eu", schemaVersion: "1.0.0" });
+  const product = (name: string, zone: string, engine: "s3" | "gcs" | "postgres") => ({ name, zone, engine, sensitivity: "low" as const, owner: "o", residency: zone === "a2" || zone === "g2" ? "uk" : "eu", schemaVersion: "1.0.0" });
   const d: DomainSpec = {
     name: "d",
     owner: "o",
-    services: [{ name: "on-aws", zone: "a", ports: [{ port: 8080 }] }],
-    dataProducts: [product("s3-data", "a", "s3"), product("gcs-data", "g", "gcs"), product("db", "g", "postgres")],
+    services: [{ name: "on-aws", zone: "a", ports: [{ port: 8080 }] }, { name: "on-gcp", zone: "g", ports: [{ port: 8080 }] }],
+    dataProducts: [product("s3-data", "a", "s3"), product("gcs-data", "g", "gcs"), product("db", "g", "postgres"), product("other-account", "a2", "s3"), product("same-account", "a3", "s3"), product("other-project", "g2", "gcs")],
     intents: [
       { from: "on-aws", data: "s3-data" },
       { from: "on-aws", data: "gcs-data" },
       { from: "on-aws", data: "db" },
       { from: "*", data: "gcs-data" },
+      { from: "on-aws", data: "other-account" },
+      { from: "on-aws", data: "same-account" },
+      { from: "on-gcp", data: "other-project" },
     ],
   };
 
-  it("lists only object-store reads from another cloud (same cloud, databases and wildcards are not)", () => {
+  it("lists only same-cloud reads from another AWS account (cross-cloud ones are federated; same account, GCP projects, databases and wildcards are not listed)", () => {
     const m = buildMesh(zones, [d]);
-    expect(unfederatedIntents(m, "d")).toEqual([{ id: "d#1", from: "d/on-aws", to: "d/gcs-data", fromZone: "a", fromCloud: "aws", storeCloud: "gcp" }]);
+    expect(unfederatedIntents(m, "d")).toEqual([{ id: "d#4", from: "d/on-aws", to: "d/other-account", fromZone: "a", fromCloud: "aws", storeZone: "a2", storeCloud: "aws" }]);
   });
 
   it("says why the store refuses and what to do", () => {
     const [line] = unfederatedMessages(unfederatedIntents(buildMesh(zones, [d]), "d"));
-    expect(line).toContain("d#1: d/on-aws (zone a, aws) may read d/gcs-data through its data proxy, but has no gcp identity");
+    expect(line).toContain("d#4: d/on-aws (zone a) may use d/other-account (zone a2) through its data proxy, but its aws identity is in another AWS account");
     expect(line).toContain("Fix:");
   });
 });

@@ -76,6 +76,44 @@ describe("MeshNamespace", () => {
     expect(rec.get("trading").outputs).toMatchObject({ namespaceName: "trading", serviceAccountNames: ["matching", "order-api", "trades-proxy"] });
   });
 
+  it("annotates a workload's identities in every cloud: per cloud when it has one there, all of them by zone", async () => {
+    const rec = new Recorder();
+    const { MeshNamespace } = await import("../../../components/namespace");
+    const role = "arn:aws:iam::123456789012:role/ztmesh-trading-matching";
+    new MeshNamespace("ids", {
+      model,
+      zone: "aws-eu",
+      namespace: "trading",
+      cloudPrincipals: { "trading/matching": role },
+      cloudIdentities: {
+        "trading/matching": [
+          { zones: ["aws-eu"], cloud: "aws", principal: role, audience: "sts.amazonaws.com" },
+          { zones: ["gcp-eu"], cloud: "gcp", principal: "trading-matching@acme-risk.iam.gserviceaccount.com", audience: "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/spire" },
+          // Two identities in one cloud (two tenants): no per-cloud annotation can name both.
+          { zones: ["azure-eu"], cloud: "azure", principal: "client-1", audience: "api://AzureADTokenExchange", tenantId: "t-1" },
+          { zones: ["dc-eu"], cloud: "azure", principal: "client-2", audience: "api://AzureADTokenExchange", tenantId: "t-2" },
+        ],
+      },
+    });
+    await rec.settle();
+    const annotations = (rec.get("ids-sa-matching").inputs.metadata as { annotations: Record<string, string> }).annotations;
+    expect(annotations).toMatchObject({
+      "ztmesh.io/cloud-principal": role,
+      "ztmesh.io/aws-role-arn": role,
+      "ztmesh.io/gcp-service-account": "trading-matching@acme-risk.iam.gserviceaccount.com",
+      "ztmesh.io/gcp-audience": "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/spire",
+    });
+    expect(annotations["ztmesh.io/azure-client-id"]).toBeUndefined();
+    expect(JSON.parse(annotations["ztmesh.io/cloud-identities"])).toEqual({
+      "aws-eu": { cloud: "aws", principal: role, audience: "sts.amazonaws.com" },
+      "azure-eu": { cloud: "azure", principal: "client-1", audience: "api://AzureADTokenExchange", tenantId: "t-1" },
+      "dc-eu": { cloud: "azure", principal: "client-2", audience: "api://AzureADTokenExchange", tenantId: "t-2" },
+      "gcp-eu": { cloud: "gcp", principal: "trading-matching@acme-risk.iam.gserviceaccount.com", audience: "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/spire" },
+    });
+    // Workloads without identities get none of these annotations.
+    expect(Object.keys((rec.get("ids-sa-order-api").inputs.metadata as { annotations: object }).annotations)).toEqual(["ztmesh.io/spiffe-id"]);
+  });
+
   it("gives a namespace without workloads its default-deny baseline anyway", async () => {
     const rec = new Recorder();
     const { MeshNamespace } = await import("../../../components/namespace");
@@ -91,6 +129,8 @@ describe("MeshNamespace", () => {
     [{ namespace: "ztmesh-system" }, "args.namespace", '"ztmesh-system"'],
     [{ cloudPrincipals: { "risk/risk-engine": "x" } }, 'args.cloudPrincipals["risk/risk-engine"]', '"risk/risk-engine"'],
     [{ podSecurityVersion: "1.30" }, "args.podSecurityVersion", '"1.30"'],
+    [{ cloudIdentities: { "risk/risk-engine": [] } }, 'args.cloudIdentities["risk/risk-engine"]', '"risk/risk-engine"'],
+    [{ cloudIdentities: { "trading/matching": [{ zones: ["mars-1"], cloud: "aws" as const, principal: "x", audience: "a" }] } }, 'args.cloudIdentities["trading/matching"][0].zones', '"mars-1"'],
   ])("rejects %j naming the argument and the value before creating anything", async (bad, path, value) => {
     const rec = new Recorder();
     const { MeshNamespace } = await import("../../../components/namespace");
