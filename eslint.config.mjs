@@ -13,7 +13,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["scripts/**/*.js"],
+    files: ["scripts/**/*.js", "test/fixtures/packs/**/*.js"],
     languageOptions: { sourceType: "commonjs", globals: { require: "readonly", console: "readonly", process: "readonly", __dirname: "readonly" } },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

@@ -6,17 +6,28 @@
  *   ends, however it ends.
  * - **Faster start**: `@pulumi/pulumi` loads two large modules when it is imported that it
  *   uses only to serialize closures: `typescript` (through its `typescript-shim`) and
- *   `@npmcli/arborist` (code paths). Together about two thirds of the host's start-up CPU. They
- *   are loaded on first use instead, behind a proxy: a policy pack never serializes a closure,
- *   and if one does the module loads then. Matching is by the requiring file, so another
- *   layout of `@pulumi/pulumi` only means they load eagerly, as without this preload.
+ *   `@npmcli/arborist` (code paths). They are loaded on first use instead, behind a proxy: a
+ *   policy pack never serializes a closure, and if one does the module loads then.
+ * - **TypeScript on demand**: the host always registers ts-node (loading the TypeScript
+ *   compiler and parsing `tsconfig.json`) before it loads the pack, even when the pack is
+ *   JavaScript (the preview hands it an esbuild bundle). The registration is deferred until
+ *   the first `.ts`/`.tsx` module is loaded, then made with exactly the options the host
+ *   computed; a pack directory given as TypeScript (`typescript: "host"`) triggers it at once.
+ *   Not deferred when `tsconfig.json` asks for `allowJs` (ts-node would then compile `.js` too)
+ *   or cannot be read as plain JSON.
+ * Together about 1 s of the host's start-up CPU. Matching is by the requiring file and
+ * request, so another layout of `@pulumi/pulumi` only means things load eagerly, as without
+ * this preload.
  */
+import * as fs from "node:fs";
 import Module from "node:module";
 import * as path from "node:path";
 
 process.stdin.on("end", () => process.exit(0));
 process.stdin.on("error", () => process.exit(0));
 process.stdin.resume();
+// Without keeping the host alive: a pack that fails to load still ends it (exit code 1).
+(process.stdin as { unref?: () => void }).unref?.();
 
 /** A module `@pulumi/pulumi` requires at import time and only uses later. */
 interface Deferred {
@@ -39,14 +50,21 @@ export const DEFERRED: readonly Deferred[] = [
 
 const PULUMI = `${path.sep}node_modules${path.sep}@pulumi${path.sep}pulumi${path.sep}`;
 
-/** A stand-in that loads the module on first use and then forwards everything to it. */
-function lazyModule(load: () => object, esModule: boolean): object {
+/**
+ * A stand-in that loads the module on first use and then forwards everything to it, except the
+ * members given in `answers` (known without loading it).
+ */
+function lazyModule(load: () => object, esModule: boolean, answers: Record<string, unknown> = {}): object {
   let real: object | undefined;
   const target = (): object => (real ??= load());
   return new Proxy(
     {},
     {
-      get: (_t, key) => (esModule && key === "__esModule" ? true : Reflect.get(target(), key)),
+      get: (_t, key) => {
+        if (esModule && key === "__esModule") return true;
+        if (typeof key === "string" && Object.hasOwn(answers, key)) return answers[key];
+        return Reflect.get(target(), key);
+      },
       set: (_t, key, value) => Reflect.set(target(), key, value),
       has: (_t, key) => Reflect.has(target(), key),
       ownKeys: () => Reflect.ownKeys(target()),
@@ -59,9 +77,109 @@ function lazyModule(load: () => object, esModule: boolean): object {
   );
 }
 
+type Handler = (m: unknown, filename: string) => unknown;
 type Load = (request: string, parent: { filename?: string | null } | undefined, isMain: boolean) => unknown;
-const loader = Module as unknown as { _load: Load };
+const loader = Module as unknown as { _load: Load; _extensions: Record<string, Handler | undefined> };
 const load = loader._load;
+
+/** `@pulumi/pulumi/tsutils` as `run-policy-pack/run.js` uses it. */
+interface TsUtils {
+  typeScriptRequireStrings(): { tsnodeRequire: string; typescriptRequire: string };
+  loadTypeScriptCompilerOptions(tsConfigPath: string): Record<string, unknown>;
+}
+/** What ts-node's `register` receives from the host. */
+interface TsNodeOptions {
+  compilerOptions?: Record<string, unknown>;
+  [option: string]: unknown;
+}
+
+/** Set once the host asked which TypeScript to use and the registration can wait. */
+let tsDeferred: { tsnodeRequire: string; typescriptRequire: string; version: string; utils: TsUtils; tsconfig?: string } | undefined;
+
+/** Whether ts-node would only ever compile `.ts`/`.tsx` here: no tsconfig.json, or one without `allowJs`. */
+function typeScriptOnlyCompilesTs(): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync("tsconfig.json", "utf8");
+  } catch {
+    return true;
+  }
+  try {
+    const config = JSON.parse(text) as { compilerOptions?: { allowJs?: unknown } };
+    return config.compilerOptions?.allowJs !== true;
+  } catch {
+    return false; // comments or trailing commas: let TypeScript read it, as without the preload
+  }
+}
+
+/** tsutils with the TypeScript lookups answered without loading TypeScript (when it can wait). */
+function deferringTsUtils(real: TsUtils, file: string): TsUtils {
+  if (typeof real?.typeScriptRequireStrings !== "function" || typeof real.loadTypeScriptCompilerOptions !== "function") return real;
+  const req = Module.createRequire(file);
+  const wrapper = Object.create(real) as TsUtils;
+  wrapper.typeScriptRequireStrings = () => {
+    // The host's choice, by resolution instead of loading: the installed package, else the
+    // copy vendored in @pulumi/pulumi. Only an installed TypeScript is deferred (its version is
+    // read from its package.json; the vendored one's only from the compiler itself).
+    let version: string;
+    try {
+      version = (JSON.parse(fs.readFileSync(req.resolve("typescript/package.json"), "utf8")) as { version: string }).version;
+    } catch {
+      return real.typeScriptRequireStrings();
+    }
+    if (!typeScriptOnlyCompilesTs()) return real.typeScriptRequireStrings();
+    let tsnodeRequire = "ts-node";
+    try {
+      req.resolve(tsnodeRequire);
+    } catch {
+      tsnodeRequire = path.join(path.dirname(file), "vendor", "ts-node@7.0.1");
+      if (!fs.existsSync(tsnodeRequire)) return real.typeScriptRequireStrings(); // another layout
+    }
+    tsDeferred = { tsnodeRequire, typescriptRequire: "typescript", version, utils: real };
+    return { tsnodeRequire, typescriptRequire: "typescript" };
+  };
+  wrapper.loadTypeScriptCompilerOptions = (tsConfigPath) => {
+    if (!tsDeferred) return real.loadTypeScriptCompilerOptions(tsConfigPath);
+    tsDeferred.tsconfig = tsConfigPath;
+    return {}; // read when the registration is made (see deferRegistration)
+  };
+  return wrapper;
+}
+
+/**
+ * ts-node's `register(options)`, made when the first `.ts`/`.tsx` module is loaded: stand-in
+ * handlers for those extensions make the real registration (with the compiler options of the
+ * project's tsconfig.json spread last, exactly as the host builds them) and hand over to it.
+ */
+function deferRegistration(options: TsNodeOptions, loadTsNode: () => { register(o: TsNodeOptions): unknown }): void {
+  const deferred = tsDeferred!;
+  const extensions = [".ts", ".tsx"];
+  const previous = new Map(extensions.map((e) => [e, loader._extensions[e]]));
+  const standIns = new Map<string, Handler>();
+  let registered = false;
+  const register = (): void => {
+    if (registered) return;
+    registered = true;
+    for (const e of extensions) {
+      if (loader._extensions[e] !== standIns.get(e)) continue;
+      if (previous.get(e)) loader._extensions[e] = previous.get(e);
+      else delete loader._extensions[e];
+    }
+    const fromConfig = deferred.tsconfig === undefined ? {} : deferred.utils.loadTypeScriptCompilerOptions(deferred.tsconfig);
+    loadTsNode().register({ ...options, compilerOptions: { ...(options.compilerOptions ?? {}), ...fromConfig } });
+  };
+  for (const e of extensions) {
+    const standIn: Handler = (m, filename) => {
+      register();
+      return (loader._extensions[e] as Handler)(m, filename);
+    };
+    standIns.set(e, standIn);
+    loader._extensions[e] = standIn;
+  }
+}
+
+const RUN = "cmd/run-policy-pack/run.js";
+
 loader._load = function (this: unknown, request, parent, isMain) {
   const from = parent?.filename;
   const at = from ? from.lastIndexOf(PULUMI) : -1;
@@ -69,6 +187,15 @@ loader._load = function (this: unknown, request, parent, isMain) {
     const rel = from.slice(at + PULUMI.length).split(path.sep).join("/");
     const d = DEFERRED.find((x) => x.request === request && x.from === rel);
     if (d) return lazyModule(() => load.call(this, request, parent, isMain) as object, d.esModule);
+    if (rel === RUN) {
+      const real = () => load.call(this, request, parent, isMain);
+      if (request === "../../tsutils") return deferringTsUtils(real() as TsUtils, path.join(from, "..", "..", "..", "tsutils.js"));
+      if (tsDeferred && request === tsDeferred.typescriptRequire) return lazyModule(() => real() as object, false, { version: tsDeferred.version });
+      if (tsDeferred && request === tsDeferred.tsnodeRequire) {
+        const loadTsNode = () => real() as { register(o: TsNodeOptions): unknown };
+        return lazyModule(loadTsNode, false, { register: (o: TsNodeOptions) => deferRegistration(o, loadTsNode) });
+      }
+    }
   }
   return load.call(this, request, parent, isMain);
 };

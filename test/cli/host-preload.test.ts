@@ -1,9 +1,20 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { PolicyPackProcess, analyzeGraph, type AnalyzedResource } from "../../cli/lib/analyzer";
 import { runnableModule } from "../../cli/lib/build-cache";
+import { UsageError } from "../../cli/lib/errors";
 
 const ROOT = path.join(__dirname, "..", "..");
+const RESOURCE: AnalyzedResource = {
+  urn: "urn:pulumi:s::p::kubernetes:core/v1:ConfigMap::c",
+  type: "kubernetes:core/v1:ConfigMap",
+  name: "c",
+  dependencies: [],
+  propertyDependencies: {},
+  rawInputs: { metadata: { name: "c", labels: { owner: "team" } } },
+  rawOutputs: {},
+};
 
 /**
  * Runs `script` in a fresh Node (optionally with the policy-pack host's preload) and returns its
@@ -55,5 +66,40 @@ describe("the policy-pack host's preload", () => {
       exportName: "handler",
       paths: true,
     });
+  }, 60_000);
+});
+
+describe("TypeScript in the policy-pack host, registered on demand", () => {
+  const probe = async (pack: string): Promise<unknown> => {
+    const result = await analyzeGraph(path.join(__dirname, "..", "fixtures", "packs", pack), [RESOURCE], { project: "p", stack: "s", dryRun: true });
+    return JSON.parse(result.violations[0]?.message.split("\n").pop() ?? "null");
+  };
+
+  it("a JavaScript pack runs without ts-node or the TypeScript compiler ever loading", async () => {
+    expect(await probe("module-probe")).toEqual({ typescript: false, tsNode: false });
+  }, 60_000);
+
+  it("with allowJs in tsconfig.json (ts-node would compile .js too) the host registers ts-node at once, as without the preload", async () => {
+    expect(await probe("module-probe-allowjs")).toEqual({ typescript: true, tsNode: true });
+  }, 120_000);
+
+  it("a TypeScript pack handed over as a directory is compiled by ts-node, registered at its first .ts module", async () => {
+    const pack = await PolicyPackProcess.start(path.join(__dirname, "..", "fixtures", "packs", "remediating"), { typescript: "host" });
+    try {
+      const info = await pack.info();
+      expect(info.name).toBe("ztmesh-test-remediating");
+      await pack.configure(info.policies, {});
+      expect((await pack.analyze({ ...RESOURCE, name: "legacy-x", urn: `${RESOURCE.urn}-legacy` })).map((d) => d.getPolicyname())).toEqual(["reject-legacy"]);
+    } finally {
+      pack.stop();
+    }
+  }, 240_000);
+});
+
+describe("a pack that fails while it loads", () => {
+  it("ends its host, so the preview reports the pack's error instead of waiting forever", async () => {
+    const started = PolicyPackProcess.start(path.join(__dirname, "..", "fixtures", "packs", "throws-at-load"));
+    await expect(started).rejects.toThrow(UsageError);
+    await expect(started).rejects.toThrow(/throws-at-load exited \(\d+\) before serving: [\s\S]*the throws-at-load pack refuses to load/);
   }, 60_000);
 });
