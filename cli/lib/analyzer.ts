@@ -15,6 +15,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { cachedBundle, runnableModule } from "./build-cache";
 import { UsageError } from "./errors";
+import { encodeStruct } from "./struct-encoding";
 import { trace } from "./trace";
 import type { PropertyMap } from "./properties";
 
@@ -104,17 +105,21 @@ function toStruct(props: PropertyMap): Struct {
 }
 
 /**
- * An AnalyzeRequest serialized once for both Remediate and Analyze (grpc-js serializes the
- * message per call); setting the properties (a remediation) serializes it anew.
+ * An AnalyzeRequest whose properties are given as the wire bytes of a Struct (see
+ * struct-encoding.ts), serialized once for both Remediate and Analyze (grpc-js serializes the
+ * message per call). The other fields are the message's own; the properties (field 2) follow
+ * them, as protobuf allows fields in any order.
  */
-class OnceSerializedRequest extends analyzerPb.AnalyzeRequest {
+class AnalyzeRequestBytes extends analyzerPb.AnalyzeRequest {
   private bytes: Uint8Array | undefined;
-  override serializeBinary(): Uint8Array {
-    return (this.bytes ??= super.serializeBinary());
-  }
-  override setProperties(value?: Struct): analyzerPb.AnalyzeRequest {
+  private properties: Uint8Array = new Uint8Array();
+  /** Sets the properties (a remediation's, or the resource's inputs). */
+  setPropertyBytes(struct: Uint8Array): void {
+    this.properties = struct;
     this.bytes = undefined;
-    return super.setProperties(value);
+  }
+  override serializeBinary(): Uint8Array {
+    return (this.bytes ??= Buffer.concat([super.serializeBinary(), lengthDelimitedField(2, this.properties)]));
   }
 }
 
@@ -259,11 +264,11 @@ export class PolicyPackProcess {
 
   /** Remediate then Analyze one resource on its inputs; returns the diagnostics. */
   async analyze(r: AnalyzedResource): Promise<analyzerPb.AnalyzeDiagnostic[]> {
-    const req = new OnceSerializedRequest();
+    const req = new AnalyzeRequestBytes();
     req.setType(r.type);
     req.setName(r.name);
     req.setUrn(r.urn);
-    req.setProperties(toStruct(r.rawInputs));
+    req.setPropertyBytes(encodeStruct(r.rawInputs));
     req.setOptions(this.options(r));
     const provider = this.provider(r);
     if (provider) req.setProvider(provider);
@@ -283,7 +288,7 @@ export class PolicyPackProcess {
         d.setUrn(r.urn);
         diagnostics.push(d);
       } else if (t.hasProperties()) {
-        req.setProperties(t.getProperties());
+        req.setPropertyBytes((t.getProperties() as Struct).serializeBinary());
       }
     }
     this.calls.analyze++;
@@ -306,7 +311,6 @@ export class PolicyPackProcess {
     ar.setType(r.type);
     ar.setName(r.name);
     ar.setUrn(r.urn);
-    ar.setProperties(toStruct(r.rawOutputs));
     ar.setOptions(this.options(r));
     if (r.parent) ar.setParent(r.parent);
     ar.setDependenciesList(r.dependencies);
@@ -318,7 +322,8 @@ export class PolicyPackProcess {
     }
     const provider = this.provider(r);
     if (provider) ar.setProvider(provider);
-    return lengthDelimitedField(1, ar.serializeBinary());
+    // The outputs (field 2) after the other fields: protobuf allows fields in any order.
+    return lengthDelimitedField(1, Buffer.concat([ar.serializeBinary(), lengthDelimitedField(2, encodeStruct(r.rawOutputs))]));
   }
 
   /** AnalyzeStack over the whole graph, on outputs. */
