@@ -75,7 +75,7 @@ export class AnalysisSession {
     trace("session open");
     const file = resolveWorkerFile();
     trace("worker file resolved");
-    return new AnalysisSession(new Worker(file, { workerData: { packDir, opts } }));
+    return new AnalysisSession(new Worker(file, { workerData: { packDir, opts }, execArgv: [] }));
   }
 
   /** `open`, then waits until the pack is configured (throws the pack's start-up error). */

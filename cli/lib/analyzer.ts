@@ -5,7 +5,7 @@
  * enforcement levels), ConfigureStack, then Remediate + Analyze per resource on its
  * inputs, then one AnalyzeStack on the whole graph (outputs, parents, dependencies).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -13,8 +13,8 @@ import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import { cachedBundle, runnableModule } from "./build-cache";
 import { UsageError } from "./errors";
+import { launchPackHost, stopHost, type HostLaunch, type LaunchOptions } from "./pack-host";
 import { encodeStruct } from "./struct-encoding";
 import { trace } from "./trace";
 import type { PropertyMap } from "./properties";
@@ -71,27 +71,11 @@ const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "disabled", "remedi
 const LEVEL_ENUM: Record<EnforcementLevel, number> = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 };
 
 
-/**
- * Extra Node flags for the policy-pack host, for performance work: `ZTMESH_PACK_HOST_ARGS="--cpu-prof
- * --cpu-prof-dir=/tmp/prof"` (Node refuses `--cpu-prof` in NODE_OPTIONS).
- */
-const HOST_NODE_ARGS = (process.env.ZTMESH_PACK_HOST_ARGS ?? "").split(" ").filter(Boolean);
 
 function levelName(n: number): EnforcementLevel {
   return LEVELS[n] ?? "advisory";
 }
 
-/**
- * The pack's JavaScript entry point: its `index.js`, or its `index.ts` bundled into
- * `.ztmesh-build/` in the pack (rebuilt only when one of its sources changed).
- */
-function buildPack(packDir: string): string {
-  const jsEntry = path.join(packDir, "index.js");
-  if (fs.existsSync(jsEntry)) return jsEntry;
-  const tsEntry = path.join(packDir, "index.ts");
-  if (!fs.existsSync(tsEntry)) throw new UsageError(`policy pack ${packDir} has no index.ts or index.js`);
-  return cachedBundle({ entry: tsEntry, outDir: path.join(packDir, ".ztmesh-build"), name: "index", sourcemap: true });
-}
 
 function unary<Req, Res>(
   fn: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
@@ -164,43 +148,16 @@ export class PolicyPackProcess {
     private readonly stderr: string[],
   ) {}
 
-  /**
-   * Starts the pack in `dir` through the Pulumi policy-pack host. By default its TypeScript
-   * is bundled with esbuild first (fast); `typescript: "host"` hands the pack directory to
-   * the host exactly as the Pulumi CLI does, which type-checks it with ts-node (slow).
-   */
-  static async start(dir: string, opts: { typescript?: "bundle" | "host" } = {}): Promise<PolicyPackProcess> {
-    const packDir = path.resolve(dir);
-    if (!fs.existsSync(path.join(packDir, "package.json"))) {
-      throw new UsageError(`policy pack ${packDir} has no package.json (the pack's version is read from it)`);
-    }
-    trace("pack build start");
-    const entry = opts.typescript === "host" ? packDir : buildPack(packDir);
-    trace("pack build done");
-    const host = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/index.js");
-    // The preload ends the host with the process that drives it (its stdin is our pipe) and
-    // defers modules the host never uses (see host-preload.ts).
-    const child = spawn(process.execPath, [...HOST_NODE_ARGS, "--require", runnableModule("host-preload"), host, "127.0.0.1:0", entry], { cwd: packDir, stdio: ["pipe", "pipe", "pipe"] });
-    const stderr: string[] = [];
-    child.stderr?.on("data", (d: Buffer) => stderr.push(d.toString()));
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = "";
-      const onData = (d: Buffer) => {
-        out += d.toString();
-        const m = /^(\d+)\s*$/m.exec(out);
-        if (m) {
-          child.stdout?.off("data", onData);
-          resolve(Number(m[1]));
-        }
-      };
-      child.stdout?.on("data", onData);
-      child.on("exit", (code) =>
-        reject(new UsageError(`policy pack ${packDir} exited (${code}) before serving: ${stderr.join("").trim() || out.trim()}`)),
-      );
-    });
-    trace("host serving");
+  /** Starts the pack in `dir` through the Pulumi policy-pack host (see {@link launchPackHost}) and connects. */
+  static async start(dir: string, opts: LaunchOptions = {}): Promise<PolicyPackProcess> {
+    return PolicyPackProcess.connect(launchPackHost(dir, opts));
+  }
+
+  /** Connects to a host {@link launchPackHost} started (once it serves). */
+  static async connect(launch: HostLaunch): Promise<PolicyPackProcess> {
+    const port = await launch.port;
     const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    return new PolicyPackProcess(packDir, child, client, stderr);
+    return new PolicyPackProcess(launch.packDir, launch.child, client, launch.stderr);
   }
 
   async info(): Promise<{ name: string; version: string; policies: PolicyInfo[] }> {
@@ -342,9 +299,7 @@ export class PolicyPackProcess {
   /** Stops the pack. */
   stop(): void {
     this.client.close();
-    // With extra Node flags (a profile), let the host exit on its own so it writes it.
-    if (HOST_NODE_ARGS.length > 0) this.child.stdin?.end();
-    else this.child.kill();
+    stopHost(this.child);
   }
 
   /** The host's process id. */
@@ -464,9 +419,10 @@ export class PackDriver {
   private readonly entries = new Map<string, Uint8Array>();
   readonly ready: Promise<StartedPack>;
 
-  constructor(packDir: string, opts: SessionOptions) {
+  /** `launch`: the pack's host, already started (see analyzer-worker.ts); else started here. */
+  constructor(packDir: string, opts: SessionOptions, launch?: HostLaunch) {
     this.ready = (async () => {
-      const pack = await PolicyPackProcess.start(packDir);
+      const pack = await (launch ? PolicyPackProcess.connect(launch) : PolicyPackProcess.start(packDir));
       try {
         const info = await pack.info();
         await pack.configure(info.policies, opts.config ?? {});
