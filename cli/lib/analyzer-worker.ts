@@ -47,7 +47,10 @@ async function main(): Promise<void> {
         break;
       case "finish":
         driver.finish(msg.resources).then(
-          (result) => post({ t: "result", result }),
+          (result) => {
+            trace(`analysis thread busy ${Math.round(performance.eventLoopUtilization().active)} ms`);
+            post({ t: "result", result });
+          },
           (e: unknown) => post(failure(e)),
         );
         break;

@@ -130,6 +130,13 @@ export function lengthDelimitedField(field: number, bytes: Uint8Array): Uint8Arr
   return Buffer.concat([Buffer.from([...varint((field << 3) | 2), ...varint(bytes.length)]), bytes]);
 }
 
+const NO_PROVIDERS: ReadonlyMap<string, PropertyMap> = new Map();
+
+/** Provider resources are `pulumi:providers:<package>`. */
+function isProvider(r: AnalyzedResource): boolean {
+  return r.type.startsWith("pulumi:providers:");
+}
+
 /** A running policy pack and a client connected to it. */
 export class PolicyPackProcess {
   /** RPCs sent per method (Remediate is only sent when a resource policy remediates). */
@@ -208,26 +215,31 @@ export class PolicyPackProcess {
     return o;
   }
 
-  private provider(r: AnalyzedResource): analyzerPb.AnalyzerProviderResource | undefined {
+  /** The resource's provider with its inputs, as the engine sends it (empty if not known). */
+  private provider(r: AnalyzedResource, providers: ReadonlyMap<string, PropertyMap>): analyzerPb.AnalyzerProviderResource | undefined {
     if (!r.provider) return undefined;
     const urn = r.provider.split("::").slice(0, -1).join("::");
     const p = new analyzerPb.AnalyzerProviderResource();
     p.setUrn(urn);
     p.setType(urn.split("::")[2] ?? "");
     p.setName(urn.split("::")[3] ?? "");
-    p.setProperties(toStruct({}));
+    p.setProperties(toStruct(providers.get(urn) ?? {}));
     return p;
   }
 
-  /** Remediate then Analyze one resource on its inputs; returns the diagnostics. */
-  async analyze(r: AnalyzedResource): Promise<analyzerPb.AnalyzeDiagnostic[]> {
+  /**
+   * Remediate then Analyze one resource on its inputs; returns the diagnostics. `providers`:
+   * the inputs of the provider resources seen so far, by URN (the engine sends the resource's
+   * provider with its inputs).
+   */
+  async analyze(r: AnalyzedResource, providers: ReadonlyMap<string, PropertyMap> = NO_PROVIDERS): Promise<analyzerPb.AnalyzeDiagnostic[]> {
     const req = new AnalyzeRequestBytes();
     req.setType(r.type);
     req.setName(r.name);
     req.setUrn(r.urn);
     req.setPropertyBytes(encodeStruct(r.rawInputs));
     req.setOptions(this.options(r));
-    const provider = this.provider(r);
+    const provider = this.provider(r, providers);
     if (provider) req.setProvider(provider);
     // As the engine does: remediations first; a diagnostic from one is an advisory warning,
     // transformed properties replace the inputs that Analyze then sees.
@@ -263,7 +275,7 @@ export class PolicyPackProcess {
    * AnalyzeStackRequest (`repeated AnalyzerResource resources = 1`), so that a request is the
    * concatenation of its entries and each entry can be built as soon as its resource is known.
    */
-  stackEntry(r: AnalyzedResource): Uint8Array {
+  stackEntry(r: AnalyzedResource, providers: ReadonlyMap<string, PropertyMap> = NO_PROVIDERS): Uint8Array {
     const ar = new analyzerPb.AnalyzerResource();
     ar.setType(r.type);
     ar.setName(r.name);
@@ -277,7 +289,7 @@ export class PolicyPackProcess {
       deps.setUrnsList(urns);
       pd.set(k, deps);
     }
-    const provider = this.provider(r);
+    const provider = this.provider(r, providers);
     if (provider) ar.setProvider(provider);
     // The outputs (field 2) after the other fields: protobuf allows fields in any order.
     return lengthDelimitedField(1, Buffer.concat([ar.serializeBinary(), lengthDelimitedField(2, encodeStruct(r.rawOutputs))]));
@@ -285,7 +297,8 @@ export class PolicyPackProcess {
 
   /** AnalyzeStack over the whole graph, on outputs. */
   async analyzeStack(resources: AnalyzedResource[]): Promise<analyzerPb.AnalyzeDiagnostic[]> {
-    return this.analyzeStackEntries(resources.map((r) => this.stackEntry(r)));
+    const providers = new Map(resources.filter(isProvider).map((r) => [r.urn, r.rawInputs]));
+    return this.analyzeStackEntries(resources.map((r) => this.stackEntry(r, providers)));
   }
 
   /** AnalyzeStack from entries built by {@link stackEntry}, in graph order. */
@@ -417,6 +430,8 @@ export class PackDriver {
   /** Resources pushed, and the AnalyzeStack entries built for them once analyzed. */
   private readonly pushed = new Map<string, AnalyzedResource>();
   private readonly entries = new Map<string, Uint8Array>();
+  /** The inputs of the provider resources pushed, by URN (registered before the resources they serve). */
+  private readonly providers = new Map<string, PropertyMap>();
   readonly ready: Promise<StartedPack>;
 
   /** `launch`: the pack's host, already started (see analyzer-worker.ts); else started here. */
@@ -441,6 +456,7 @@ export class PackDriver {
   push(resource: AnalyzedResource): void {
     this.queue.push(resource);
     this.pushed.set(resource.urn, resource);
+    if (isProvider(resource)) this.providers.set(resource.urn, resource.rawInputs);
     this.draining ??= this.drain();
   }
 
@@ -454,11 +470,11 @@ export class PackDriver {
         if (r !== undefined && !this.failure) {
           const resource = r;
           const slot = this.results.push([]) - 1;
-          const p: Promise<void> = pack.analyze(resource).then(
+          const p: Promise<void> = pack.analyze(resource, this.providers).then(
             (ds) => {
               this.results[slot] = ds.map((d) => toViolation(d, resource.urn));
               // Built now, while the program runs, rather than all at once at the end.
-              this.entries.set(resource.urn, pack.stackEntry(resource));
+              this.entries.set(resource.urn, pack.stackEntry(resource, this.providers));
             },
             (e: unknown) => {
               this.failure ??= e;
@@ -497,7 +513,7 @@ export class PackDriver {
         if (built) return built;
         const r = "unchanged" in item ? pushed : item;
         if (!r) throw new Error(`AnalyzeStack: resource ${item.urn} was never pushed`);
-        return started.pack.stackEntry(r);
+        return started.pack.stackEntry(r, this.providers);
       });
       trace("analyze stack start");
       for (const d of await started.pack.analyzeStackEntries(entries)) violations.push(toViolation(d, ""));

@@ -118,3 +118,26 @@ describe("Remediate, sent only when a resource policy remediates", () => {
     expect(calls.remediate).toBe(2);
   }, 60_000);
 });
+
+describe("the resource's provider, sent with its inputs as the engine does", () => {
+  const provider = (region: string): AnalyzedResource => ({
+    urn: `urn:pulumi:s::p::pulumi:providers:aws::aws-${region}`,
+    type: "pulumi:providers:aws",
+    name: `aws-${region}`,
+    dependencies: [],
+    propertyDependencies: {},
+    rawInputs: { region },
+    rawOutputs: {},
+  });
+  const managed = (name: string, by: AnalyzedResource): AnalyzedResource => ({ ...resource(name, { owner: "team" }), provider: `${by.urn}::04da6b54-80e4-46f7-96ec-b56ff0331ba9` });
+
+  it("a policy judging the provider's configuration sees it (and passes other providers' resources)", async () => {
+    const mars = provider("mars-1");
+    const earth = provider("eu-west-1");
+    const graph = [mars, earth, managed("on-mars", mars), managed("on-earth", earth)];
+    const session = AnalysisSession.open(PACK, OPTS);
+    graph.forEach((r) => session.push(r));
+    const result = await session.finish(graph);
+    expect(result.violations.filter((v) => v.policy === "no-mars-provider").map((v) => v.message.split("\n").pop())).toEqual(["on-mars is managed by a provider in mars-1"]);
+  }, 60_000);
+});
