@@ -13,8 +13,8 @@
  *   JavaScript (the preview hands it an esbuild bundle). The registration is deferred until
  *   the first `.ts`/`.tsx` module is loaded, then made with exactly the options the host
  *   computed; a pack directory given as TypeScript (`typescript: "host"`) triggers it at once.
- *   Not deferred when `tsconfig.json` asks for `allowJs` (ts-node would then compile `.js` too)
- *   or cannot be read as plain JSON.
+ *   Not deferred when `tsconfig.json` asks for `allowJs` (ts-node would then compile `.js` too),
+ *   extends another config, or cannot be read as plain JSON.
  * Together about 1 s of the host's start-up CPU. Matching is by the requiring file and
  * request, so another layout of `@pulumi/pulumi` only means things load eagerly, as without
  * this preload.
@@ -96,7 +96,7 @@ interface TsNodeOptions {
 /** Set once the host asked which TypeScript to use and the registration can wait. */
 let tsDeferred: { tsnodeRequire: string; typescriptRequire: string; version: string; utils: TsUtils; tsconfig?: string } | undefined;
 
-/** Whether ts-node would only ever compile `.ts`/`.tsx` here: no tsconfig.json, or one without `allowJs`. */
+/** Whether ts-node would only ever compile `.ts`/`.tsx` here: no tsconfig.json, or one without `allowJs` or `extends`. */
 function typeScriptOnlyCompilesTs(): boolean {
   let text: string;
   try {
@@ -105,8 +105,9 @@ function typeScriptOnlyCompilesTs(): boolean {
     return true;
   }
   try {
-    const config = JSON.parse(text) as { compilerOptions?: { allowJs?: unknown } };
-    return config.compilerOptions?.allowJs !== true;
+    const config = JSON.parse(text) as { extends?: unknown; compilerOptions?: { allowJs?: unknown } };
+    // An `extends` could set allowJs: let TypeScript resolve it, as without the preload.
+    return config.extends === undefined && config.compilerOptions?.allowJs !== true;
   } catch {
     return false; // comments or trailing commas: let TypeScript read it, as without the preload
   }
