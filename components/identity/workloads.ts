@@ -16,9 +16,10 @@ function s3Bucket(arn: string): string | undefined {
  * The workloads and IAM documents of one zone's cloud account: every workload (of any zone)
  * that an intent grants access to an object-store product of this zone, with only those grants.
  * Workloads without a grant here get no cloud identity; add others (e.g. the log collector)
- * to `workloads` yourself.
+ * to `workloads` yourself. `all`: the mesh's `compileIam(model)` when the caller has it already
+ * (compiled here by default), so that several zones do not compile the whole mesh each.
  */
-export function federationFor(model: MeshModel, zoneId: string): { workloads: FederatedWorkload[]; documents: IamDocuments } {
+export function federationFor(model: MeshModel, zoneId: string, all: IamDocuments = compileIam(model)): { workloads: FederatedWorkload[]; documents: IamDocuments } {
   const zone = model.zones.find((z) => z.id === zoneId);
   if (!zone) {
     throw new ValidationError(
@@ -26,7 +27,6 @@ export function federationFor(model: MeshModel, zoneId: string): { workloads: Fe
       "federationFor arguments",
     );
   }
-  const all = compileIam(model);
   const inZone = (productKey: string): boolean => model.dataProducts.get(productKey)?.zone === zoneId;
   const buckets = new Set([...model.dataProducts.values()].filter((p) => p.zone === zoneId && p.engine === "s3").map((p) => p.location));
   const documents: IamDocuments = { aws: {}, azure: {}, gcp: {} };

@@ -4,7 +4,7 @@
  * must create in AWS accounts so that those identities can trust the consumer zone's issuer.
  * Pure: nothing here creates resources (see components/mesh/README.md, "Cross-cloud data").
  */
-import type { IamDocuments } from "../compile/iam";
+import { compileIam, type IamDocuments } from "../compile/iam";
 import { federationFor } from "../identity/workloads";
 import type { FederatedWorkload } from "../identity/types";
 import { defaultPoolId } from "../identity/gcp";
@@ -93,15 +93,16 @@ function mergeInto(into: IamDocuments, from: IamDocuments, cloud: StoreCloud, ke
  * share one federation per account; two zones of one account share one identity (IAM role
  * names, service account ids and identity names are unique per account). Same-cloud grants stay
  * with the zone's own federation. Sorted by source zone, then target zone (mesh order).
+ * `iam`: `compileIam(model)` when the caller has it already (compiled here by default).
  */
-export function crossCloudFederations(model: MeshModel, domain: string): CrossCloudFederation[] {
+export function crossCloudFederations(model: MeshModel, domain: string, iam: IamDocuments = compileIam(model)): CrossCloudFederation[] {
   const order = new Map(model.zones.map((z, i) => [z.id, i]));
   const zoneById = new Map(model.zones.map((z) => [z.id, z]));
   const groups = new Map<string, CrossCloudFederation>();
   for (const target of model.zones) {
     if (target.cloud === "onprem") continue;
     const cloud: StoreCloud = target.cloud;
-    const here = federationFor(model, target.id);
+    const here = federationFor(model, target.id, iam);
     for (const w of here.workloads) {
       const svc = model.services.get(w.key);
       const source = svc ? zoneById.get(svc.zone) : undefined;

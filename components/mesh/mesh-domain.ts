@@ -161,7 +161,7 @@ export class MeshDomain extends pulumi.ComponentResource {
           const fed = federate(`${name}-${zoneId}-federation`, { zone, trustDomain: model.trustDomain, issuerUrl, workloads, documents: iam, tags, ...aws, ...gcp }, zoneId);
           // The zones of this cloud whose stores the identity serves: its own and those its grants name.
           // (Not those of another AWS account or Azure tenant: see `unfederatedIntents`.)
-          const sameCloud = model.zones.filter((z) => z.cloud === cloud && honours(zone, z)).map((z) => ({ id: z.id, docs: federationFor(model, z.id).documents[cloud] }));
+          const sameCloud = model.zones.filter((z) => z.cloud === cloud && honours(zone, z)).map((z) => ({ id: z.id, docs: federationFor(model, z.id, iam).documents[cloud] }));
           for (const w of workloads) {
             principals[w.key] = fed.identities[w.key].principal;
             const zonesOf = sameCloud.filter((z) => z.id === zoneId || z.docs[w.key] !== undefined).map((z) => z.id);
@@ -173,7 +173,7 @@ export class MeshDomain extends pulumi.ComponentResource {
     }
 
     // Cross-cloud: an identity in each store's account, federated to the consumers' zone issuer.
-    this.crossCloudFederations = crossCloudFederations(model, domain);
+    this.crossCloudFederations = crossCloudFederations(model, domain, iam);
     for (const plan of this.crossCloudFederations) {
       const target = zoneOf(plan.targetZone);
       const issuerUrl = issuerOf(plan.sourceZone);

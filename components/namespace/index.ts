@@ -220,21 +220,15 @@ function validate(name: string, args: MeshNamespaceArgs): NamespacePlan {
 
   const plan = planNamespace(args.model, args.zone, args.namespace);
   const known = new Set(plan.serviceAccounts.flatMap((s) => s.workloads));
-  for (const key of Object.keys(args.cloudPrincipals ?? {})) {
-    c.check(
-      known.has(key),
-      `cloudPrincipals[${show(key)}]`,
-      `no workload ${show(key)} runs in namespace ${show(args.namespace)} of zone ${show(args.zone)}`,
-      `use one of ${[...known].join(", ") || "(none: the namespace has no workloads)"}`,
-    );
-  }
-  for (const key of Object.keys(args.cloudIdentities ?? {})) {
-    c.check(
-      known.has(key),
-      `cloudIdentities[${show(key)}]`,
-      `no workload ${show(key)} runs in namespace ${show(args.namespace)} of zone ${show(args.zone)}`,
-      `use one of ${[...known].join(", ") || "(none: the namespace has no workloads)"}`,
-    );
+  for (const arg of ["cloudPrincipals", "cloudIdentities"] as const) {
+    for (const key of Object.keys(args[arg] ?? {})) {
+      c.check(
+        known.has(key),
+        `${arg}[${show(key)}]`,
+        `no workload ${show(key)} runs in namespace ${show(args.namespace)} of zone ${show(args.zone)}`,
+        `use one of ${[...known].join(", ") || "(none: the namespace has no workloads)"}`,
+      );
+    }
   }
   for (const [key, list] of Object.entries(args.cloudIdentities ?? {})) {
     const zonesSeen = new Set<string>();
