@@ -138,6 +138,13 @@ function isProvider(r: AnalyzedResource): boolean {
 }
 
 /** A running policy pack and a client connected to it. */
+/**
+ * The engine's gRPC message limit (pulumi `sdk/go/common/util/rpcutil`: `MaxRPCMessageSize`,
+ * 400 MiB), not grpc-js's default 4 MiB: a large graph's AnalyzeStack, or a pack reporting a
+ * violation on thousands of resources, exceeds 4 MiB.
+ */
+export const MAX_RPC_MESSAGE_SIZE = 400 * 1024 * 1024;
+
 export class PolicyPackProcess {
   /** RPCs sent per method (Remediate is only sent when a resource policy remediates). */
   readonly calls = { remediate: 0, analyze: 0, analyzeStack: 0 };
@@ -163,7 +170,10 @@ export class PolicyPackProcess {
   /** Connects to a host {@link launchPackHost} started (once it serves). */
   static async connect(launch: HostLaunch): Promise<PolicyPackProcess> {
     const port = await launch.port;
-    const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      "grpc.max_receive_message_length": MAX_RPC_MESSAGE_SIZE,
+      "grpc.max_send_message_length": MAX_RPC_MESSAGE_SIZE,
+    });
     return new PolicyPackProcess(launch.packDir, launch.child, client, launch.stderr);
   }
 

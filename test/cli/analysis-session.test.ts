@@ -45,6 +45,20 @@ describe("AnalysisSession (the pack driven from its own thread)", () => {
     expect(result.violations.every((v) => v.level === "mandatory" && v.policy === "reject-legacy")).toBe(true);
   }, 60_000);
 
+  it("takes an AnalyzeStack response over grpc-js's default 4 MiB (the engine allows 400 MiB)", async () => {
+    const session = AnalysisSession.open(PACK, OPTS);
+    // 2,500 violations, each with a ~1 KB message and a ~1.1 KB URN: ~5 MB of response.
+    const graph = Array.from({ length: 2500 }, (_, i): AnalyzedResource => ({
+      ...resource(`r${i}-${"x".repeat(1000)}`, { owner: "team" }),
+      rawOutputs: { state: "bad" },
+    }));
+    graph.forEach((r) => session.push(r));
+    const result = await session.finish(graph);
+    expect(result.violations).toHaveLength(2500);
+    expect(result.violations.every((v) => v.policy === "no-bad-outputs")).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(result.violations))).toBeGreaterThan(4 * 1024 * 1024);
+  }, 120_000);
+
   it("a pack that cannot start fails `start` with a usage error naming the pack", async () => {
     const missing = path.join(__dirname, "no-such-pack");
     await expect(AnalysisSession.start(missing, OPTS)).rejects.toThrow(UsageError);
