@@ -2,7 +2,8 @@
  * Replays a recorded graph (bench/mesh-program.ts `--dump FILE`) through the pack alone, in
  * this thread, as the preview drives it: Remediate + Analyze per resource (16 in flight), then
  * one AnalyzeStack. Isolates the pack's cost from the program's, for profiling the pack host:
- *   tsx bench/pack-replay.ts FILE [--pack DIR]
+ *   tsx bench/pack-replay.ts FILE [--pack DIR] [--stack-only]
+ * `--stack-only` skips the per-resource analyses and sends AnalyzeStack alone.
  * Prints one JSON line: { resources, totalMs, packMs, violations, byPolicy }. To profile the pack
  * host, start it under `--cpu-prof` (it is spawned with `process.execPath`).
  */
@@ -11,7 +12,7 @@ import { parseArgs } from "node:util";
 import { type AnalyzedResource, PackDriver } from "../cli/lib/analyzer";
 import { DEFAULT_POLICY_PACK } from "../cli/lib/packs";
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { pack: { type: "string", default: DEFAULT_POLICY_PACK } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { pack: { type: "string", default: DEFAULT_POLICY_PACK }, "stack-only": { type: "boolean", default: false } } });
 
 async function main(): Promise<void> {
   const file = positionals[0];
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const driver = new PackDriver(values.pack, { project: "bench", stack: "bench", dryRun: true });
   await driver.ready;
   const t0 = performance.now();
-  for (const r of resources) driver.push(r);
+  if (!values["stack-only"]) for (const r of resources) driver.push(r);
   // Waits for the queued analyses, then runs AnalyzeStack.
   const result = await driver.finish(resources);
   const total = performance.now() - t0;

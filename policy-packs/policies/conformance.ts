@@ -275,6 +275,26 @@ function selectedWorkload(peer: Record<string, unknown> | undefined): string | u
 }
 
 /**
+ * The mesh workloads a peer selects: {@link selectedWorkload}'s, or, for a domain label with
+ * `ztmesh.io/workload In [...]`, each workload named. Any further requirement only narrows the
+ * selection, so the names are an upper bound: none is missed. A domain label not narrowed to
+ * named workloads selects them all: `<domain>/*`, which no intent declares.
+ */
+function selectedWorkloads(peer: Record<string, unknown> | undefined): string[] {
+  const one = selectedWorkload(peer);
+  if (one) return [one];
+  const selector = asRecord(peer?.podSelector);
+  const domain = stringMap(selector?.matchLabels)[DOMAIN];
+  if (!domain) return [];
+  const names = new Set<string>();
+  for (const req of asArray(selector?.matchExpressions)) {
+    const r = asRecord(req);
+    if (r?.key === WORKLOAD && r.operator === "In") for (const n of strings(r.values)) names.add(`${domain}/${n}`);
+  }
+  return names.size > 0 ? [...names] : [`${domain}/*`];
+}
+
+/**
  * NetworkPolicies: per zone, the workload-to-workload flows their ingress and egress rules
  * allow, compared with the declared same-zone intents. Peers that are not mesh workloads
  * (the gateway, DNS, ipBlocks) are other policies' concern.
@@ -295,8 +315,7 @@ function checkNetworkPolicies(networkPolicies: PolicyResource[], intents: Declar
       if (!strings(spec?.policyTypes).some((t) => t.toLowerCase() === direction)) continue;
       const entry = layer.get(`${direction}|${zone}|${self}`) ?? { urn: r.urn, peers: new Set<string>() };
       for (const rule of rules) for (const peer of asArray(asRecord(rule)?.[peersKey])) {
-        const w = selectedWorkload(asRecord(peer));
-        if (w) entry.peers.add(w);
+        for (const w of selectedWorkloads(asRecord(peer))) entry.peers.add(w);
       }
       layer.set(`${direction}|${zone}|${self}`, entry);
     }
@@ -325,7 +344,8 @@ function checkNetworkPolicies(networkPolicies: PolicyResource[], intents: Declar
     const entry = layer.get(`${direction}|${zone}|${self}`);
     const urn = entry?.urn ?? managed.get(`${zone}|${self.split("/")[0]}`);
     if (urn === undefined) continue; // this workload's policies are not in this stack
-    if (!entry?.peers.has(peer) && !(direction === "ingress" && entry?.peers.has(ANY))) {
+    const covered = entry?.peers.has(peer) || entry?.peers.has(`${peer.split("/")[0]}/*`) || (direction === "ingress" && entry?.peers.has(ANY));
+    if (!covered) {
       const flow = direction === "ingress" ? `${peer === ANY ? "every mesh workload" : peer} -> ${self}` : `${self} -> ${peer}`;
       findings.push({ urn, message: `NetworkPolicy (${direction}, zone ${zone}) denies the declared flow ${flow}.` });
     }

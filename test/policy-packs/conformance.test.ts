@@ -143,6 +143,25 @@ describe(POLICY, () => {
     expect(denied).toContain("NetworkPolicy (ingress, zone aws-eu) denies the declared flow trading/order-api -> trading/matching.");
   });
 
+  it("judges a grouped peer (`ztmesh.io/workload In [...]`) workload by workload, and a whole-domain peer as such", async () => {
+    const withPeer = (podSelector: Record<string, unknown>) =>
+      networkPolicies(
+        compileNetworkPolicies(model, "aws-eu").map((np) =>
+          np.metadata.name === "allow-ingress-trading-matching"
+            ? { ...np, spec: { ...np.spec, ingress: [{ ...np.spec.ingress![0], from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "trading" } }, podSelector }] }] } }
+            : np,
+        ),
+      );
+    const inList = (values: string[]) => ({ matchLabels: { "ztmesh.io/domain": "trading" }, matchExpressions: [{ key: "ztmesh.io/workload", operator: "In", values }] });
+    expect(await pack.violationsOf(POLICY, stack({ policies: withPeer(inList(["order-api"])) }))).toEqual([]);
+    expect(messages(await pack.violationsOf(POLICY, stack({ policies: withPeer(inList(["order-api", "intruder"])) })))).toEqual([
+      "NetworkPolicy (ingress, zone aws-eu) allows trading/intruder -> trading/matching, but no declared intent allows it.",
+    ]);
+    expect(messages(await pack.violationsOf(POLICY, stack({ policies: withPeer({ matchLabels: { "ztmesh.io/domain": "trading" } }) })))).toEqual([
+      "NetworkPolicy (ingress, zone aws-eu) allows trading/* -> trading/matching, but no declared intent allows it.",
+    ]);
+  });
+
   it("does not apply to stacks without declared intents", async () => {
     expect(await pack.violationsOf(POLICY, stack().filter((r) => r.name !== "intents"))).toEqual([]);
   });

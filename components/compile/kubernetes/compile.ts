@@ -9,7 +9,10 @@
  *   admitting each same-zone source, plus the zone gateway when a source is in another zone
  *   or is `*`; a `*` source admits every mesh pod, never an IP block;
  * - per source with at least one destination: `allow-egress-<domain>-<name>` to each
- *   same-zone destination on its ports, plus the zone gateway for cross-zone destinations;
+ *   same-zone destination on its ports (one rule per set of ports), plus the zone gateway for
+ *   cross-zone destinations;
+ * - workloads of one namespace are one peer (`ztmesh.io/workload In [...]`, see
+ *   {@link workloadPeers}), so a policy grows by a name per workload, not by a peer;
  * - per data proxy: `allow-egress-<domain>-<name>` to its store on the store port and to the
  *   zone's policy engines (ext_authz). The model has no store CIDR, so unless
  *   {@link NetworkPolicyOptions.storeCidrs} names one, the store rule is port-only (any
@@ -29,6 +32,7 @@ import {
   meshPodSelector,
   namespaceSelector,
   workloadSelector,
+  workloadsSelector,
 } from "./labels";
 import { type PlannedDestination, type PlannedSource, type ZoneWorkload, planZone } from "./plan";
 import type {
@@ -82,6 +86,39 @@ export function workloadPeer(w: Workload): NetworkPolicyPeer {
   return { namespaceSelector: namespaceSelector(w.namespace), podSelector: workloadSelector(w) };
 }
 
+/**
+ * The peers selecting `workloads`' pods: one per namespace (in order of first appearance),
+ * naming its workloads with an `In` requirement on the workload label; a namespace with one
+ * workload gets {@link workloadPeer}'s plain form. Selects exactly the same pods as one
+ * {@link workloadPeer} per workload, in far fewer objects.
+ */
+export function workloadPeers(workloads: readonly Workload[]): NetworkPolicyPeer[] {
+  const groups = new Map<string, { namespace: string; domain: string; names: string[] }>();
+  for (const w of workloads) {
+    const key = `${w.namespace}\u0000${w.domain}`;
+    const g = groups.get(key) ?? { namespace: w.namespace, domain: w.domain, names: [] };
+    g.names.push(w.name);
+    groups.set(key, g);
+  }
+  return [...groups.values()].map((g) => ({ namespaceSelector: namespaceSelector(g.namespace), podSelector: workloadsSelector(g.domain, g.names) }));
+}
+
+/**
+ * Egress rules to `destinations`: one per set of ports (in order of first appearance), its
+ * peers grouped by {@link workloadPeers}.
+ */
+export function workloadEgressRules(destinations: readonly ZoneWorkload[]): NetworkPolicyEgressRule[] {
+  const byPorts = new Map<string, { ports: NetworkPolicyPort[]; workloads: Workload[] }>();
+  for (const d of destinations) {
+    const ports = tcpPorts(d.ports);
+    const key = ports.map((p) => p.port).join(",");
+    const g = byPorts.get(key) ?? { ports, workloads: [] };
+    g.workloads.push(d.workload);
+    byPorts.set(key, g);
+  }
+  return [...byPorts.values()].map((g) => ({ to: workloadPeers(g.workloads), ports: g.ports }));
+}
+
 /** The peer selecting the zone's gateway pods. */
 export function gatewayPeer(): NetworkPolicyPeer {
   return { namespaceSelector: namespaceSelector(SYSTEM_NAMESPACE), podSelector: appSelector(GATEWAY_APP) };
@@ -118,7 +155,7 @@ export function namespaceBaseline(namespace: string, zoneId: string): NetworkPol
 }
 
 function ingressPolicy(d: PlannedDestination, zoneId: string): NetworkPolicy {
-  const from: NetworkPolicyPeer[] = d.sameZoneSources.map(workloadPeer);
+  const from: NetworkPolicyPeer[] = workloadPeers(d.sameZoneSources);
   if (d.viaGateway) from.push(gatewayPeer());
   if (d.anySource) from.push(anyMeshPeer());
   return networkPolicy(ingressPolicyName(d.workload), d.workload.namespace, zoneId, {
@@ -129,10 +166,7 @@ function ingressPolicy(d: PlannedDestination, zoneId: string): NetworkPolicy {
 }
 
 function egressPolicy(s: PlannedSource, zoneId: string): NetworkPolicy {
-  const egress: NetworkPolicyEgressRule[] = s.sameZoneDestinations.map((d) => ({
-    to: [workloadPeer(d.workload)],
-    ports: tcpPorts(d.ports),
-  }));
+  const egress = workloadEgressRules(s.sameZoneDestinations);
   if (s.viaGateway) egress.push({ to: [gatewayPeer()], ports: tcpPorts([GATEWAY_PORT]) });
   return networkPolicy(egressPolicyName(s.workload), s.workload.namespace, zoneId, {
     podSelector: workloadSelector(s.workload),

@@ -45,6 +45,17 @@ export function workloadSelector(workload: Pick<Workload, "domain" | "name">): L
   return { matchLabels: { [DOMAIN_LABEL]: workload.domain, [WORKLOAD_LABEL]: workload.name } };
 }
 
+/**
+ * Selects the pods of several workloads of one domain: its domain label and an `In`
+ * requirement on the workload label (names sorted, deduplicated). One workload keeps the plain
+ * {@link workloadSelector} form.
+ */
+export function workloadsSelector(domain: string, names: readonly string[]): LabelSelector {
+  const values = [...new Set(names)].sort();
+  if (values.length === 1) return workloadSelector({ domain, name: values[0] });
+  return { matchLabels: { [DOMAIN_LABEL]: domain }, matchExpressions: [{ key: WORKLOAD_LABEL, operator: "In", values }] };
+}
+
 /** App name of the log collector (aggregator) pods, which receive OPA decision logs. */
 export const LOG_COLLECTOR_APP = "ztmesh-log-collector";
 

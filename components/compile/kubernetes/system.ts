@@ -26,7 +26,7 @@ import {
   SYSTEM_NAMESPACE,
   appSelector,
 } from "./labels";
-import { anyMeshPeer, namespaceBaseline, networkPolicy, sortPolicies, tcpPorts, workloadPeer } from "./compile";
+import { anyMeshPeer, namespaceBaseline, networkPolicy, sortPolicies, tcpPorts, workloadEgressRules, workloadPeers } from "./compile";
 import { planZone } from "./plan";
 import type { NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer } from "./types";
 
@@ -45,16 +45,14 @@ export function compileSystemNetworkPolicies(model: MeshModel, zoneId: string): 
   const ns = SYSTEM_NAMESPACE;
   const gateways = appSelector(GATEWAY_APP);
   const engines = appSelector(POLICY_ENGINE_APP);
-  const proxies = plan.workloads.filter((w) => w.product).map((w) => workloadPeer(w.workload));
+  const proxies = workloadPeers(plan.workloads.filter((w) => w.product).map((w) => w.workload));
 
   const engineFrom: NetworkPolicyPeer[] = [{ podSelector: gateways }, ...proxies];
   const openBlocks: NetworkPolicyPeer[] = GATEWAY_OPEN_BLOCKS.map((cidr) => ({ ipBlock: { cidr } }));
 
   const gatewayEgress: NetworkPolicyEgressRule[] = [
     { to: [{ podSelector: engines }], ports: tcpPorts([POLICY_ENGINE_GRPC_PORT]) },
-    ...plan.destinations
-      .filter((d) => d.viaGateway)
-      .map((d) => ({ to: [workloadPeer(d.workload)], ports: tcpPorts(d.ports) })),
+    ...workloadEgressRules(plan.destinations.filter((d) => d.viaGateway)),
   ];
   if (model.zones.length > 1) gatewayEgress.push({ to: openBlocks, ports: tcpPorts([GATEWAY_PORT]) });
 

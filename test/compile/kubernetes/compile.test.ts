@@ -9,7 +9,7 @@ import {
   networkAllows,
   workloadLabels,
 } from "../../../components/compile/kubernetes";
-import { type Workload, buildMesh } from "../../../components/model";
+import { type DomainSpec, type Workload, buildMesh } from "../../../components/model";
 import { domains, mesh } from "../../fixtures/mesh";
 
 const model = buildMesh(mesh, domains);
@@ -92,6 +92,74 @@ describe("compileNetworkPolicies (fixture)", () => {
     expect(networkAllows(aws, pod(svc("trading/matching")), pod(svc("trading/order-api")), 8080)).toBe(false);
     expect(networkAllows(aws, pod(svc("trading/order-api")), pod(proxy("trading/trades")), 443)).toBe(false);
     expect(networkAllows(aws, pod(svc("trading/order-api")), pod(svc("trading/matching")), 9091)).toBe(false);
+  });
+});
+
+describe("compileNetworkPolicies: workloads of one namespace are one peer", () => {
+  // desk: a, b and c call d (8080); a also calls e (8080) and f (9000); other/x calls d too.
+  const desk: DomainSpec = {
+    name: "desk",
+    owner: "desk@acme.example",
+    services: [
+      ...["a", "b", "c", "d", "e"].map((name) => ({ name, zone: "aws-eu", ports: [{ port: 8080 }] })),
+      { name: "f", zone: "aws-eu", ports: [{ port: 9000 }] },
+    ],
+    intents: [
+      ...["a", "b", "c"].map((from) => ({ from, to: "d", methods: ["GET"], paths: ["/"] })),
+      { from: "a", to: "e", methods: ["GET"], paths: ["/"] },
+      { from: "a", to: "f", methods: ["GET"], paths: ["/"] },
+    ],
+    exports: ["d"],
+  };
+  const other: DomainSpec = {
+    name: "other",
+    owner: "other@acme.example",
+    services: [{ name: "x", zone: "aws-eu", ports: [{ port: 8080 }] }],
+    intents: [{ from: "x", to: "desk/d", methods: ["GET"], paths: ["/"] }],
+  };
+  const m = buildMesh({ ...mesh, denyRules: [] }, [desk, other]);
+  const ps = compileNetworkPolicies(m, "aws-eu");
+  const ns = (n: string) => ({ matchLabels: { "kubernetes.io/metadata.name": n } });
+
+  it("admits several sources of a namespace with one `In` peer, one peer per namespace", () => {
+    expect(byName(ps, "desk", "allow-ingress-desk-d")!.spec.ingress).toEqual([
+      {
+        from: [
+          {
+            namespaceSelector: ns("desk"),
+            podSelector: { matchLabels: { "ztmesh.io/domain": "desk" }, matchExpressions: [{ key: "ztmesh.io/workload", operator: "In", values: ["a", "b", "c"] }] },
+          },
+          { namespaceSelector: ns("other"), podSelector: { matchLabels: { "ztmesh.io/domain": "other", "ztmesh.io/workload": "x" } } },
+        ],
+        ports: [{ protocol: "TCP", port: 8080 }],
+      },
+    ]);
+  });
+
+  it("groups egress destinations by their ports", () => {
+    expect(byName(ps, "desk", "allow-egress-desk-a")!.spec.egress).toEqual([
+      {
+        to: [{ namespaceSelector: ns("desk"), podSelector: { matchLabels: { "ztmesh.io/domain": "desk" }, matchExpressions: [{ key: "ztmesh.io/workload", operator: "In", values: ["d", "e"] }] } }],
+        ports: [{ protocol: "TCP", port: 8080 }],
+      },
+      { to: [{ namespaceSelector: ns("desk"), podSelector: { matchLabels: { "ztmesh.io/domain": "desk", "ztmesh.io/workload": "f" } } }], ports: [{ protocol: "TCP", port: 9000 }] },
+    ]);
+  });
+
+  it("allows exactly the declared flows (the grouped peers select no other workload)", () => {
+    const w = (key: string) => pod(m.services.get(key)!);
+    for (const from of ["desk/a", "desk/b", "desk/c", "desk/d", "desk/e", "desk/f", "other/x"]) {
+      for (const to of ["desk/d", "desk/e", "desk/f"]) {
+        const declared = m.intents.some((i) => i.kind === "call" && i.source.kind !== "any" && i.source.key === from && i.to === to);
+        const port = to === "desk/f" ? 9000 : 8080;
+        expect(networkAllows(ps, w(from), w(to), port), `${from} -> ${to}`).toBe(declared);
+      }
+    }
+    expect(networkAllows(ps, w("desk/a"), w("desk/f"), 8080)).toBe(false);
+  });
+
+  it("passes the Kubernetes schema", () => {
+    for (const p of ps) expect(() => new K8sNetworkPolicy(p).validate()).not.toThrow();
   });
 });
 
