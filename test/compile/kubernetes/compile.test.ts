@@ -9,7 +9,7 @@ import {
   networkAllows,
   workloadLabels,
 } from "../../../components/compile/kubernetes";
-import { type DomainSpec, type Workload, buildMesh } from "../../../components/model";
+import { type DomainSpec, type IntentSpec, type Workload, buildMesh } from "../../../components/model";
 import { domains, mesh } from "../../fixtures/mesh";
 
 const model = buildMesh(mesh, domains);
@@ -105,7 +105,7 @@ describe("compileNetworkPolicies: workloads of one namespace are one peer", () =
       { name: "f", zone: "aws-eu", ports: [{ port: 9000 }] },
     ],
     intents: [
-      ...["a", "b", "c"].map((from) => ({ from, to: "d", methods: ["GET"], paths: ["/"] })),
+      ...["a", "b", "c"].map((from): IntentSpec => ({ from, to: "d", methods: ["GET"], paths: ["/"] })),
       { from: "a", to: "e", methods: ["GET"], paths: ["/"] },
       { from: "a", to: "f", methods: ["GET"], paths: ["/"] },
     ],
