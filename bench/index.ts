@@ -1,11 +1,13 @@
 /**
- * `npm run bench [-- --sizes 1000,5000,10000] [--json]`
+ * `npm run bench [-- --sizes 1000,5000,10000] [--repeat N] [--json]`
  *
  * Foundation benchmark: synthetic programs of N resources in components, previewed with
  * the zero-trust pack, against a bare floor measured in the same run (the same
  * registrations with no components and no pack). Goals: linear growth, at most 1.5x the
  * floor per resource, 10,000 resources under 2 GB peak RSS. cpuS / floorCpuS: CPU time of the
  * program's process (program and analysis thread, not the pack host's) and of the floor's.
+ * `--repeat N` runs each size's floor and full preview N times, interleaved, and reports the
+ * median of each (by wall time): on a shared machine one run can be off by 20%.
  * Other modes: `--pack` (bench/pack.ts), `--compile` (bench/compile.ts), `--mesh [--intents
  * 10000,2500] [--only N]` (bench/mesh-scale.ts: the whole mesh, 50 domains, 1,000 services).
  * `--policy-pack DIR` previews the foundation and mesh runs with another pack (default: the
@@ -15,7 +17,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { compileBench } from "./compile";
-import { meshBench } from "./mesh-scale";
+import { median, meshBench } from "./mesh-scale";
 import { packBench } from "./pack";
 
 interface Run {
@@ -38,12 +40,14 @@ const { values } = parseArgs({
     mesh: { type: "boolean", default: false },
     intents: { type: "string" },
     only: { type: "string" },
+    repeat: { type: "string", default: "1" },
     "policy-pack": { type: "string" },
     export: { type: "string", default: ".preview/platform-dev/stack.json" },
   },
 });
 const sizes = (values.sizes ?? (values.pack ? "1000,10000" : "1000,5000,10000")).split(",").map(Number);
 const TSX = require.resolve("tsx/cli");
+const repeat = Math.max(1, Number(values.repeat));
 
 function run(size: number, mode: "floor" | "full"): Run {
   const r = spawnSync(process.execPath, ["--max-old-space-size=4096", TSX, path.join(__dirname, "synthetic.ts"), "--size", String(size), "--mode", mode, ...(values["policy-pack"] ? ["--pack", values["policy-pack"]] : [])], {
@@ -57,12 +61,20 @@ function run(size: number, mode: "floor" | "full"): Run {
 async function foundation(): Promise<Record<string, unknown>[]> {
 const rows: Record<string, unknown>[] = [];
 for (const size of sizes) {
-  const floor = run(size, "floor");
-  const full = run(size, "full");
+  // Interleaved, so that a slow spell of the machine hits the case and its floor alike.
+  const floors: Run[] = [];
+  const fulls: Run[] = [];
+  for (let i = 0; i < repeat; i++) {
+    floors.push(run(size, "floor"));
+    fulls.push(run(size, "full"));
+  }
+  const floor = median(floors);
+  const full = median(fulls);
   const floorPer = floor.wallMs / floor.resources;
   const fullPer = full.wallMs / full.resources;
   rows.push({
     size,
+    runs: repeat,
     resources: full.resources,
     wallS: +(full.wallMs / 1000).toFixed(2),
     msPerResource: +fullPer.toFixed(2),
@@ -81,7 +93,7 @@ return rows;
 
 async function main(): Promise<void> {
   const rows = values.mesh
-    ? meshBench((values.intents ?? "10000,2500").split(",").map(Number), values.only === undefined ? undefined : Number(values.only), values["policy-pack"])
+    ? meshBench((values.intents ?? "10000,2500").split(",").map(Number), values.only === undefined ? undefined : Number(values.only), values["policy-pack"], repeat)
     : values.compile
     ? compileBench((values.sizes ?? "2500,5000,10000").split(",").map(Number))
     : values.pack

@@ -19,6 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AnalysisSession } from "../cli/lib/analysis-session";
 import { DEFAULT_POLICY_PACK } from "../cli/lib/packs";
 import { Recorder, waitForRpcs } from "../cli/lib/recorder";
+import { withoutSourceMaps } from "../cli/lib/run-program";
 import { BENCH_MESH, syntheticDomains } from "./synthetic-mesh";
 
 const { values } = parseArgs({
@@ -54,40 +55,43 @@ async function main(): Promise<void> {
 
   const counts: number[] = [];
   let meshResources = 0;
-  await pulumi.runtime.runInPulumiStack(async () => {
-    const config = new pulumi.Config();
-    const signing = signingKey(config);
-    const clusters: Record<string, InstanceType<typeof k8s.Provider>> = {};
-    const clouds: Record<string, pulumi.ProviderResource | undefined> = {};
-    for (const zone of BENCH_MESH.zones) {
-      clusters[zone.id] = new k8s.Provider(`${zone.id}-cluster`, { enableServerSideApply: true });
-      clouds[zone.id] = cloudProvider(zone);
-    }
-    // Every domain onboarded in the zones of its services and products (MeshDomain.bundleZones).
-    const onboarded: Record<string, string[]> = {};
-    for (const d of specs) onboarded[d.name] = [...new Set([...d.services.map((s) => s.zone), ...(d.dataProducts ?? []).map((p) => p.zone)])].sort();
-    const mesh = new HybridMesh("mesh", {
-      mesh: BENCH_MESH,
-      zones: Object.fromEntries(BENCH_MESH.zones.map((z) => [z.id, z.cloud === "onprem" ? { cluster: clusters[z.id], bundleServerUrl: "https://opa-bundles.dc1.bench.example", logStoreZone: "aws" } : { cluster: clusters[z.id], cloudProvider: clouds[z.id] }])),
-      upstreamCa: upstreamCa(config),
-      signing,
-      domains: onboarded,
-      lockRetention: true, // production settings: the default pack config requires locked retention
-    });
-    // The domain stacks read the platform's contract as a plain value.
-    const platform = await new Promise<pulumi.Unwrap<typeof mesh.contract>>((resolve) => mesh.contract.apply(resolve));
-    await waitForRpcs();
-    meshResources = rec.resources.length;
-    for (const spec of specs.slice(0, only)) {
-      const before = rec.resources.length;
-      const zones = Object.fromEntries(onboarded[spec.name].map((z) => [z, { cluster: clusters[z], cloudProvider: clouds[z] }]));
-      new MeshDomain(spec.name, { platform, domain: spec, others: specs.filter((o) => o !== spec), zones, signing });
+  // As the preview runs programs (cli/lib/run-program.ts).
+  await withoutSourceMaps(async () => {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      const config = new pulumi.Config();
+      const signing = signingKey(config);
+      const clusters: Record<string, InstanceType<typeof k8s.Provider>> = {};
+      const clouds: Record<string, pulumi.ProviderResource | undefined> = {};
+      for (const zone of BENCH_MESH.zones) {
+        clusters[zone.id] = new k8s.Provider(`${zone.id}-cluster`, { enableServerSideApply: true });
+        clouds[zone.id] = cloudProvider(zone);
+      }
+      // Every domain onboarded in the zones of its services and products (MeshDomain.bundleZones).
+      const onboarded: Record<string, string[]> = {};
+      for (const d of specs) onboarded[d.name] = [...new Set([...d.services.map((s) => s.zone), ...(d.dataProducts ?? []).map((p) => p.zone)])].sort();
+      const mesh = new HybridMesh("mesh", {
+        mesh: BENCH_MESH,
+        zones: Object.fromEntries(BENCH_MESH.zones.map((z) => [z.id, z.cloud === "onprem" ? { cluster: clusters[z.id], bundleServerUrl: "https://opa-bundles.dc1.bench.example", logStoreZone: "aws" } : { cluster: clusters[z.id], cloudProvider: clouds[z.id] }])),
+        upstreamCa: upstreamCa(config),
+        signing,
+        domains: onboarded,
+        lockRetention: true, // production settings: the default pack config requires locked retention
+      });
+      // The domain stacks read the platform's contract as a plain value.
+      const platform = await new Promise<pulumi.Unwrap<typeof mesh.contract>>((resolve) => mesh.contract.apply(resolve));
       await waitForRpcs();
-      counts.push(rec.resources.length - before);
-    }
-    return {};
+      meshResources = rec.resources.length;
+      for (const spec of specs.slice(0, only)) {
+        const before = rec.resources.length;
+        const zones = Object.fromEntries(onboarded[spec.name].map((z) => [z, { cluster: clusters[z], cloudProvider: clouds[z] }]));
+        new MeshDomain(spec.name, { platform, domain: spec, others: specs.filter((o) => o !== spec), zones, signing });
+        await waitForRpcs();
+        counts.push(rec.resources.length - before);
+      }
+      return {};
+    });
+    await waitForRpcs();
   });
-  await waitForRpcs();
   const programMs = performance.now() - started;
   let packMs = 0;
   let violations = 0;

@@ -20,7 +20,8 @@
  * outstanding (overlaps the program); packTailS: the wait for the pack after the program ended.
  * cpuS / floorCpuS: CPU time of the program's process (program and analysis thread, not the pack
  * host's process) and of the floor's: steadier than wall time on a shared machine.
- * `--only N` builds N MeshDomains and extrapolates to all domains, and says so. `--policy-pack
+ * `--repeat N` runs the case and both floors N times, interleaved, and reports the median of each
+ * (by wall time). `--only N` builds N MeshDomains and extrapolates to all domains, and says so. `--policy-pack
  * DIR` (bench/index.ts) previews with another pack.
  */
 import { spawnSync } from "node:child_process";
@@ -66,22 +67,35 @@ function child<T>(script: string, args: string[]): T {
 
 const round = (n: number, digits = 2) => +n.toFixed(digits);
 
-export function meshBench(intentCounts: number[], only?: number, pack?: string): Record<string, unknown>[] {
+/** The run with the median wall time (the lower middle one for an even count). */
+export function median<T extends { wallMs: number }>(runs: T[]): T {
+  const sorted = [...runs].sort((a, b) => a.wallMs - b.wallMs);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+export function meshBench(intentCounts: number[], only?: number, pack?: string, repeat = 1): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
-  const plainFloors = new Map<number, FloorRun>();
   let reference: MeshRun | undefined;
   for (const intents of intentCounts) {
     const dump = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ztmesh-bench-")), "mesh.json");
-    const run = child<MeshRun>("mesh-program.ts", ["--domains", String(DOMAINS), "--services", String(SERVICES), "--intents", String(intents), "--dump", dump, ...(only ? ["--only", String(only)] : []), ...(pack ? ["--pack", pack] : [])]);
-    const floor = child<FloorRun>("replay-floor.ts", ["--from", dump]);
+    const runs: MeshRun[] = [];
+    const floors: FloorRun[] = [];
+    const plains: FloorRun[] = [];
+    // Interleaved, so that a slow spell of the machine hits the case and its floors alike.
+    for (let i = 0; i < repeat; i++) {
+      runs.push(child<MeshRun>("mesh-program.ts", ["--domains", String(DOMAINS), "--services", String(SERVICES), "--intents", String(intents), ...(i === 0 ? ["--dump", dump] : []), ...(only ? ["--only", String(only)] : []), ...(pack ? ["--pack", pack] : [])]));
+      floors.push(child<FloorRun>("replay-floor.ts", ["--from", dump]));
+      plains.push(child<FloorRun>("synthetic.ts", ["--size", String(runs[0].resources), "--mode", "floor"]));
+    }
     fs.rmSync(path.dirname(dump), { recursive: true, force: true });
+    const run = median(runs);
+    const floor = median(floors);
+    const plain = median(plains);
     // Extrapolation (only with --only): the platform once, the mean domain times every domain.
     const partial = run.built < DOMAINS;
     const perDomain = run.byDomain.reduce((a, b) => a + b, 0) / Math.max(run.byDomain.length, 1);
     const resources = partial ? Math.round(run.meshResources + perDomain * DOMAINS) : run.resources;
     const scale = partial ? resources / run.resources : 1;
-    const plain = plainFloors.get(run.resources) ?? child<FloorRun>("synthetic.ts", ["--size", String(run.resources), "--mode", "floor"]);
-    plainFloors.set(run.resources, plain);
     const perResource = run.wallMs / run.resources;
     const floorPer = floor.wallMs / floor.resources;
     const ratio = perResource / floorPer;
@@ -108,6 +122,7 @@ export function meshBench(intentCounts: number[], only?: number, pack?: string):
       services: SERVICES,
       intents,
       domains: partial ? `${run.built}/${DOMAINS} built, EXTRAPOLATED` : DOMAINS,
+      runs: repeat,
       resources,
       platform: run.meshResources,
       perDomain: round(perDomain, 1),

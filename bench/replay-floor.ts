@@ -15,6 +15,7 @@ import { isDeepStrictEqual, parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { type PropertyMap, type PropertyValue, SECRET_SIG, SPECIAL_SIG_KEY } from "../cli/lib/properties";
 import { Recorder, waitForRpcs } from "../cli/lib/recorder";
+import { withoutSourceMaps } from "../cli/lib/run-program";
 
 /** One resource of the dump (bench/mesh-program.ts `--dump`). */
 export interface DumpedResource {
@@ -109,21 +110,24 @@ async function main(): Promise<void> {
   const started = performance.now();
   const classes = new Map(dumped.map((r) => [r.type, resourceClass(r.type).cls]));
   const rec = new Recorder({ project: "bench", stack: "bench" });
-  await pulumi.runtime.runInPulumiStack(async () => {
-    const providers = new Map<string, pulumi.ProviderResource>();
-    for (let i = 0; i < dumped.length; i++) {
-      const r = dumped[i];
-      const cls = classes.get(r.type) as ResourceClass;
-      const args = programValue(r.type.startsWith("pulumi:providers:") ? providerArgs(r.rawInputs) : r.rawInputs) as Record<string, unknown>;
-      const provider = r.provider ? providers.get(r.provider.split("::").slice(0, -1).join("::")) : undefined;
-      if (r.provider && !provider) throw new Error(`replay floor: ${r.urn} uses a provider not registered before it`);
-      const res = new cls(r.name, args, provider ? { provider } : {});
-      if (r.type.startsWith("pulumi:providers:")) providers.set(r.urn, res as pulumi.ProviderResource);
-      if ((i + 1) % batch === 0) await waitForRpcs();
-    }
-    return {};
+  // As the preview runs programs (cli/lib/run-program.ts).
+  await withoutSourceMaps(async () => {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      const providers = new Map<string, pulumi.ProviderResource>();
+      for (let i = 0; i < dumped.length; i++) {
+        const r = dumped[i];
+        const cls = classes.get(r.type) as ResourceClass;
+        const args = programValue(r.type.startsWith("pulumi:providers:") ? providerArgs(r.rawInputs) : r.rawInputs) as Record<string, unknown>;
+        const provider = r.provider ? providers.get(r.provider.split("::").slice(0, -1).join("::")) : undefined;
+        if (r.provider && !provider) throw new Error(`replay floor: ${r.urn} uses a provider not registered before it`);
+        const res = new cls(r.name, args, provider ? { provider } : {});
+        if (r.type.startsWith("pulumi:providers:")) providers.set(r.urn, res as pulumi.ProviderResource);
+        if ((i + 1) % batch === 0) await waitForRpcs();
+      }
+      return {};
+    });
+    await waitForRpcs();
   });
-  await waitForRpcs();
   const wallMs = performance.now() - started;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   const { user, system } = process.cpuUsage();

@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AnalysisSession } from "../cli/lib/analysis-session";
 import { DEFAULT_POLICY_PACK } from "../cli/lib/packs";
 import { Recorder, waitForRpcs } from "../cli/lib/recorder";
+import { withoutSourceMaps } from "../cli/lib/run-program";
 import { trace } from "../cli/lib/trace";
 
 const { values } = parseArgs({
@@ -53,22 +54,25 @@ async function main(): Promise<void> {
     );
   }
 
-  await pulumi.runtime.runInPulumiStack(async () => {
-    if (mode === "floor") {
-      for (let i = 0; i < size; i++) {
-        makeResource(`r-${i}`);
-        if ((i + 1) % batch === 0) await waitForRpcs();
+  // As the preview runs programs (cli/lib/run-program.ts).
+  await withoutSourceMaps(async () => {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      if (mode === "floor") {
+        for (let i = 0; i < size; i++) {
+          makeResource(`r-${i}`);
+          if ((i + 1) % batch === 0) await waitForRpcs();
+        }
+      } else {
+        // Components of 10 resources (the component itself counts as one of them).
+        for (let i = 0; i < size / 10; i++) {
+          new Tenant(`t-${i}`, 9);
+          if (((i + 1) * 10) % batch === 0) await waitForRpcs();
+        }
       }
-    } else {
-      // Components of 10 resources (the component itself counts as one of them).
-      for (let i = 0; i < size / 10; i++) {
-        new Tenant(`t-${i}`, 9);
-        if (((i + 1) * 10) % batch === 0) await waitForRpcs();
-      }
-    }
-    return {};
+      return {};
+    });
+    await waitForRpcs();
   });
-  await waitForRpcs();
   const programMs = performance.now() - started;
   trace("program done");
   let packMs = 0;
