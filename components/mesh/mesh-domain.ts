@@ -242,10 +242,12 @@ export class MeshDomain extends pulumi.ComponentResource {
       uploadBundle({ name: `${n}-bundle`, store: publishStore(contractZone.bundleStore), zone: zoneId, objectPath, archive, parent: this, provider: cloudProvider });
     }
 
+    // The contract itself (the whole domain declaration) is the stack's output to export, not
+    // repeated in the component's state: here, only whom it admits.
     this.registerOutputs({
       bundleZones: this.bundleZones,
       bundlePaths: this.bundlePaths,
-      contract: this.contract,
+      admits: this.contract.admits,
       pendingIntents: this.pendingIntents,
       unfederatedIntents: this.unfederatedIntents,
       crossCloudFederations: this.crossCloudFederations.map((f) => ({ sourceZone: f.sourceZone, targetZones: f.targetZones, workloads: f.workloads.map((w) => w.key), intents: f.intents })),

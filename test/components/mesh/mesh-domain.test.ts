@@ -162,6 +162,12 @@ describe("MeshDomain across domains: a producer admits the consumers it referenc
     expect(doc.intents.map((i: { id: string }) => i.id)).toEqual(["risk#1", "risk#2", "trading#0"]);
   });
 
+  it("registers whom it admits as the component's output, not the whole contract (the stack exports that)", () => {
+    const outputs = rec.get("trading-admits", "ztmesh:mesh:MeshDomain").outputs;
+    expect(outputs.admits).toEqual(["risk"]);
+    expect(outputs.contract).toBeUndefined();
+  });
+
   it("reports the consumer's intents a producer does not admit yet as pending, and none once it does", () => {
     const notYet = new MeshDomain("risk-pending", args({ others: [], peers: [{ version: 1, domain: trading, admits: [] }] }));
     expect(notYet.pendingIntents).toEqual([
