@@ -137,7 +137,6 @@ function isProvider(r: AnalyzedResource): boolean {
   return r.type.startsWith("pulumi:providers:");
 }
 
-/** A running policy pack and a client connected to it. */
 /**
  * The engine's gRPC message limit (pulumi `sdk/go/common/util/rpcutil`: `MaxRPCMessageSize`,
  * 400 MiB), not grpc-js's default 4 MiB: a large graph's AnalyzeStack, or a pack reporting a
@@ -145,6 +144,7 @@ function isProvider(r: AnalyzedResource): boolean {
  */
 export const MAX_RPC_MESSAGE_SIZE = 400 * 1024 * 1024;
 
+/** A running policy pack and a client connected to it. */
 export class PolicyPackProcess {
   /** RPCs sent per method (Remediate is only sent when a resource policy remediates). */
   readonly calls = { remediate: 0, analyze: 0, analyzeStack: 0 };
