@@ -29,10 +29,20 @@ export function containsUnknown(v: unknown): boolean {
 /**
  * Replaces secret envelopes by their plaintext, recursively. Export files' secrets
  * (`{sig, plaintext: "<json>"}`) are decoded too; encrypted ones (`ciphertext`) cannot
- * be read offline and become unknown.
+ * be read offline and become unknown. Arrays and objects with nothing to replace inside are
+ * returned as they are, not copied (a recorded resource's inputs and their unwrapped form then
+ * share everything but the secrets): treat the result as read-only.
  */
 export function unwrapSecrets(v: unknown): PropertyValue {
-  if (Array.isArray(v)) return v.map(unwrapSecrets);
+  if (Array.isArray(v)) {
+    let out: PropertyValue[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const u = unwrapSecrets(v[i]);
+      if (out === undefined && u !== v[i]) out = v.slice(0, i) as PropertyValue[];
+      out?.push(u);
+    }
+    return out ?? (v as PropertyValue[]);
+  }
   if (!isObject(v)) return (v === undefined ? null : v) as PropertyValue;
   if (v[SPECIAL_SIG_KEY] === SECRET_SIG) {
     if ("value" in v) return unwrapSecrets(v.value);
@@ -42,9 +52,20 @@ export function unwrapSecrets(v: unknown): PropertyValue {
   if (v[SPECIAL_SIG_KEY] === OUTPUT_VALUE_SIG) {
     return "value" in v ? unwrapSecrets(v.value) : UNKNOWN;
   }
-  const out: { [key: string]: PropertyValue } = {};
-  for (const [k, val] of Object.entries(v)) out[k] = unwrapSecrets(val);
-  return out;
+  let out: { [key: string]: PropertyValue } | undefined;
+  for (const k of Object.keys(v)) {
+    const val = v[k];
+    const u = unwrapSecrets(val);
+    if (out === undefined && u !== val) {
+      out = {};
+      for (const before of Object.keys(v)) {
+        if (before === k) break;
+        out[before] = v[before];
+      }
+    }
+    if (out !== undefined) out[k] = u;
+  }
+  return out ?? v;
 }
 
 /** Converts a runtime secret envelope (`value`) to the export file's (`plaintext`) form. */
