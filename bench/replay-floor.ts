@@ -41,11 +41,11 @@ function walk(root: unknown, steps: string[]): unknown {
  * The SDK class that registers `type` (checked by its `__pulumiType`), or the Kubernetes
  * `CustomResource` class for custom resource kinds. Throws for a type it cannot map.
  */
-export function resourceClass(type: string): { cls: ResourceClass; customKind: boolean } {
+export function resourceClass(type: string): ResourceClass {
   const [pkg, mod, name] = type.split(":");
   if (pkg === "pulumi" && mod === "providers") {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return { cls: walk(require(PACKAGES[name]), ["Provider"]) as ResourceClass, customKind: false };
+    return walk(require(PACKAGES[name]), ["Provider"]) as ResourceClass;
   }
   const pkgName = PACKAGES[pkg];
   if (!pkgName) throw new Error(`replay floor: no SDK for ${type}`);
@@ -69,7 +69,7 @@ export function resourceClass(type: string): { cls: ResourceClass; customKind: b
   }
   const token = (cls as { __pulumiType?: string } | undefined)?.__pulumiType;
   if (typeof cls !== "function" || (!customKind && token !== type)) throw new Error(`replay floor: no SDK class for ${type}`);
-  return { cls: cls as ResourceClass, customKind };
+  return cls as ResourceClass;
 }
 
 /** Wire-form inputs back to program inputs: secret envelopes become secrets. */
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   );
   // Timed from here, like the mesh run (which also loads the SDKs it uses).
   const started = performance.now();
-  const classes = new Map(dumped.map((r) => [r.type, resourceClass(r.type).cls]));
+  const classes = new Map(dumped.map((r) => [r.type, resourceClass(r.type)]));
   const rec = new Recorder({ project: "bench", stack: "bench" });
   // As the preview runs programs (cli/lib/run-program.ts).
   await withoutSourceMaps(async () => {

@@ -11,6 +11,7 @@ import type * as Pulumi from "@pulumi/pulumi";
 import { Recorder, type RecordedResource } from "../../../cli/lib/recorder";
 import type { MeshContract, MeshDomain as MeshDomainClass, MeshDomainArgs, meshDomainStoreZones as StoreZonesFn } from "../../../components/mesh";
 import type { DomainSpec, MeshSpec } from "../../../components/model";
+import { azureNativeProvider } from "../../helpers/providers";
 
 const rec = new Recorder();
 const { privateKeyPem, publicKeyPem } = rsaKeyPairPem();
@@ -97,16 +98,11 @@ beforeAll(async () => {
   const aws = await import("@pulumi/aws");
   const gcp = await import("@pulumi/gcp");
   ({ MeshDomain, meshDomainStoreZones } = await import("../../../components/mesh"));
-  class AzureNativeProvider extends pulumi.ProviderResource {
-    constructor(name: string) {
-      super("azure-native", name, {});
-    }
-  }
   clusters = { "azure-eu": new k8s.Provider("azure-eu-cluster", {}), "dc-eu": new k8s.Provider("dc-eu-cluster", {}) };
   providers = {
     "aws-eu": new aws.Provider("aws-eu-provider", { region: "eu-west-1" }),
     "gcp-eu": new gcp.Provider("gcp-eu-provider", { project: "acme-risk-dev" }),
-    "azure-eu": new AzureNativeProvider("azure-eu-provider"),
+    "azure-eu": await azureNativeProvider("azure-eu-provider"),
   };
   md = new MeshDomain("compliance", args());
   await rec.settle();
