@@ -9,9 +9,9 @@
  *   prefix (OPA signs with web identity credentials from the engine's JWT-SVID);
  * - GCP: `roles/storage.objectViewer` on the bucket for the engine's Kubernetes service account
  *   through GKE Workload Identity (OPA's `gcp_metadata` credentials read the GKE metadata server);
- * - Azure: "Storage Blob Data Reader" on the container for the engine's user-assigned identity
- *   (OPA's `azure_managed_identity`: the identity must be assigned to the node pool or the pod
- *   through AKS workload identity; OPA has no SPIFFE token exchange for Azure).
+ * - Azure: "Storage Blob Data Reader" on the container for the engine's user-assigned identity,
+ *   federated to its SPIFFE ID (OPA's `oauth2` client credentials present the engine's JWT-SVID
+ *   to Entra ID as the client assertion).
  * On-prem zones use the `http` store (`bundleServerUrl`); nothing is created.
  */
 import * as aws from "@pulumi/aws";
@@ -151,8 +151,9 @@ export function createBundleStore(opts: {
           o,
         );
       }
+      const signIn = reader.principal !== undefined ? { clientId: reader.principal, tenantId: az.tenantId } : {};
       return {
-        engine: { kind: "azure-blob", storageAccount: bucketName, container: AZURE_BUNDLE_CONTAINER, resourceGroupName: az.resourceGroupName, prefix },
+        engine: { kind: "azure-blob", storageAccount: bucketName, container: AZURE_BUNDLE_CONTAINER, resourceGroupName: az.resourceGroupName, prefix, ...signIn },
         contract: { kind: "azure-blob", storageAccount: bucketName, container: AZURE_BUNDLE_CONTAINER, resourceGroupName: az.resourceGroupName, prefix },
       };
     }

@@ -86,6 +86,14 @@ export interface HybridMeshArgs {
    */
   domains?: Record<string, string[]>;
   /**
+   * Default JWT-SVID TTL of every zone's SPIRE server (IdentityIssuer `jwtSvidTtl`). JWT-SVIDs are
+   * what workloads exchange for cloud credentials. In a mesh with an Azure zone it must be at
+   * least `45m`: Azure SDKs reuse the JWT read from the token file for up to 10 minutes, and the
+   * file may hold a JWT with a quarter of its TTL left. At most `24h` (Entra ID's limit).
+   * @default "1h" when the mesh has an Azure zone, else the IdentityIssuer default "5m"
+   */
+  jwtSvidTtl?: string;
+  /**
    * Gateway replicas per zone (at least 2).
    * @default 2
    */

@@ -5,14 +5,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgChecker, show } from "../common/args";
-import { isDnsLabel } from "../k8s";
+import { durationSeconds, isDnsLabel, isDuration } from "../k8s";
 import { buildMesh } from "../model";
 import { ValidationError } from "../model/errors";
 import type { MeshModel } from "../model/model";
 import type { DomainSpec, MeshSpec, ZoneSpec } from "../model/types";
 import type { ModelScope } from "../model/validate";
 import { crossCloudStoreZones } from "./cross-cloud";
-import { defaultIssuerUrl } from "./zone";
+import { ENTRA_JWT_SVID_TTL, ENTRA_MIN_JWT_SVID_TTL_SECONDS, MAX_JWT_SVID_TTL_SECONDS, defaultIssuerUrl } from "./zone";
 import { peerDomains } from "./peers";
 import type { DomainContract, DomainZoneInfra, HybridMeshArgs, MeshDomainArgs, StoreZoneInfra } from "./types";
 
@@ -48,6 +48,24 @@ function checkLogStoreZone(c: ArgChecker, id: string, value: unknown, declared: 
   else if (value === id) problem = `names the on-prem zone ${show(id)} itself, which has no audit log store`;
   else if (store.cloud === "onprem") problem = `names ${show(value)}, an on-prem zone, which has no audit log store`;
   c.check(problem === undefined, path, problem ?? "", fix);
+}
+
+/** `jwtSvidTtl`: a duration of at most a day; with an Azure zone, long enough for the Azure SDKs' token file reuse. */
+function checkJwtSvidTtl(c: ArgChecker, ttl: unknown, zones: readonly ZoneSpec[]): void {
+  if (ttl === undefined) return;
+  if (!isDuration(ttl)) {
+    c.check(false, "jwtSvidTtl", `must be a duration like "1h" or "45m", got ${show(ttl)}`);
+    return;
+  }
+  const seconds = durationSeconds(ttl);
+  c.check(seconds <= MAX_JWT_SVID_TTL_SECONDS, "jwtSvidTtl", `${show(ttl)} is longer than 24h`, 'Entra ID rejects longer-lived assertions (AADSTS70023); use "1h"');
+  const azure = zones.filter((z) => z.cloud === "azure").map((z) => z.id);
+  c.check(
+    azure.length === 0 || seconds >= ENTRA_MIN_JWT_SVID_TTL_SECONDS,
+    "jwtSvidTtl",
+    `${show(ttl)} is too short for a mesh with the Azure zone(s) ${azure.join(", ")}: Azure SDKs reuse the JWT read from the token file for up to 10 minutes, and the file may hold a JWT with a quarter of its TTL left, so Entra ID could be handed an expired assertion (AADSTS700024)`,
+    `use at least "45m" (the default with an Azure zone is "${ENTRA_JWT_SVID_TTL}")`,
+  );
 }
 
 const isHttps = (v: unknown): boolean => typeof v === "string" && /^https:\/\/[^/?#\s]+[^?#\s]*$/.test(v);
@@ -100,6 +118,7 @@ export function validateHybridMesh(name: string, args: HybridMeshArgs): MeshMode
     const v = args[k];
     if (v !== undefined) c.check(Number.isInteger(v) && v >= 2, k, `must be an integer >= 2, got ${show(v)}`, "one replica must be able to fail");
   }
+  checkJwtSvidTtl(c, args.jwtSvidTtl, [...declared.values()]);
   c.done();
   return model!;
 }

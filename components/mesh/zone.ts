@@ -38,6 +38,28 @@ export function defaultIssuerUrl(zoneId: string, trustDomain: string): string {
   return `https://oidc.${zoneId}.${trustDomain}`;
 }
 
+/**
+ * The JWT-SVID TTL of a mesh whose workloads sign in to Entra ID. Azure SDKs reuse the JWT they
+ * read from the token file for up to 10 minutes (azure-identity's `WorkloadIdentityCredential`),
+ * and the file may hold a JWT with only a quarter of its TTL left: the SPIRE agent serves a cached
+ * JWT-SVID until half its lifetime, and spiffe-helper renews at half of what is left.
+ */
+export const ENTRA_JWT_SVID_TTL = "1h";
+/** The shortest TTL for which a quarter of it outlasts the Azure SDKs' 10-minute reuse, with margin. */
+export const ENTRA_MIN_JWT_SVID_TTL_SECONDS = 45 * 60;
+/** Entra ID rejects federated assertions living longer than a day and an hour (AADSTS70023). */
+export const MAX_JWT_SVID_TTL_SECONDS = 24 * 3600;
+
+/**
+ * The JWT-SVID TTL of every zone's SPIRE server: `jwtSvidTtl`, else {@link ENTRA_JWT_SVID_TTL}
+ * when the mesh has an Azure zone (any zone's workloads may then sign in to Entra ID: the Azure
+ * zone's, on-prem collectors writing to an Azure store, cross-cloud consumers of Azure stores),
+ * else the IdentityIssuer default.
+ */
+export function meshJwtSvidTtl(zones: readonly { cloud: string }[], jwtSvidTtl: string | undefined): string | undefined {
+  return jwtSvidTtl ?? (zones.some((z) => z.cloud === "azure") ? ENTRA_JWT_SVID_TTL : undefined);
+}
+
 /** What each cloud zone exposes to the zones that keep their logs in it (on-prem). */
 export interface CloudZoneParts {
   zone: Zone;
@@ -114,7 +136,13 @@ export function buildZone(ctx: ZoneContext): ZoneParts & { cloudParts?: CloudZon
 
   const issuer = new IdentityIssuer(
     `${n}-identity-issuer`,
-    { model, zone: zone.id, issuerUrl, upstreamAuthority: { certificate: args.upstreamCa.certificate, privateKey: pulumi.secret(args.upstreamCa.privateKey), bundle: args.upstreamCa.bundle } },
+    {
+      model,
+      zone: zone.id,
+      issuerUrl,
+      upstreamAuthority: { certificate: args.upstreamCa.certificate, privateKey: pulumi.secret(args.upstreamCa.privateKey), bundle: args.upstreamCa.bundle },
+      jwtSvidTtl: meshJwtSvidTtl(model.zones, args.jwtSvidTtl),
+    },
     onK8s,
   );
   const issuerArgs = { trustDomain: td, csiDriver: issuer.csiDriver, socketPath: issuer.agentSocketPath };

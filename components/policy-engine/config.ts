@@ -25,12 +25,18 @@ export const IDENTITY_TOKEN_FILE = SPIFFE_TOKEN_FILE;
 export const GCS_READ_SCOPE = "https://www.googleapis.com/auth/devstorage.read_only";
 /** Azure Storage resource (token audience) for managed identity. */
 export const AZURE_STORAGE_RESOURCE = "https://storage.azure.com/";
+/** The OAuth scope of Azure Storage for the client credentials flow. */
+export const AZURE_STORAGE_SCOPE = `${AZURE_STORAGE_RESOURCE}.default`;
+/** Entra ID's token endpoint of a tenant (public cloud). */
+export const entraTokenUrl = (tenantId: string): string => `https://login.microsoftonline.com/${tenantId}/oauth2/v2.0/token`;
 
 /** OPA service credentials ztmesh uses. */
 export interface OpaCredentials {
   s3_signing?: { web_identity_credentials: { aws_region: string; session_name: string } };
   gcp_metadata?: { scopes: string[] };
   azure_managed_identity?: { resource: string; client_id?: string };
+  /** Client credentials with a client assertion read from a file (OPA >= 0.66). */
+  oauth2?: { grant_type: "client_credentials"; token_url: string; client_id: string; client_assertion_path: string; scopes: string[] };
   bearer?: { token_path: string; scheme: string };
 }
 
@@ -65,7 +71,7 @@ export interface OpaConfig {
 export type ResolvedBundleStore =
   | { kind: "s3"; bucket: string; region: string }
   | { kind: "gcs"; bucket: string }
-  | { kind: "azure-blob"; storageAccount: string; container: string; clientId?: string }
+  | { kind: "azure-blob"; storageAccount: string; container: string; clientId?: string; tenantId?: string }
   | { kind: "http"; url: string; tokenPath?: string };
 
 /** Everything {@link opaConfig} needs, as plain values. */
@@ -98,7 +104,18 @@ function storeService(zone: string, store: ResolvedBundleStore): OpaService {
       return {
         url: `https://${store.storageAccount}.blob.core.windows.net/${store.container}`,
         headers: { "x-ms-version": AZURE_BLOB_API_VERSION },
-        credentials: { azure_managed_identity: { resource: AZURE_STORAGE_RESOURCE, ...(store.clientId ? { client_id: store.clientId } : {}) } },
+        credentials:
+          store.tenantId !== undefined && store.clientId !== undefined
+            ? {
+                oauth2: {
+                  grant_type: "client_credentials",
+                  token_url: entraTokenUrl(store.tenantId),
+                  client_id: store.clientId,
+                  client_assertion_path: `${IDENTITY_DIR}/${IDENTITY_TOKEN_FILE}`,
+                  scopes: [AZURE_STORAGE_SCOPE],
+                },
+              }
+            : { azure_managed_identity: { resource: AZURE_STORAGE_RESOURCE, ...(store.clientId ? { client_id: store.clientId } : {}) } },
       };
     case "http":
       return { url: store.url, ...(store.tokenPath ? { credentials: { bearer: { token_path: store.tokenPath, scheme: "Bearer" } } } : {}) };

@@ -58,6 +58,7 @@ import {
   configHash,
 } from "../k8s";
 import { AWS_DEFAULT_AUDIENCE } from "../identity/aws";
+import { AZURE_AUDIENCE } from "../identity/azure";
 import type { MeshModel } from "../model/model";
 import { spiffeId } from "../model/spiffe";
 import { type ResolvedBundleStore, opaConfig } from "./config";
@@ -118,8 +119,9 @@ export interface PolicyEngineArgs {
     collector?: { namespace: string; podLabels: Record<string, string> };
   };
   /**
-   * The zone's SPIRE issuer. Required with an `s3` bundle store: a spiffe-helper sidecar writes
-   * the engine's JWT-SVID (audience `sts.amazonaws.com`) for AWS web identity.
+   * The zone's SPIRE issuer. Required with an `s3` bundle store, and with an `azure-blob` store
+   * given a `tenantId`: a spiffe-helper sidecar writes the engine's JWT-SVID (audience
+   * `sts.amazonaws.com` for AWS web identity, `api://AzureADTokenExchange` for Entra ID).
    * @default none
    */
   issuer?: IssuerArgs;
@@ -151,6 +153,7 @@ export interface PolicyEngineArgs {
   externalBundles?: string[];
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STORE_CLOUD: Record<BundleStoreArgs["kind"], string | undefined> = { s3: "aws", gcs: "gcp", "azure-blob": "azure", http: undefined };
 const OPA_RESOURCES: ContainerResources = { cpuRequest: "250m", memoryRequest: "256Mi", cpuLimit: "2", memoryLimit: "1Gi" };
 
@@ -188,6 +191,11 @@ export class PolicyEngine extends pulumi.ComponentResource {
       );
       if (store.kind === "http") check.check(/^https:\/\/[^/]+/.test(store.url), "bundleStore.url", `must be an https URL, got ${show(store.url)}`);
       if (store.kind === "s3") check.check(args.issuer !== undefined, "issuer", "is required with an s3 bundle store (the engine's JWT-SVID is its AWS web identity token)");
+      if (store.kind === "azure-blob" && store.tenantId !== undefined) {
+        check.check(GUID.test(store.tenantId), "bundleStore.tenantId", `must be the Entra ID tenant's GUID, got ${show(store.tenantId)}`);
+        check.check(store.clientId !== undefined, "bundleStore.clientId", "is required with tenantId (the user-assigned identity federated to the engine's SPIFFE ID)", "pass WorkloadIdentityFederation's identities[<engine key>].principal");
+        check.check(args.issuer !== undefined, "issuer", "is required with an azure-blob store that has a tenantId (the engine's JWT-SVID is its Entra ID client assertion)");
+      }
     }
     check.check(/^[A-Za-z0-9._-]{1,64}$/.test(args.signing?.keyId ?? ""), "signing.keyId", `must be 1-64 of [A-Za-z0-9._-], got ${show(args.signing?.keyId)}`);
     check.check(args.signing?.privateKeyPem !== undefined && args.signing?.publicKeyPem !== undefined, "signing", "needs publicKeyPem and privateKeyPem");
@@ -242,7 +250,9 @@ export class PolicyEngine extends pulumi.ComponentResource {
         case "gcs":
           return pulumi.output(store.bucket).apply((bucket): ResolvedBundleStore => ({ kind: "gcs", bucket }));
         case "azure-blob":
-          return pulumi.output<ResolvedBundleStore>({ kind: "azure-blob", storageAccount: store.storageAccount, container: store.container, clientId: store.clientId });
+          return pulumi
+            .output(store.clientId)
+            .apply((clientId): ResolvedBundleStore => ({ kind: "azure-blob", storageAccount: store.storageAccount, container: store.container, clientId, tenantId: store.tenantId }));
         case "http":
           return pulumi.output<ResolvedBundleStore>({ kind: "http", url: store.url, tokenPath: store.tokenPath });
       }
@@ -272,7 +282,7 @@ export class PolicyEngine extends pulumi.ComponentResource {
       childOpts,
     );
 
-    // Pod: OPA, plus a spiffe-helper sidecar writing the AWS web identity token.
+    // Pod: OPA, plus a spiffe-helper sidecar writing the cloud identity token (AWS web identity, Entra ID client assertion).
     const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "opa-config", configMap: { name: config.metadata.name } }, emptyDir("tmp")];
     const opaMounts: k8s.types.input.core.v1.VolumeMount[] = [
       { name: "opa-config", mountPath: "/config", readOnly: true },
@@ -280,8 +290,9 @@ export class PolicyEngine extends pulumi.ComponentResource {
     ];
     const env: k8s.types.input.core.v1.EnvVar[] = [];
     const sidecars: k8s.types.input.core.v1.Container[] = [];
-    if (store.kind === "s3" && args.issuer) {
-      const helper = spiffeHelperSidecar({ image: args.helperImage, audience: AWS_DEFAULT_AUDIENCE, socket: spireSocketVolume(args.issuer), configVolume: "helper-config" });
+    const audience = store.kind === "s3" ? AWS_DEFAULT_AUDIENCE : store.kind === "azure-blob" && store.tenantId !== undefined ? AZURE_AUDIENCE : undefined;
+    if (audience !== undefined && args.issuer) {
+      const helper = spiffeHelperSidecar({ image: args.helperImage, audience, socket: spireSocketVolume(args.issuer), configVolume: "helper-config" });
       const helperConfig = new k8s.core.v1.ConfigMap(
         `${name}-helper-config`,
         { metadata: { name: `${resourceName}-spiffe-helper`, namespace: ns, labels }, data: { [SPIFFE_HELPER_CONFIG_KEY]: toJson(helper.config) } },
@@ -289,11 +300,13 @@ export class PolicyEngine extends pulumi.ComponentResource {
       );
       volumes.push(...helper.volumes, { name: "helper-config", configMap: { name: helperConfig.metadata.name } });
       opaMounts.push(helper.identityMount);
-      env.push(
-        { name: "AWS_ROLE_ARN", value: store.roleArn },
-        { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: helper.tokenPath },
-        { name: "AWS_REGION", value: store.region ?? zone!.region },
-      );
+      if (store.kind === "s3") {
+        env.push(
+          { name: "AWS_ROLE_ARN", value: store.roleArn },
+          { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: helper.tokenPath },
+          { name: "AWS_REGION", value: store.region ?? zone!.region },
+        );
+      }
       sidecars.push(helper.container);
     }
 

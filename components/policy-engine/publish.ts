@@ -48,7 +48,14 @@ export interface GcsBundleStore {
   prefix?: string;
 }
 
-/** Azure Blob Storage (zones in `azure`). OPA authenticates with `azure_managed_identity`. */
+/**
+ * Azure Blob Storage (zones in `azure`). With `tenantId`, OPA exchanges the engine's JWT-SVID
+ * (audience `api://AzureADTokenExchange`, written by a spiffe-helper sidecar) with Entra ID for a
+ * token of the user-assigned identity `clientId`, which `WorkloadIdentityFederation` federates to
+ * the engine's SPIFFE ID (OPA `oauth2` client credentials with `client_assertion_path`; OPA
+ * re-reads the file for every token request). Without `tenantId`, OPA asks the instance metadata
+ * service (`azure_managed_identity`): the identity must then be assigned to the node pool.
+ */
 export interface AzureBlobBundleStore {
   kind: "azure-blob";
   /** Storage account name (also the host `<account>.blob.core.windows.net`). */
@@ -57,8 +64,17 @@ export interface AzureBlobBundleStore {
   container: string;
   /** Resource group of the storage account. */
   resourceGroupName: pulumi.Input<string>;
-  /** Client id of the user-assigned identity to request tokens for. @default the pod's default identity */
-  clientId?: string;
+  /**
+   * Client id of the user-assigned identity to request tokens for. Required with `tenantId`.
+   * @default the node's identity (metadata service)
+   */
+  clientId?: pulumi.Input<string>;
+  /**
+   * Entra ID tenant of `clientId`: the engine signs in with its JWT-SVID (federated credential)
+   * instead of the metadata service. Requires `clientId` and the engine's `issuer`.
+   * @default none (metadata service)
+   */
+  tenantId?: string;
   /** Blob name prefix. @default "opa" */
   prefix?: string;
 }

@@ -5,6 +5,8 @@ import type * as Pulumi from "@pulumi/pulumi";
 import { Recorder, type RecordedResource } from "../../../cli/lib/recorder";
 import type { HybridMesh as HybridMeshClass, HybridMeshArgs } from "../../../components/mesh";
 import type { MeshSpec } from "../../../components/model";
+import { meshJwtSvidTtl } from "../../../components/mesh/zone";
+import { parse } from "yaml";
 
 const rec = new Recorder();
 const { privateKeyPem, publicKeyPem } = rsaKeyPairPem();
@@ -102,6 +104,33 @@ describe("HybridMesh", () => {
     expect(policy).toContain("opa/aws-eu/*");
   });
 
+  it("has the Azure engine read bundles as its federated identity, signing in with its JWT-SVID", () => {
+    const identity = rec.ofType("azure-native:managedidentity:UserAssignedIdentity").find((r) => parentName(r) === "mesh-azure-eu-federation" && r.name.includes("policy-engine"));
+    expect(identity).toBeDefined();
+    const config = parse(String((child("mesh-azure-eu-policy-engine-config").inputs.data as Record<string, string>)["config.yaml"])) as { services: Record<string, { credentials: unknown }> };
+    expect(config.services["bundle-store"].credentials).toEqual({
+      oauth2: {
+        grant_type: "client_credentials",
+        token_url: "https://login.microsoftonline.com/00000000-0000-0000-0000-0000000000aa/oauth2/v2.0/token",
+        client_id: identity!.outputs.clientId,
+        client_assertion_path: "/var/run/ztmesh/identity/token",
+        scopes: ["https://storage.azure.com/.default"],
+      },
+    });
+    // The identity that signs in is the one granted read access to the bundles.
+    expect(child("mesh-azure-eu-bundle-store-engine-reader").inputs.principalId).toBe(identity!.outputs.principalId);
+  });
+
+  it("gives every zone's SPIRE server JWT-SVIDs that outlive the Azure SDKs' token reuse when the mesh has an Azure zone", () => {
+    for (const zone of mesh.zones) {
+      const conf = JSON.parse((child(`mesh-${zone.id}-identity-issuer-server-config`).inputs.data as Record<string, string>)["server.conf"]) as { server: Record<string, unknown> };
+      expect(conf.server.default_jwt_svid_ttl).toBe("1h");
+    }
+    expect(meshJwtSvidTtl(mesh.zones, undefined)).toBe("1h");
+    expect(meshJwtSvidTtl(mesh.zones.filter((z) => z.cloud !== "azure"), undefined)).toBeUndefined();
+    expect(meshJwtSvidTtl(mesh.zones, "2h")).toBe("2h");
+  });
+
   it("exports the versioned contract", async () => {
     const contract = await new Promise((resolve) => hm.contract.apply(resolve));
     expect(contract).toMatchObject({ version: 1, mesh, zones: [{ id: "aws-eu", bundleStore: { kind: "s3" } }, { id: "gcp-eu" }, { id: "azure-eu" }, { id: "dc-eu", bundleStore: { kind: "http" } }] });
@@ -114,6 +143,9 @@ describe("HybridMesh", () => {
     ["an on-prem zone without logStoreZone", () => args({ zones: { ...args().zones, "dc-eu": { cluster: clusters["dc-eu"], bundleServerUrl: "https://b.example" } } }), "args.zones.dc-eu.logStoreZone"],
     ["an on-prem zone without bundleServerUrl", () => args({ zones: { ...args().zones, "dc-eu": { cluster: clusters["dc-eu"], logStoreZone: "aws-eu" } } }), "args.zones.dc-eu.bundleServerUrl"],
     ["a bad mesh", () => args({ mesh: { ...mesh, trustDomain: "Not A Domain" } }), "args.mesh.trustDomain"],
+    ["a JWT-SVID TTL that is not a duration", () => args({ jwtSvidTtl: "1 hour" }), 'args.jwtSvidTtl: must be a duration like "1h" or "45m", got "1 hour"'],
+    ["a JWT-SVID TTL too short for Entra ID", () => args({ jwtSvidTtl: "30m" }), 'args.jwtSvidTtl: "30m" is too short for a mesh with the Azure zone(s) azure-eu'],
+    ["a JWT-SVID TTL longer than a day", () => args({ jwtSvidTtl: "25h" }), 'args.jwtSvidTtl: "25h" is longer than 24h'],
   ])("refuses %s before creating anything", async (_l, make, path) => {
     const before = rec.resources.length;
     expect(() => new HybridMesh("bad", make())).toThrow(path);

@@ -26,6 +26,9 @@ const obj = (v: unknown): Obj => v as Obj;
 let PolicyEngine: typeof PolicyEngineClass;
 let pulumi: typeof PulumiModule;
 let cluster: K8sProvider;
+const AZ_TENANT = "00000000-0000-0000-0000-0000000000aa";
+type Container = { name: string; env?: { name: string; value: string }[]; volumeMounts?: { name: string; mountPath: string }[] };
+const containersOf = (deployment: string): Container[] => (rec.get(deployment).inputs.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers;
 const base = () => ({
   model,
   zone: "aws-eu",
@@ -45,6 +48,15 @@ beforeAll(async () => {
   new PolicyEngine(
     "pe-az",
     { ...base(), zone: "azure-eu", bundleStore: { kind: "azure-blob", storageAccount: "acmeopa", container: "bundles", resourceGroupName: "mesh", clientId: "c1" } },
+    { provider: cluster },
+  );
+  new PolicyEngine(
+    "pe-az-fed",
+    {
+      ...base(),
+      zone: "azure-eu",
+      bundleStore: { kind: "azure-blob", storageAccount: "acmeopa", container: "bundles", resourceGroupName: "mesh", clientId: pulumi.output("c2"), tenantId: AZ_TENANT },
+    },
     { provider: cluster },
   );
   await rec.settle();
@@ -137,6 +149,36 @@ describe("PolicyEngine", () => {
     expect((rec.get("pe-gcp-deployment").inputs.spec as { template: { spec: { containers: unknown[] } } }).template.spec.containers).toHaveLength(1);
   });
 
+  it("signs in to Entra ID with the engine's JWT-SVID when the Azure store names a tenant", () => {
+    const az = parse(String(obj(rec.get("pe-az-fed-config").inputs.data)["config.yaml"])) as Obj;
+    expect(opaConfigProblems(az)).toEqual([]);
+    expect(obj(obj(az.services)["bundle-store"])).toEqual({
+      url: "https://acmeopa.blob.core.windows.net/bundles",
+      headers: { "x-ms-version": "2020-04-08" },
+      credentials: {
+        oauth2: {
+          grant_type: "client_credentials",
+          token_url: `https://login.microsoftonline.com/${AZ_TENANT}/oauth2/v2.0/token`,
+          client_id: "c2",
+          client_assertion_path: "/var/run/ztmesh/identity/token",
+          scopes: ["https://storage.azure.com/.default"],
+        },
+      },
+    });
+    // The spiffe-helper writes the assertion OPA reads: Entra ID's audience, the path OPA is given.
+    const containers = containersOf("pe-az-fed-deployment");
+    expect(containers.map((c) => c.name).sort()).toEqual(["opa", "spiffe-helper"]);
+    const helper = JSON.parse(String(obj(rec.get("pe-az-fed-helper-config").inputs.data)["spiffe-helper.json"])) as Obj;
+    expect(helper.jwt_svids).toEqual([{ jwt_audience: "api://AzureADTokenExchange", jwt_svid_file_name: "token" }]);
+    expect(helper.cert_dir).toBe("/var/run/ztmesh/identity");
+    const opa = containers.find((c) => c.name === "opa")!;
+    expect(opa.volumeMounts?.some((m) => m.mountPath === "/var/run/ztmesh/identity")).toBe(true);
+    expect(opa.env ?? []).toEqual([]);
+    // Without a tenant: the metadata service, no sidecar.
+    expect(containersOf("pe-az-deployment").map((c) => c.name)).toEqual(["opa"]);
+    expect(() => new Deployment(rec.get("pe-az-fed-deployment").inputs as never).validate()).not.toThrow();
+  });
+
   it("publishes signed, deterministic bundle archives to S3, tagged as artifacts, without the secret", () => {
     const objects = rec.ofType("aws:s3/bucketObjectv2:BucketObjectv2").filter((o) => o.name.startsWith("pe-bundle-"));
     const bundles = compileOpaBundles(model, "aws-eu");
@@ -172,6 +214,10 @@ describe("PolicyEngine", () => {
     expect(() => new PolicyEngine("bad5", { ...base(), issuer: undefined }, { provider: cluster })).toThrow(/args\.issuer: is required with an s3 bundle store/);
     expect(() => new PolicyEngine("bad6", base())).toThrow(/args\.clusters/);
     expect(() => new PolicyEngine("bad7", { ...base(), decisionLogs: { url: "collector" } }, { provider: cluster })).toThrow(/args\.decisionLogs\.url/);
+    const azure = { kind: "azure-blob" as const, storageAccount: "acmeopa", container: "bundles", resourceGroupName: "mesh" };
+    expect(() => new PolicyEngine("bad8", { ...base(), zone: "azure-eu", bundleStore: { ...azure, tenantId: AZ_TENANT } }, { provider: cluster })).toThrow(/args\.bundleStore\.clientId: is required with tenantId/);
+    expect(() => new PolicyEngine("bad9", { ...base(), zone: "azure-eu", bundleStore: { ...azure, clientId: "c", tenantId: "contoso" } }, { provider: cluster })).toThrow(/args\.bundleStore\.tenantId: must be the Entra ID tenant's GUID, got "contoso"/);
+    expect(() => new PolicyEngine("bad10", { ...base(), zone: "azure-eu", issuer: undefined, bundleStore: { ...azure, clientId: "c", tenantId: AZ_TENANT } }, { provider: cluster })).toThrow(/args\.issuer: is required with an azure-blob store that has a tenantId/);
     await rec.settle();
     expect(rec.resources.length).toBe(before);
   });
