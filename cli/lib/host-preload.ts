@@ -7,7 +7,9 @@
  * - **Faster start**: `@pulumi/pulumi` loads two large modules when it is imported that it
  *   uses only to serialize closures: `typescript` (through its `typescript-shim`) and
  *   `@npmcli/arborist` (code paths). They are loaded on first use instead, behind a proxy: a
- *   policy pack never serializes a closure, and if one does the module loads then.
+ *   policy pack never serializes a closure, and if one does the module loads then. Likewise
+ *   the Automation API (`@pulumi/pulumi/automation`, with execa and its dependencies), which
+ *   the package index loads for `pulumi.automation` and no pack runs.
  * - **TypeScript on demand**: the host always registers ts-node (loading the TypeScript
  *   compiler and parsing `tsconfig.json`) before it loads the pack, even when the pack is
  *   JavaScript (the preview hands it an esbuild bundle). The registration is deferred until
@@ -46,6 +48,7 @@ interface Deferred {
 export const DEFERRED: readonly Deferred[] = [
   { request: "../../typescript-shim", from: "runtime/closure/parseFunction.js", esModule: false },
   { request: "@npmcli/arborist", from: "runtime/closure/codePaths.js", esModule: true },
+  { request: "./automation", from: "index.js", esModule: true },
 ];
 
 const PULUMI = `${path.sep}node_modules${path.sep}@pulumi${path.sep}pulumi${path.sep}`;

@@ -3,9 +3,8 @@
  * `camelCase`), their filter chains, downstream TLS contexts and L4/L7 filters in order.
  * Everything is tolerant: odd shapes read as "absent", never as an exception.
  */
-import { parse } from "yaml";
 import { ContentCache } from "./content-cache";
-import { asArray, asRecord, field, str } from "./util";
+import { asArray, asRecord, field, parseYaml, str } from "./util";
 
 /** Filters this pack recognizes, by well-known name or `@type` fragment. */
 const KINDS = {
@@ -61,7 +60,7 @@ export function parseDocuments(data: Record<string, string>): unknown[] {
   const docs: unknown[] = [];
   for (const text of Object.values(data)) {
     try {
-      docs.push(parse(text) as unknown);
+      docs.push(parseYaml(text));
     } catch {
       // not YAML/JSON: not an Envoy config
     }

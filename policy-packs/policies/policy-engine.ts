@@ -1,11 +1,10 @@
 /** Policy engines (OPA with the Envoy plugin): available, fail closed until their bundle is active, signed bundles, decision logs. */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { parse } from "yaml";
 import { DEFAULT_ENGINE_LABELS, ROLES, hasRole, k8sName, k8sNamespace, matchesAll } from "./conventions";
 import { resourcesOfType } from "./stack-index";
 import { ofType, TYPES, whenStackHas } from "./types";
-import { asArray, asRecord, bool, configWithDefaults, num, str, stringMap } from "./util";
+import { asArray, asRecord, bool, configWithDefaults, num, parseYaml, str, stringMap } from "./util";
 
 const ZONE_KEY = "topology.kubernetes.io/zone";
 const READY_PATHS = ["/health?bundles", "/health?bundles=true"];
@@ -131,7 +130,7 @@ export const opaConfigSecure: ResourceValidationPolicy = {
     const text = stringMap(args.props.data)["config.yaml"];
     let config: unknown;
     try {
-      config = text === undefined ? undefined : (parse(text) as unknown);
+      config = text === undefined ? undefined : parseYaml(text);
     } catch {
       config = undefined;
     }

@@ -2,6 +2,7 @@
  * Helpers shared by the policies: tolerant readers that never throw on odd shapes
  * (nulls, strings where objects were expected, JSON given as a string).
  */
+import type * as Yaml from "yaml";
 
 /** A plain object, or undefined. */
 export function asRecord(v: unknown): Record<string, unknown> | undefined {
@@ -76,4 +77,15 @@ export function configWithDefaults<T extends object>(given: unknown, defaults: T
     if (sameKind) out[k] = v;
   }
   return out as T;
+}
+
+let yamlModule: typeof Yaml | undefined;
+/**
+ * Parses YAML with the `yaml` package, loaded on first use: most stacks hold few YAML documents,
+ * and the pack host need not load the parser before it serves.
+ */
+export function parseYaml(text: string): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  yamlModule ??= require("yaml") as typeof Yaml;
+  return yamlModule.parse(text) as unknown;
 }

@@ -37,14 +37,14 @@ function runNode(script: string, preload: boolean): Promise<Record<string, unkno
 
 const LOADED = `
 const loaded = (re) => Object.keys(require.cache).some((k) => re.test(k));
-const state = () => ({ typescript: loaded(/[\\\\/]node_modules[\\\\/]typescript[\\\\/]/), arborist: loaded(/[\\\\/]@npmcli[\\\\/]arborist[\\\\/]/) });
+const state = () => ({ typescript: loaded(/[\\\\/]node_modules[\\\\/]typescript[\\\\/]/), arborist: loaded(/[\\\\/]@npmcli[\\\\/]arborist[\\\\/]/), automation: loaded(/[\\\\/]@pulumi[\\\\/]pulumi[\\\\/]automation[\\\\/]/) });
 `;
 
 describe("the policy-pack host's preload", () => {
   it("keeps @pulumi/pulumi's closure-serialization modules unloaded until first use (control: loaded without it)", async () => {
     const script = `${LOADED} require("@pulumi/policy"); console.log(JSON.stringify(state())); process.exit(0);`;
-    expect(await runNode(script, false)).toEqual({ typescript: true, arborist: true });
-    expect(await runNode(script, true)).toEqual({ typescript: false, arborist: false });
+    expect(await runNode(script, false)).toEqual({ typescript: true, arborist: true, automation: true });
+    expect(await runNode(script, true)).toEqual({ typescript: false, arborist: false, automation: false });
   }, 60_000);
 
   it("loads them on first use, and they work: closures serialize, code paths are computed", async () => {
@@ -59,13 +59,23 @@ describe("the policy-pack host's preload", () => {
         process.exit(0);
       })().catch((e) => { console.error(e); process.exit(1); });`;
     expect(await runNode(script, true)).toEqual({
-      before: { typescript: false, arborist: false },
-      afterSerialize: { typescript: true, arborist: false },
-      after: { typescript: true, arborist: true },
+      before: { typescript: false, arborist: false, automation: false },
+      afterSerialize: { typescript: true, arborist: false, automation: false },
+      after: { typescript: true, arborist: true, automation: false },
       text: true,
       exportName: "handler",
       paths: true,
     });
+  }, 60_000);
+
+  it("loads the Automation API on first use, and it works", async () => {
+    const script = `${LOADED}
+      const pulumi = require("@pulumi/pulumi");
+      const before = state().automation;
+      const fullyQualified = pulumi.automation.fullyQualifiedStackName("org", "proj", "dev");
+      console.log(JSON.stringify({ before, after: state().automation, fullyQualified, workspace: typeof pulumi.automation.LocalWorkspace.create }));
+      process.exit(0);`;
+    expect(await runNode(script, true)).toEqual({ before: false, after: true, fullyQualified: "org/proj/dev", workspace: "function" });
   }, 60_000);
 });
 
