@@ -161,9 +161,11 @@ export function buildZone(ctx: ZoneContext): ZoneParts & { cloudParts?: CloudZon
         zone,
         trustDomain: td,
         issuerUrl,
+        // The engine signs in with its JWT-SVID to read bundles on AWS and Azure; on GCP it reads
+        // through GKE Workload Identity (OPA has no STS token exchange), so it gets no identity here.
         workloads: [
           { key: collectorKey, spiffeId: collectorSpiffeId(td) },
-          { key: engineKey, spiffeId: spiffeId(td, SYSTEM_NAMESPACE, policyEngineName(zone.id)) },
+          ...(zone.cloud === "gcp" ? [] : [{ key: engineKey, spiffeId: spiffeId(td, SYSTEM_NAMESPACE, policyEngineName(zone.id)) }]),
         ],
         tags,
       },

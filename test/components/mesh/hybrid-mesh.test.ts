@@ -80,6 +80,14 @@ describe("HybridMesh", () => {
     expect(child("mesh-dc-eu-log-federation").type).toBe("ztmesh:identity:WorkloadIdentityFederation");
   });
 
+  it("federates the engine only where it signs in with its JWT-SVID (AWS, Azure), not on GCP (GKE Workload Identity)", () => {
+    const identities = (zone: string) =>
+      rec.resources.filter((r) => r.custom && rec.byUrnOf(r.parent!)?.name === `mesh-${zone}-federation`).map((r) => `${r.type} ${r.name}`);
+    for (const zone of ["aws-eu", "azure-eu"]) expect(identities(zone).some((n) => n.includes(`${zone}-policy-engine`))).toBe(true);
+    expect(identities("gcp-eu").some((n) => n.includes("log-collector"))).toBe(true);
+    expect(identities("gcp-eu").filter((n) => n.includes("policy-engine"))).toEqual([]);
+  });
+
   it("wires the collector to the zone's store and the engine's decision logs to the collector", () => {
     const bucket = child("mesh-aws-eu-audit-log-store-bucket");
     const sts = rec.ofType("kubernetes:apps/v1:StatefulSet").find((r) => r.name === "mesh-aws-eu-log-collector-aggregator")!;
