@@ -11,7 +11,8 @@ export interface ZoneInfo {
 
 const ZONE_KEYS = ["id", "cloud", "region", "failureZones", "aws", "azure", "gcp"] as const;
 const SETTINGS_CLOUDS = ["aws", "azure", "gcp"] as const;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A GUID (Azure subscription and tenant ids, client ids). */
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const AZURE_RG = /^[-\w.()]{0,89}[-\w()]$/;
 const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const AWS_PARTITIONS = ["aws", "aws-cn", "aws-us-gov"] as const;

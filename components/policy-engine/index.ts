@@ -59,6 +59,7 @@ import {
 } from "../k8s";
 import { AWS_DEFAULT_AUDIENCE } from "../identity/aws";
 import { AZURE_AUDIENCE } from "../identity/azure";
+import { GUID } from "../model/validate-zones";
 import type { MeshModel } from "../model/model";
 import { spiffeId } from "../model/spiffe";
 import { type ResolvedBundleStore, opaConfig } from "./config";
@@ -153,7 +154,6 @@ export interface PolicyEngineArgs {
   externalBundles?: string[];
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STORE_CLOUD: Record<BundleStoreArgs["kind"], string | undefined> = { s3: "aws", gcs: "gcp", "azure-blob": "azure", http: undefined };
 const OPA_RESOURCES: ContainerResources = { cpuRequest: "250m", memoryRequest: "256Mi", cpuLimit: "2", memoryLimit: "1Gi" };
 
