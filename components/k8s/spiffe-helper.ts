@@ -24,6 +24,8 @@ export const SPIFFE_HELPER_CONFIG_KEY = "spiffe-helper.json";
 export const SPIFFE_IDENTITY_DIR = "/var/run/ztmesh/identity";
 /** The JWT-SVID file name inside {@link SPIFFE_IDENTITY_DIR}. */
 export const SPIFFE_TOKEN_FILE = "token";
+/** The JWT-SVID token file's full path in the containers that mount {@link SPIFFE_IDENTITY_DIR}. */
+export const SPIFFE_TOKEN_PATH = `${SPIFFE_IDENTITY_DIR}/${SPIFFE_TOKEN_FILE}`;
 /** Default sidecar resources. */
 export const SPIFFE_HELPER_RESOURCES: ContainerResources = { cpuRequest: "10m", memoryRequest: "16Mi", cpuLimit: "100m", memoryLimit: "64Mi" };
 
@@ -111,6 +113,6 @@ export function spiffeHelperSidecar(args: SpiffeHelperSidecarArgs): SpiffeHelper
     volumes: [{ name: "identity", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }, args.socket.volume],
     identityMount: { name: "identity", mountPath: SPIFFE_IDENTITY_DIR, readOnly: true },
     config: spiffeHelperFileConfig({ agentAddress: args.socket.path, audience: args.audience, healthPort: args.healthPort }),
-    tokenPath: `${SPIFFE_IDENTITY_DIR}/${SPIFFE_TOKEN_FILE}`,
+    tokenPath: SPIFFE_TOKEN_PATH,
   };
 }

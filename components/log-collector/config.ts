@@ -12,7 +12,7 @@
  * the config file itself is fully known at preview (Vector < 0.57 interpolates by default).
  */
 import { DECISION_LOG_PORT } from "../compile/kubernetes/labels";
-import { SPIFFE_HELPER_CONFIG_DIR, SPIFFE_IDENTITY_DIR, SPIFFE_TOKEN_FILE, type SpiffeHelperConfig, spiffeHelperFileConfig } from "../k8s/spiffe-helper";
+import { SPIFFE_HELPER_CONFIG_DIR, SPIFFE_IDENTITY_DIR, SPIFFE_TOKEN_PATH, type SpiffeHelperConfig, spiffeHelperFileConfig } from "../k8s/spiffe-helper";
 
 export type { SpiffeHelperConfig } from "../k8s/spiffe-helper";
 
@@ -24,7 +24,7 @@ export const COLLECTOR_PATHS = {
   config: "/etc/vector",
   data: "/var/lib/vector",
   identity: SPIFFE_IDENTITY_DIR,
-  token: `${SPIFFE_IDENTITY_DIR}/${SPIFFE_TOKEN_FILE}`,
+  token: SPIFFE_TOKEN_PATH,
   workloadApi: "/spiffe-workload-api",
   helperConfig: SPIFFE_HELPER_CONFIG_DIR,
 } as const;

@@ -10,7 +10,7 @@
  */
 import { DECISION_PATH } from "../compile/opa/compile";
 import { POLICY_ENGINE_GRPC_PORT } from "../compile/kubernetes/labels";
-import { SPIFFE_IDENTITY_DIR, SPIFFE_TOKEN_FILE } from "../k8s/spiffe-helper";
+import { SPIFFE_IDENTITY_DIR, SPIFFE_TOKEN_FILE, SPIFFE_TOKEN_PATH } from "../k8s/spiffe-helper";
 
 /** Bundle store kinds: one per cloud object store, and a plain HTTPS bundle server (on-prem). */
 export type BundleStoreKind = "s3" | "gcs" | "azure-blob" | "http";
@@ -111,7 +111,7 @@ function storeService(zone: string, store: ResolvedBundleStore): OpaService {
                   grant_type: "client_credentials",
                   token_url: entraTokenUrl(store.tenantId),
                   client_id: store.clientId,
-                  client_assertion_path: `${IDENTITY_DIR}/${IDENTITY_TOKEN_FILE}`,
+                  client_assertion_path: SPIFFE_TOKEN_PATH,
                   scopes: [AZURE_STORAGE_SCOPE],
                 },
               }
