@@ -16,6 +16,15 @@ import { trace } from "./trace";
  */
 const HOST_NODE_ARGS = (process.env.ZTMESH_PACK_HOST_ARGS ?? "").split(" ").filter(Boolean);
 
+/**
+ * V8 flags the host always runs with. A larger young generation (semi-spaces of up to 64 MiB,
+ * V8's default is 16 on 64-bit) lets the host decode a large graph's requests (protobuf
+ * messages, then plain objects) with fewer scavenges: about a fifth less garbage-collection
+ * time on the mesh benchmark. V8 grows the semi-spaces only as far as the allocation rate needs,
+ * so a small stack's host stays small.
+ */
+const HOST_V8_ARGS = ["--max-semi-space-size=64"];
+
 export interface LaunchOptions {
   /**
    * `bundle`: the pack's TypeScript is bundled with esbuild first (fast). `host`: the pack
@@ -60,7 +69,7 @@ export function launchPackHost(dir: string, opts: LaunchOptions = {}): HostLaunc
   const host = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/index.js");
   // The preload ends the host with the process that drives it (its stdin is our pipe) and
   // defers modules the host never uses (see host-preload.ts).
-  const child = spawn(process.execPath, [...HOST_NODE_ARGS, "--require", runnableModule("host-preload"), host, "127.0.0.1:0", entry], { cwd: packDir, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...HOST_V8_ARGS, ...HOST_NODE_ARGS, "--require", runnableModule("host-preload"), host, "127.0.0.1:0", entry], { cwd: packDir, stdio: ["pipe", "pipe", "pipe"] });
   const stderr: string[] = [];
   child.stderr?.on("data", (d: Buffer) => stderr.push(d.toString()));
   const port = new Promise<number>((resolve, reject) => {

@@ -36,11 +36,10 @@ import { tarGz } from "../compile/opa/tarball";
 import { K8S, ROLES } from "../conventions";
 import { DataProxy } from "../data-proxy";
 import { WorkloadIdentityFederation, defaultPoolId, federationFor, type WorkloadIdentityFederationArgs } from "../identity";
-import { toJson } from "../k8s";
 import type { MeshModel, Zone } from "../model/model";
 import { MeshNamespace, namespaceWorkloads, type CloudIdentityRef } from "../namespace";
 import { bundleObjectPath, uploadBundle, type BundleStoreArgs } from "../policy-engine/publish";
-import { domainIntents } from "./intents";
+import { INTENTS_FILE, domainIntents, intentsJson } from "./intents";
 import { admittedDomains, pendingIntents, pendingMessages, unfederatedIntents, unfederatedMessages, type PendingIntent, type UnfederatedIntent } from "./peers";
 import { accountKey, awsOidcProviderArn, crossCloudFederations, crossCloudPoolId, type CrossCloudFederation } from "./cross-cloud";
 import type { ContractBundleStore, ContractZone, DomainContract, IntentsDocument, MeshDomainArgs } from "./types";
@@ -225,7 +224,7 @@ export class MeshDomain extends pulumi.ComponentResource {
             namespace: created.get(home)!.namespaceName,
             labels: { [K8S.role]: ROLES.intents, [K8S.zone]: zoneId, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, "ztmesh.io/domain": domain },
           },
-          data: { "intents.json": toJson(this.intents) },
+          data: { [INTENTS_FILE]: intentsJson(this.intents) },
         },
         { parent: this, provider: cluster },
       );

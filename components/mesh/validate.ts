@@ -12,6 +12,7 @@ import type { MeshModel } from "../model/model";
 import type { DomainSpec, MeshSpec, ZoneSpec } from "../model/types";
 import type { ModelScope } from "../model/validate";
 import { crossCloudStoreZones } from "./cross-cloud";
+import { CONFIGMAP_MAX_BYTES, domainIntents, intentsConfigMapBytes } from "./intents";
 import { ENTRA_JWT_SVID_TTL, ENTRA_MIN_JWT_SVID_TTL_SECONDS, MAX_JWT_SVID_TTL_SECONDS, defaultIssuerUrl } from "./zone";
 import { peerDomains } from "./peers";
 import type { DomainContract, DomainZoneInfra, HybridMeshArgs, MeshDomainArgs, StoreZoneInfra } from "./types";
@@ -180,6 +181,18 @@ function checkStoreZones(c: ArgChecker, m: MeshModel, domain: string, own: reado
   }
 }
 
+/** The domain's `intents.json` must fit in its ConfigMap, which the API server would refuse at `pulumi up`. */
+function checkIntentsSize(c: ArgChecker, m: MeshModel, domain: string): void {
+  const doc = domainIntents(m, domain);
+  const bytes = intentsConfigMapBytes(doc);
+  c.check(
+    bytes <= CONFIGMAP_MAX_BYTES,
+    "domain.intents",
+    `the ${doc.intents.length} intents of domain ${show(domain)} and towards it take ${bytes} bytes in its intents ConfigMap, over Kubernetes' limit of ${CONFIGMAP_MAX_BYTES} bytes (1 MiB)`,
+    "split the domain into smaller domains: each publishes its own intents ConfigMap",
+  );
+}
+
 /** Validates {@link MeshDomainArgs}; returns the model. Throws a ValidationError; creates nothing. */
 export function validateMeshDomain(name: string, args: MeshDomainArgs): MeshModel {
   const c = new ArgChecker("MeshDomain", name);
@@ -206,6 +219,7 @@ export function validateMeshDomain(name: string, args: MeshDomainArgs): MeshMode
     c.check(z !== undefined && z.bundleStore !== undefined, `platform.zones`, `the platform contract has no bundle store for zone ${show(id)}`, "deploy the platform stack with this zone first");
   }
   checkStoreZones(c, m, args.domain.name, needed, args.storeZones ?? {});
+  checkIntentsSize(c, m, args.domain.name);
   checkSigning(c, args.signing);
   if (args.proxyReplicas !== undefined) c.check(Number.isInteger(args.proxyReplicas) && args.proxyReplicas >= 2, "proxyReplicas", `must be an integer >= 2, got ${show(args.proxyReplicas)}`);
   c.done();

@@ -4,7 +4,7 @@ import type * as K8s from "@pulumi/kubernetes";
 import type * as Pulumi from "@pulumi/pulumi";
 import { Recorder, type RecordedResource } from "../../../cli/lib/recorder";
 import type { MeshContract, MeshDomain as MeshDomainClass, MeshDomainArgs } from "../../../components/mesh";
-import type { DomainSpec, MeshSpec } from "../../../components/model";
+import type { DomainSpec, IntentSpec, MeshSpec } from "../../../components/model";
 
 const rec = new Recorder();
 const { privateKeyPem, publicKeyPem } = rsaKeyPairPem();
@@ -42,6 +42,16 @@ const risk: DomainSpec = {
     { from: "pricer", data: "trading/trades" },
     { from: "risk-engine", to: "trading/trade-query", methods: ["GET"], paths: ["/trades"] },
   ],
+};
+
+/** Risk with `n` more services, each calling trading's exported trade-query. */
+const withDesks = (n: number): DomainSpec => {
+  const desks = Array.from({ length: n }, (_, i) => `desk-${i}`);
+  return {
+    ...risk,
+    services: [...risk.services, ...desks.map((name) => ({ name, zone: "gcp-eu", ports: [{ port: 8080 }] }))],
+    intents: [...(risk.intents ?? []), ...desks.map((from): IntentSpec => ({ from, to: "trading/trade-query", methods: ["GET"], paths: ["/trades"] }))],
+  };
 };
 
 let MeshDomain: typeof MeshDomainClass;
@@ -100,7 +110,9 @@ describe("MeshDomain", () => {
   it("publishes intents.json labelled as intents", () => {
     const cm = rec.get("risk-gcp-eu-intents");
     expect((cm.inputs.metadata as { labels: Record<string, string> }).labels["ztmesh.io/role"]).toBe("intents");
-    const doc = JSON.parse((cm.inputs.data as Record<string, string>)["intents.json"]);
+    const text = (cm.inputs.data as Record<string, string>)["intents.json"];
+    const doc = JSON.parse(text);
+    expect(text).toBe(`${JSON.stringify(doc)}\n`); // compact: it grows with the intents, a ConfigMap holds 1 MiB
     expect(doc).toMatchObject({ version: 1, domain: "risk", trustDomain: "mesh.acme.example" });
     expect(doc.intents).toContainEqual({
       id: "risk#1",
@@ -125,11 +137,24 @@ describe("MeshDomain", () => {
     ["an intent to a service trading did not export", () => args({ others: [{ ...trading, exports: [] }] }), "args.domains.risk.intents[1].data"],
     ["a zone without a cluster", () => args({ zones: { "aws-eu": { cluster: clusters["aws-eu"] } } }), "args.zones.gcp-eu"],
     ["an unknown platform contract version", () => args({ platform: { ...platform, version: 2 as 1 } }), "args.platform.version"],
+    ["intents that overflow the 1 MiB intents ConfigMap", () => args({ domain: withDesks(4000) }), "args.domain.intents"],
   ])("refuses %s before creating anything", async (_l, make, path) => {
     const before = rec.resources.length;
     expect(() => new MeshDomain("bad", make())).toThrow(path);
     await rec.settle();
     expect(rec.resources.length).toBe(before);
+  });
+
+  it("sizes the intents ConfigMap as the API server does: the limit's bytes, the count and the fix", async () => {
+    const { validateMeshDomain, intentsJson, domainIntents } = await import("../../../components/mesh");
+    // Just under the limit passes; the same domain with more intents is refused.
+    const model = validateMeshDomain("ok", args({ domain: withDesks(2500) }));
+    const bytes = "intents.json".length + Buffer.byteLength(intentsJson(domainIntents(model, "risk")));
+    expect(bytes).toBeGreaterThan(900_000);
+    expect(bytes).toBeLessThanOrEqual(1024 * 1024);
+    expect(() => validateMeshDomain("bad", args({ domain: withDesks(3000) }))).toThrow(
+      /args\.domain\.intents: the 3003 intents of domain "risk" and towards it take \d+ bytes in its intents ConfigMap, over Kubernetes' limit of 1048576 bytes \(1 MiB\).*split the domain/s,
+    );
   });
 });
 
