@@ -89,21 +89,31 @@ function toStruct(props: PropertyMap): Struct {
 }
 
 /**
- * An AnalyzeRequest whose properties are given as the wire bytes of a Struct (see
- * struct-encoding.ts), serialized once for both Remediate and Analyze (grpc-js serializes the
- * message per call). The other fields are the message's own; the properties (field 2) follow
- * them, as protobuf allows fields in any order.
+ * An AnalyzeRequest whose properties and provider are given as wire bytes (see
+ * struct-encoding.ts and `PolicyPackProcess.providerBytes`), serialized once for both
+ * Remediate and Analyze (grpc-js serializes the message per call). The other fields are the
+ * message's own; the properties (field 2) and the provider (field 6) follow them, as protobuf
+ * allows fields in any order.
  */
 class AnalyzeRequestBytes extends analyzerPb.AnalyzeRequest {
   private bytes: Uint8Array | undefined;
   private properties: Uint8Array = new Uint8Array();
+  private providerMessage: Uint8Array | undefined;
   /** Sets the properties (a remediation's, or the resource's inputs). */
   setPropertyBytes(struct: Uint8Array): void {
     this.properties = struct;
     this.bytes = undefined;
   }
+  /** Sets the provider (an AnalyzerProviderResource's wire bytes). */
+  setProviderBytes(provider: Uint8Array | undefined): void {
+    this.providerMessage = provider;
+    this.bytes = undefined;
+  }
   override serializeBinary(): Uint8Array {
-    return (this.bytes ??= Buffer.concat([super.serializeBinary(), lengthDelimitedField(2, this.properties)]));
+    return (this.bytes ??= concatFields(super.serializeBinary(), [
+      [2, this.properties],
+      [6, this.providerMessage],
+    ]));
   }
 }
 
@@ -125,9 +135,20 @@ function varint(n: number): number[] {
   return out;
 }
 
-/** A protobuf length-delimited field: tag (field number, wire type 2), varint length, bytes. */
-export function lengthDelimitedField(field: number, bytes: Uint8Array): Uint8Array {
-  return Buffer.concat([Buffer.from([...varint((field << 3) | 2), ...varint(bytes.length)]), bytes]);
+/** The tag (field number, wire type 2) and varint length that open a length-delimited field. */
+function fieldHeader(field: number, length: number): Buffer {
+  return Buffer.from([...varint((field << 3) | 2), ...varint(length)]);
+}
+
+/**
+ * A message's wire bytes followed by length-delimited fields (those given), in one copy;
+ * `enclosing`: the whole as that length-delimited field of an outer message.
+ */
+function concatFields(message: Uint8Array, fields: [number, Uint8Array | undefined][], enclosing?: number): Buffer {
+  const parts: Uint8Array[] = [message];
+  for (const [field, bytes] of fields) if (bytes) parts.push(fieldHeader(field, bytes.length), bytes);
+  if (enclosing !== undefined) parts.unshift(fieldHeader(enclosing, parts.reduce((n, p) => n + p.length, 0)));
+  return Buffer.concat(parts);
 }
 
 const NO_PROVIDERS: ReadonlyMap<string, PropertyMap> = new Map();
@@ -154,6 +175,8 @@ export class PolicyPackProcess {
    * define it), so without one every Remediate would answer "nothing to do" and is not sent.
    */
   private remediates = true;
+  /** Each provider's AnalyzerProviderResource (see `providerBytes`), by URN, with the inputs it was built from. */
+  private readonly providerMessages = new Map<string, { inputs: PropertyMap | undefined; bytes: Uint8Array }>();
 
   private constructor(
     readonly dir: string,
@@ -225,16 +248,25 @@ export class PolicyPackProcess {
     return o;
   }
 
-  /** The resource's provider with its inputs, as the engine sends it (empty if not known). */
-  private provider(r: AnalyzedResource, providers: ReadonlyMap<string, PropertyMap>): analyzerPb.AnalyzerProviderResource | undefined {
+  /**
+   * The resource's provider with its inputs, as the engine sends it (empty inputs if not known),
+   * as AnalyzerProviderResource wire bytes: built once per provider and its inputs, since it goes
+   * with every resource the provider manages (in Analyze and in AnalyzeStack).
+   */
+  private providerBytes(r: AnalyzedResource, providers: ReadonlyMap<string, PropertyMap>): Uint8Array | undefined {
     if (!r.provider) return undefined;
     const urn = r.provider.split("::").slice(0, -1).join("::");
+    const inputs = providers.get(urn);
+    const known = this.providerMessages.get(urn);
+    if (known && known.inputs === inputs) return known.bytes;
     const p = new analyzerPb.AnalyzerProviderResource();
     p.setUrn(urn);
     p.setType(urn.split("::")[2] ?? "");
     p.setName(urn.split("::")[3] ?? "");
-    p.setProperties(toStruct(providers.get(urn) ?? {}));
-    return p;
+    // The properties (field 2) after the other fields.
+    const bytes = concatFields(p.serializeBinary(), [[2, encodeStruct(inputs ?? {})]]);
+    this.providerMessages.set(urn, { inputs, bytes });
+    return bytes;
   }
 
   /**
@@ -249,8 +281,7 @@ export class PolicyPackProcess {
     req.setUrn(r.urn);
     req.setPropertyBytes(encodeStruct(r.rawInputs));
     req.setOptions(this.options(r));
-    const provider = this.provider(r, providers);
-    if (provider) req.setProvider(provider);
+    req.setProviderBytes(this.providerBytes(r, providers));
     // As the engine does: remediations first; a diagnostic from one is an advisory warning,
     // transformed properties replace the inputs that Analyze then sees.
     const diagnostics: analyzerPb.AnalyzeDiagnostic[] = [];
@@ -299,10 +330,16 @@ export class PolicyPackProcess {
       deps.setUrnsList(urns);
       pd.set(k, deps);
     }
-    const provider = this.provider(r, providers);
-    if (provider) ar.setProvider(provider);
-    // The outputs (field 2) after the other fields: protobuf allows fields in any order.
-    return lengthDelimitedField(1, Buffer.concat([ar.serializeBinary(), lengthDelimitedField(2, encodeStruct(r.rawOutputs))]));
+    // The outputs (field 2) and the provider (field 6) after the other fields: protobuf allows
+    // fields in any order. The whole is field 1 of the request.
+    return concatFields(
+      ar.serializeBinary(),
+      [
+        [2, encodeStruct(r.rawOutputs)],
+        [6, this.providerBytes(r, providers)],
+      ],
+      1,
+    );
   }
 
   /** AnalyzeStack over the whole graph, on outputs. */

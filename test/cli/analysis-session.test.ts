@@ -92,6 +92,32 @@ describe("AnalyzeStack entries", () => {
     }
   }, 60_000);
 
+  it("each entry carries its resource's provider with the provider's inputs, current ones when they change", async () => {
+    const pack = await PolicyPackProcess.start(PACK);
+    try {
+      const prov = "urn:pulumi:s::p::pulumi:providers:kubernetes::eu-cluster";
+      const managed = (name: string): AnalyzedResource => ({ ...resource(name), provider: `${prov}::0f1e2d3c` });
+      const decode = (entries: Uint8Array[]) =>
+        analyzerPb.AnalyzeStackRequest.deserializeBinary(Buffer.concat(entries))
+          .getResourcesList()
+          .map((r) => {
+            const p = r.getProvider();
+            return [r.getName(), p?.getUrn(), p?.getType(), p?.getName(), p?.getProperties()?.toJavaScript()];
+          });
+      const first = new Map([[prov, { context: "eu", namespace: "default" }]]);
+      expect(decode([pack.stackEntry(managed("a"), first), pack.stackEntry(managed("b"), first), pack.stackEntry(resource("c"), first)])).toEqual([
+        ["a", prov, "pulumi:providers:kubernetes", "eu-cluster", { context: "eu", namespace: "default" }],
+        ["b", prov, "pulumi:providers:kubernetes", "eu-cluster", { context: "eu", namespace: "default" }],
+        ["c", undefined, undefined, undefined, undefined],
+      ]);
+      const changed = new Map([[prov, { context: "eu-2" }]]);
+      expect(decode([pack.stackEntry(managed("a"), changed)])).toEqual([["a", prov, "pulumi:providers:kubernetes", "eu-cluster", { context: "eu-2" }]]);
+      expect(decode([pack.stackEntry(managed("a"))])).toEqual([["a", prov, "pulumi:providers:kubernetes", "eu-cluster", {}]]);
+    } finally {
+      pack.stop();
+    }
+  }, 60_000);
+
   it("outputs replaced after a resource was pushed (a component's registerOutputs) are what AnalyzeStack judges", async () => {
     const session = AnalysisSession.open(PACK, OPTS);
     const changed = resource("late");
