@@ -2,7 +2,7 @@
 export * from "./types";
 export { HybridMesh, HYBRID_MESH_TYPE } from "./hybrid-mesh";
 export { MeshDomain, MESH_DOMAIN_TYPE, INTENTS_CONFIGMAP } from "./mesh-domain";
-export { CONFIGMAP_MAX_BYTES, domainIntents, intentsJson } from "./intents";
+export { domainIntents, intentsJson } from "./intents";
 export { admittedDomains, pendingIntents, unfederatedIntents, type PendingIntent, type UnfederatedIntent } from "./peers";
 export { domainZones, meshDomainStoreZones, storeOnlyZones, validateHybridMesh, validateMeshDomain } from "./validate";
 export {

@@ -188,6 +188,7 @@ export class MeshDomain extends pulumi.ComponentResource {
       }
     }
 
+    const intentsText = intentsJson(this.intents);
     for (const zoneId of this.bundleZones) {
       const contractZone = args.platform.zones.find((z) => z.id === zoneId) as ContractZone;
       const { cluster, cloudProvider } = args.zones[zoneId];
@@ -224,7 +225,7 @@ export class MeshDomain extends pulumi.ComponentResource {
             namespace: created.get(home)!.namespaceName,
             labels: { [K8S.role]: ROLES.intents, [K8S.zone]: zoneId, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, "ztmesh.io/domain": domain },
           },
-          data: { [INTENTS_FILE]: intentsJson(this.intents) },
+          data: { [INTENTS_FILE]: intentsText },
         },
         { parent: this, provider: cluster },
       );
