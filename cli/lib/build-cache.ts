@@ -4,7 +4,9 @@
  * none of its inputs changed, the way an incremental build does: a manifest beside the bundle
  * records the hash of each input file (from esbuild's metafile) and of the bundle.
  * Bundles are content-addressed and every file is written atomically, so concurrent previews
- * and test workers share them safely.
+ * and test workers share them safely. A rebuild removes the bundles it supersedes once they are
+ * older than {@link SUPERSEDED_GRACE_MS} (a preview started from one meanwhile has loaded it), so
+ * a pack edited a hundred times does not leave a hundred bundles behind.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -31,6 +33,23 @@ interface Manifest {
   inputs: Record<string, string>;
   /** The esbuild version and options that built it. */
   key: string;
+}
+
+/** How old a superseded bundle must be before a rebuild removes it. */
+export const SUPERSEDED_GRACE_MS = 10 * 60 * 1000;
+
+/** Removes `<name>-<hash>.js` bundles in `outDir` other than `keep` that are older than the grace period. */
+function pruneSuperseded(outDir: string, name: string, keep: string): void {
+  const cutoff = Date.now() - SUPERSEDED_GRACE_MS;
+  for (const f of fs.readdirSync(outDir)) {
+    if (f === keep || !f.startsWith(`${name}-`) || !/^[0-9a-f]{16}\.js$/.test(f.slice(name.length + 1))) continue;
+    const file = path.join(outDir, f);
+    try {
+      if (fs.statSync(file).mtimeMs < cutoff) fs.rmSync(file, { force: true });
+    } catch {
+      // removed meanwhile by a concurrent rebuild
+    }
+  }
 }
 
 function writeAtomically(file: string, text: string): void {
@@ -109,6 +128,7 @@ export function cachedBundle(opts: BundleOptions): string {
     if (h) inputs[input] = h;
   }
   writeAtomically(manifestFile, JSON.stringify({ bundle, hash, inputs, key } satisfies Manifest));
+  pruneSuperseded(opts.outDir, opts.name, bundle);
   return file;
 }
 

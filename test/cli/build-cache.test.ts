@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cachedBundle } from "../../cli/lib/build-cache";
+import { SUPERSEDED_GRACE_MS, cachedBundle } from "../../cli/lib/build-cache";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -64,5 +64,28 @@ describe("cachedBundle", () => {
     expect(valueOf(cachedBundle({ entry: path.join(src, "entry.ts"), outDir: out, name: "entry" }))).toBe(41);
     const mapped = cachedBundle({ entry: path.join(src, "entry.ts"), outDir: out, name: "entry", sourcemap: true });
     expect(fs.readFileSync(mapped, "utf8")).toContain("sourceMappingURL=data:application/json");
+  });
+
+  it("a rebuild removes the bundles it supersedes once past the grace period, and nothing else", () => {
+    const { src, out } = project();
+    const build = () => cachedBundle({ entry: path.join(src, "entry.ts"), outDir: out, name: "entry" });
+    const edit = (n: number) => fs.writeFileSync(path.join(src, "dep.ts"), `export function answer(): number { return ${n}; }\n`);
+    const age = (file: string, ms: number) => fs.utimesSync(file, new Date(Date.now() - ms), new Date(Date.now() - ms));
+    const old = build();
+    age(old, SUPERSEDED_GRACE_MS + 60_000);
+    edit(42);
+    const recent = build(); // supersedes `old`, which is past the grace period: removed
+    expect(fs.existsSync(old)).toBe(false);
+    const other = path.join(out, "other-0123456789abcdef.js");
+    fs.writeFileSync(other, "");
+    age(other, SUPERSEDED_GRACE_MS + 60_000);
+    edit(43);
+    const latest = build(); // supersedes `recent`, still within the grace period: kept
+    expect(fs.existsSync(recent)).toBe(true);
+    expect(fs.existsSync(other)).toBe(true);
+    expect(valueOf(latest)).toBe(43);
+    age(latest, SUPERSEDED_GRACE_MS + 60_000);
+    expect(build()).toBe(latest); // the current bundle is never removed, however old
+    expect(fs.existsSync(latest)).toBe(true);
   });
 });
