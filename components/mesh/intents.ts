@@ -81,7 +81,7 @@ export function intentsJson(doc: IntentsDocument): string {
   return `${JSON.stringify(doc)}\n`;
 }
 
-/** The bytes `intentsJson(doc)` takes in its ConfigMap (key and value, as the API server counts). */
-export function intentsConfigMapBytes(doc: IntentsDocument): number {
-  return Buffer.byteLength(INTENTS_FILE) + Buffer.byteLength(intentsJson(doc));
+/** The bytes `intents.json` of this text takes in its ConfigMap (key and value, as the API server counts). */
+export function intentsConfigMapBytes(text: string): number {
+  return Buffer.byteLength(INTENTS_FILE) + Buffer.byteLength(text);
 }

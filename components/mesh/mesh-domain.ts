@@ -39,11 +39,11 @@ import { WorkloadIdentityFederation, defaultPoolId, federationFor, type Workload
 import type { MeshModel, Zone } from "../model/model";
 import { MeshNamespace, namespaceWorkloads, type CloudIdentityRef } from "../namespace";
 import { bundleObjectPath, uploadBundle, type BundleStoreArgs } from "../policy-engine/publish";
-import { INTENTS_FILE, domainIntents, intentsJson } from "./intents";
+import { INTENTS_FILE } from "./intents";
 import { admittedDomains, pendingIntents, pendingMessages, unfederatedIntents, unfederatedMessages, type PendingIntent, type UnfederatedIntent } from "./peers";
 import { accountKey, awsOidcProviderArn, crossCloudFederations, crossCloudPoolId, type CrossCloudFederation } from "./cross-cloud";
 import type { ContractBundleStore, ContractZone, DomainContract, IntentsDocument, MeshDomainArgs } from "./types";
-import { domainZones, validateMeshDomain } from "./validate";
+import { checkMeshDomain, domainZones } from "./validate";
 
 /** Type token of {@link MeshDomain}. */
 export const MESH_DOMAIN_TYPE = "ztmesh:mesh:MeshDomain";
@@ -110,12 +110,12 @@ export class MeshDomain extends pulumi.ComponentResource {
 
   /** @throws {ValidationError} before anything is created, naming each bad argument. */
   constructor(name: string, args: MeshDomainArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    const model = validateMeshDomain(name, args);
+    const { model, intents } = checkMeshDomain(name, args);
     super(MESH_DOMAIN_TYPE, name, {}, opts);
     this.model = model;
     const domain = args.domain.name;
     this.bundleZones = domainZones(model, domain);
-    this.intents = domainIntents(model, domain);
+    this.intents = intents.doc;
     const peers = args.peers ?? [];
     this.contract = { version: 1, domain: args.domain, admits: admittedDomains(domain, args.others ?? [], peers) };
     this.pendingIntents = pendingIntents(model, domain, peers);
@@ -188,7 +188,6 @@ export class MeshDomain extends pulumi.ComponentResource {
       }
     }
 
-    const intentsText = intentsJson(this.intents);
     for (const zoneId of this.bundleZones) {
       const contractZone = args.platform.zones.find((z) => z.id === zoneId) as ContractZone;
       const { cluster, cloudProvider } = args.zones[zoneId];
@@ -225,7 +224,7 @@ export class MeshDomain extends pulumi.ComponentResource {
             namespace: created.get(home)!.namespaceName,
             labels: { [K8S.role]: ROLES.intents, [K8S.zone]: zoneId, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, "ztmesh.io/domain": domain },
           },
-          data: { [INTENTS_FILE]: intentsText },
+          data: { [INTENTS_FILE]: intents.text },
         },
         { parent: this, provider: cluster },
       );

@@ -12,10 +12,10 @@ import type { MeshModel } from "../model/model";
 import type { DomainSpec, MeshSpec, ZoneSpec } from "../model/types";
 import type { ModelScope } from "../model/validate";
 import { crossCloudStoreZones } from "./cross-cloud";
-import { CONFIGMAP_MAX_BYTES, domainIntents, intentsConfigMapBytes } from "./intents";
+import { CONFIGMAP_MAX_BYTES, domainIntents, intentsConfigMapBytes, intentsJson } from "./intents";
 import { ENTRA_JWT_SVID_TTL, ENTRA_MIN_JWT_SVID_TTL_SECONDS, MAX_JWT_SVID_TTL_SECONDS, defaultIssuerUrl } from "./zone";
 import { peerDomains } from "./peers";
-import type { DomainContract, DomainZoneInfra, HybridMeshArgs, MeshDomainArgs, StoreZoneInfra } from "./types";
+import type { DomainContract, DomainZoneInfra, HybridMeshArgs, IntentsDocument, MeshDomainArgs, StoreZoneInfra } from "./types";
 
 /** Builds the model, reporting its issues under `args.<prefix>`. */
 function modelOrIssues(c: ArgChecker, prefix: string, mesh: MeshSpec, domains: DomainSpec[], scope: ModelScope = {}): MeshModel | undefined {
@@ -181,20 +181,33 @@ function checkStoreZones(c: ArgChecker, m: MeshModel, domain: string, own: reado
   }
 }
 
+/** The domain's intents document and its `intents.json`, once validated (see {@link checkMeshDomain}). */
+export interface DomainIntents {
+  doc: IntentsDocument;
+  text: string;
+}
+
 /** The domain's `intents.json` must fit in its ConfigMap, which the API server would refuse at `pulumi up`. */
-function checkIntentsSize(c: ArgChecker, m: MeshModel, domain: string): void {
+function checkIntentsSize(c: ArgChecker, m: MeshModel, domain: string): DomainIntents {
   const doc = domainIntents(m, domain);
-  const bytes = intentsConfigMapBytes(doc);
+  const text = intentsJson(doc);
+  const bytes = intentsConfigMapBytes(text);
   c.check(
     bytes <= CONFIGMAP_MAX_BYTES,
     "domain.intents",
     `the ${doc.intents.length} intents of domain ${show(domain)} and towards it take ${bytes} bytes in its intents ConfigMap, over Kubernetes' limit of ${CONFIGMAP_MAX_BYTES} bytes (1 MiB)`,
     "split the domain into smaller domains: each publishes its own intents ConfigMap",
   );
+  return { doc, text };
 }
 
 /** Validates {@link MeshDomainArgs}; returns the model. Throws a ValidationError; creates nothing. */
 export function validateMeshDomain(name: string, args: MeshDomainArgs): MeshModel {
+  return checkMeshDomain(name, args).model;
+}
+
+/** {@link validateMeshDomain}, also returning what it computed that MeshDomain writes (the intents). */
+export function checkMeshDomain(name: string, args: MeshDomainArgs): { model: MeshModel; intents: DomainIntents } {
   const c = new ArgChecker("MeshDomain", name);
   const p = args.platform;
   c.check(p?.version === 1, "platform.version", `expected the platform contract version 1, got ${show(p?.version)}`, "read the platform stack's `contract` output with a ztmesh version that writes version 1");
@@ -219,9 +232,9 @@ export function validateMeshDomain(name: string, args: MeshDomainArgs): MeshMode
     c.check(z !== undefined && z.bundleStore !== undefined, `platform.zones`, `the platform contract has no bundle store for zone ${show(id)}`, "deploy the platform stack with this zone first");
   }
   checkStoreZones(c, m, args.domain.name, needed, args.storeZones ?? {});
-  checkIntentsSize(c, m, args.domain.name);
+  const intents = checkIntentsSize(c, m, args.domain.name);
   checkSigning(c, args.signing);
   if (args.proxyReplicas !== undefined) c.check(Number.isInteger(args.proxyReplicas) && args.proxyReplicas >= 2, "proxyReplicas", `must be an integer >= 2, got ${show(args.proxyReplicas)}`);
   c.done();
-  return m;
+  return { model: m, intents };
 }
