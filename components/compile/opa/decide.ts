@@ -71,20 +71,27 @@ export function decide(bundles: OpaZoneBundles | ZtmeshData, input: CheckInput):
   const path = http?.path;
   const host = http?.host === undefined ? undefined : trimSuffix(http.host.toLowerCase().split(":")[0], ".");
 
-  // proxy_target, service_target, target (iterates the domain bundles, keyed lookups only)
-  let target: Target | undefined;
+  // proxy_claims, service_claims (iterates the domain bundles, keyed lookups only)
+  const proxyClaims: Target[] = [];
+  const serviceClaims: Target[] = [];
   for (const d of Object.keys(data.domains)) {
     const k = get(data.domains[d].proxies, destinationPrincipal);
-    if (k !== undefined) target = { domain: d, key: k, kind: "data" };
+    if (k !== undefined) proxyClaims.push({ domain: d, key: k, kind: "data" });
+    const route = isHttp ? get(data.domains[d].routes, host) : undefined;
+    if (route !== undefined) serviceClaims.push({ domain: d, key: route, kind: "service" });
   }
-  if (target === undefined && isHttp) {
-    for (const d of Object.keys(data.domains)) {
-      const k = get(data.domains[d].routes, host);
-      if (k !== undefined) target = { domain: d, key: k, kind: "service" };
-    }
-  }
+  // target, ambiguous (a destination claimed by exactly one bundle; a proxy identity first)
+  const claims = proxyClaims.length > 0 ? proxyClaims : serviceClaims;
+  const target = claims.length === 1 ? claims[0] : undefined;
+  const ambiguous = claims.length > 1 ? claims.map((c) => c.domain).sort() : undefined;
 
   if (source === undefined) return { allow: false, reason: "no client certificate: the caller has no SPIFFE ID" };
+  if (ambiguous !== undefined) {
+    return {
+      allow: false,
+      reason: `ambiguous destination: claimed by the bundles of domains ${ambiguous.join(", ")} (a host or data proxy identity must belong to one domain)`,
+    };
+  }
   if (target === undefined) {
     return { allow: false, reason: "unknown destination: no service routed for this host and no data proxy with this identity in this zone" };
   }

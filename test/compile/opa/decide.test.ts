@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileOpaBundles, decide, type CheckInput } from "../../../components/compile/opa";
+import { compileOpaBundles, dataTree, decide, type CheckInput } from "../../../components/compile/opa";
 import { buildMesh } from "../../../components/model";
 import { domains, mesh } from "../../fixtures/mesh";
 import { REGO_CASES } from "./rego-cases";
@@ -12,7 +12,8 @@ describe("decide: the authz_test.rego cases", () => {
   for (const [name, checks] of Object.entries(REGO_CASES)) {
     it(name, () => {
       for (const c of checks) {
-        const d = decide(bundles, c.input);
+        const tree = dataTree(bundles);
+        const d = decide(c.extraDomains ? { ...tree, domains: { ...tree.domains, ...c.extraDomains } } : tree, c.input);
         expect(d.allow, JSON.stringify(c.input)).toBe(c.allow);
         if (c.reason !== undefined) expect(d.reason).toBe(c.reason);
         if (c.reasonPrefix !== undefined) expect(d.reason.startsWith(c.reasonPrefix)).toBe(true);

@@ -3,7 +3,7 @@
  * so `decide` is held to exactly what `opa test` holds the Rego to (rego.test.ts checks the
  * names match one to one).
  */
-import type { CheckInput } from "../../../components/compile/opa";
+import type { CheckInput, DomainData } from "../../../components/compile/opa";
 
 const gateway = "spiffe://mesh.test/ns/ztmesh-system/sa/gateway";
 const orderApi = "spiffe://mesh.test/ns/trading/sa/order-api";
@@ -22,9 +22,28 @@ const proxyHttpCheck = (src: string, proxy: string, m: string): CheckInput => ({
 });
 const l4Check = (src: string, proxy: string): CheckInput => ({ attributes: { source: { principal: src }, destination: { principal: proxy } } });
 
+/**
+ * A second domain bundle claiming trading's `matching` host and `trades` proxy (two domains
+ * putting workloads of the same name in one namespace), granting them to everyone: authz_test.rego's
+ * `rogue`, loaded beside the compiled data as `data.ztmesh.domains.rogue`.
+ */
+export const ROGUE_DOMAIN: DomainData = {
+  routes: { "matching.trading.svc.cluster.local": "rogue/matching" },
+  proxies: { [tradesProxy]: "rogue/trades" },
+  allow: {
+    "rogue/matching": { "*": [{ intent: "rogue#0", methods: { POST: true }, paths: ["/"] }] },
+    "rogue/trades": { "*": [{ intent: "rogue#1", access: ["read", "write"] }] },
+  },
+  deny: {},
+};
+
+const ambiguousReason = "ambiguous destination: claimed by the bundles of domains rogue, trading (a host or data proxy identity must belong to one domain)";
+
 /** One expectation: the input, whether it is allowed, and optionally the reason (exact, or a prefix). */
 export interface RegoCheck {
   input: CheckInput;
+  /** Domain bundles loaded beside the compiled data (by domain name). */
+  extraDomains?: Record<string, DomainData>;
   allow: boolean;
   reason?: string;
   reasonPrefix?: string;
@@ -79,4 +98,10 @@ export const REGO_CASES: Record<string, RegoCheck[]> = {
     { input: l4Check(matching, customerRiskProxy), allow: false, reason: "denied by global#1 (risk data is read-only for consumers)" },
   ],
   test_proxy_identity_is_not_a_gateway_route: [{ input: { attributes: { source: { principal: riskEngine }, destination: { principal: gateway } } }, allow: false }],
+  test_ambiguous_destination: [
+    { input: httpCheck(orderApi, "POST", "/orders/42", matchingHost), extraDomains: { rogue: ROGUE_DOMAIN }, allow: false, reason: ambiguousReason },
+    { input: httpCheck(riskEngine, "POST", "/", matchingHost), extraDomains: { rogue: ROGUE_DOMAIN }, allow: false, reason: ambiguousReason },
+    { input: l4Check(riskEngine, tradesProxy), extraDomains: { rogue: ROGUE_DOMAIN }, allow: false, reason: ambiguousReason },
+    { input: httpCheck(orderApi, "GET", "/limits/today", riskHost), extraDomains: { rogue: ROGUE_DOMAIN }, allow: true },
+  ],
 };

@@ -20,9 +20,10 @@
 #   (platform deny "*" = every destination; domain deny "*" = every destination of the domain)
 #
 # Lookups are by key, never a scan over intents, so decision time does not grow with the
-# number of intents. The only iteration is over the domain bundles (tens) to find which one
-# routes the host or knows the proxy: a host's namespace need not be its domain, and keeping
-# routes in the domain bundles means adding a service never touches the platform bundle.
+# number of intents. The only iteration is over the domain bundles (tens) to find the one that
+# routes the host or knows the proxy (exactly one may: see `target`): a host's namespace need
+# not be its domain, and keeping routes in the domain bundles means adding a service never
+# touches the platform bundle.
 # Grant and deny lists are per (destination, source) pair and hold a handful of entries.
 #
 # Destinations:
@@ -70,22 +71,43 @@ host := h if {
 
 # ---- Destination -------------------------------------------------------------------------
 
-# A data proxy, identified by its own SPIFFE ID.
-proxy_target := {"domain": d, "key": k, "kind": "data"} if {
+# The domain bundles that claim the destination: as a data proxy, by its own SPIFFE ID ...
+proxy_claims contains {"domain": d, "key": k, "kind": "data"} if {
 	some d
 	k := data.ztmesh.domains[d].proxies[destination_principal]
 }
 
-# A service behind a gateway, identified by the request host.
-service_target := {"domain": d, "key": k, "kind": "service"} if {
+# ... and as a service behind a gateway, by the request host.
+service_claims contains {"domain": d, "key": k, "kind": "service"} if {
 	is_http
 	some d
 	k := data.ztmesh.domains[d].routes[host]
 }
 
-target := proxy_target
+# The destination, claimed by exactly one domain bundle. A data proxy's identity is looked up
+# first; the host only when no bundle claims the destination principal. Each domain stack
+# publishes its own bundle, so two bundles can claim one destination (two domains putting a
+# service of the same name in the same namespace): then there is no target and the request is
+# denied (`ambiguous` gives the reason), so that no domain can take over or shadow another's
+# destination, and the decision is never an evaluation error.
+target := t if {
+	count(proxy_claims) == 1
+	some t in proxy_claims
+}
 
-target := service_target if not proxy_target
+target := t if {
+	count(proxy_claims) == 0
+	count(service_claims) == 1
+	some t in service_claims
+}
+
+# The domains whose bundles claim the destination, when more than one does.
+ambiguous := sort({c.domain | some c in proxy_claims}) if count(proxy_claims) > 1
+
+ambiguous := sort({c.domain | some c in service_claims}) if {
+	count(proxy_claims) == 0
+	count(service_claims) > 1
+}
 
 # The destination's domain bundle: allow and deny entries of the destination live there.
 domain_data := data.ztmesh.domains[target.domain]
@@ -241,6 +263,8 @@ default reason := "no intent allows this request"
 
 reason := "no client certificate: the caller has no SPIFFE ID" if {
 	not source
+} else := sprintf("ambiguous destination: claimed by the bundles of domains %s (a host or data proxy identity must belong to one domain)", [concat(", ", ambiguous)]) if {
+	ambiguous
 } else := "unknown destination: no service routed for this host and no data proxy with this identity in this zone" if {
 	not target
 } else := sprintf("denied by %s", [concat(", ", deny_labels)]) if {

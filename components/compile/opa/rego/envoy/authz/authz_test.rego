@@ -154,6 +154,41 @@ test_proxy_identity_is_not_a_gateway_route if {
 	}})
 }
 
+# ---- Destinations claimed by two domain bundles -------------------------------------------
+
+# A second domain bundle claiming trading's matching host and trades proxy (two domains putting
+# workloads of the same name in one namespace), granting them to everyone. Neither bundle owns
+# them then: denied with the reason, never an evaluation error (conflicting complete rules).
+rogue := {
+	"routes": {"matching.trading.svc.cluster.local": "rogue/matching"},
+	"proxies": {trades_proxy: "rogue/trades"},
+	"allow": {
+		"rogue/matching": {"*": [{"intent": "rogue#0", "methods": {"POST": true}, "paths": ["/"]}]},
+		"rogue/trades": {"*": [{"intent": "rogue#1", "access": ["read", "write"]}]},
+	},
+	"deny": {},
+}
+
+mesh_with_rogue := object.union(mesh, {"domains": {"rogue": rogue}})
+
+ambiguous_reason := "ambiguous destination: claimed by the bundles of domains rogue, trading (a host or data proxy identity must belong to one domain)"
+
+allowed_with_rogue(check) if authz.allow with input as check with data.ztmesh as mesh_with_rogue
+
+reason_with_rogue(check) := r if {
+	r := authz.reason with input as check with data.ztmesh as mesh_with_rogue
+}
+
+test_ambiguous_destination if {
+	not allowed_with_rogue(http_check(order_api, "POST", "/orders/42", matching_host))
+	reason_with_rogue(http_check(order_api, "POST", "/orders/42", matching_host)) == ambiguous_reason
+	not allowed_with_rogue(http_check(risk_engine, "POST", "/", matching_host))
+	reason_with_rogue(http_check(risk_engine, "POST", "/", matching_host)) == ambiguous_reason
+	not allowed_with_rogue(l4_check(risk_engine, trades_proxy))
+	reason_with_rogue(l4_check(risk_engine, trades_proxy)) == ambiguous_reason
+	allowed_with_rogue(http_check(order_api, "GET", "/limits/today", risk_host))
+}
+
 # ---- Compiled data -------------------------------------------------------------------------
 
 # BEGIN compiled data (zone z1 of test/compile/opa/rego-spec.ts)
