@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ArgChecker } from "../common/args";
+import { denyInsecureTransport, privateBucketControls } from "../common/aws-s3";
 import { checkPlain, validated } from "./core";
 import type { CloudLogStore, LogStoreContext, LogStoreResult } from "./types";
 
@@ -71,16 +72,7 @@ export function awsKeyPolicy(partition: string, accountId: string, region: strin
 
 /** The bucket policy: TLS only; the writer may do nothing but PutObject; optionally, the retention is frozen. */
 export function awsBucketPolicy(bucketArn: string, writerArn: string | undefined, lockRetention: boolean): PolicyDocument {
-  const Statement: Statement[] = [
-    {
-      Sid: "DenyInsecureTransport",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:*",
-      Resource: [bucketArn, `${bucketArn}/*`],
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    },
-  ];
+  const Statement: Statement[] = [denyInsecureTransport(bucketArn)];
   if (writerArn !== undefined) {
     Statement.push({
       Sid: "WriterOnlyPutsObjects",
@@ -139,22 +131,11 @@ function create(ctx: LogStoreContext): LogStoreResult {
         ).arn;
 
   const bucket = new aws.s3.Bucket(`${name}-bucket`, { objectLockEnabled: true, forceDestroy: false, tags }, { parent });
-  const publicAccess = new aws.s3.BucketPublicAccessBlock(
-    `${name}-public-access`,
-    { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-    { parent },
-  );
-  new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent });
-  const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, { parent });
+  const { publicAccess, versioning } = privateBucketControls(name, bucket, keyArn, { parent });
   const objectLock = new aws.s3.BucketObjectLockConfiguration(
     `${name}-object-lock`,
     { bucket: bucket.id, objectLockEnabled: "Enabled", rule: { defaultRetention: { mode: "COMPLIANCE", days: retention.retainedDays } } },
     { parent, dependsOn: [versioning] },
-  );
-  new aws.s3.BucketServerSideEncryptionConfiguration(
-    `${name}-encryption`,
-    { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn }, bucketKeyEnabled: true }] },
-    { parent },
   );
   new aws.s3.BucketLifecycleConfiguration(
     `${name}-lifecycle`,

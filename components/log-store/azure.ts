@@ -13,6 +13,7 @@ import type * as inputs from "@pulumi/azure-native/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { show, type ArgChecker } from "../common/args";
 import { stableHash } from "../compile/iam";
+import { HARDENED_STORAGE_ACCOUNT } from "../common/azure-storage";
 import { isGuid } from "../common/cloud";
 import { checkPlain, validated } from "./core";
 import type { AuditLogStoreArgs, CloudLogStore, LogStoreContext, LogStoreResult } from "./types";
@@ -150,16 +151,10 @@ function create(ctx: LogStoreContext): LogStoreResult {
       accountName: names.account,
       resourceGroupName,
       location,
-      kind: "StorageV2",
+      ...HARDENED_STORAGE_ACCOUNT,
       // Archive tier needs LRS/GRS/RA-GRS; GRS keeps a copy in the paired region.
       sku: { name: "Standard_GRS" },
       accessTier: "Hot",
-      enableHttpsTrafficOnly: true,
-      minimumTlsVersion: "TLS1_2",
-      allowSharedKeyAccess: false,
-      allowBlobPublicAccess: false,
-      allowCrossTenantReplication: false,
-      defaultToOAuthAuthentication: true,
       identity: { type: "UserAssigned", userAssignedIdentities: [identityId] },
       encryption: {
         requireInfrastructureEncryption: true,

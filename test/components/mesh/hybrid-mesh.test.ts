@@ -112,6 +112,36 @@ describe("HybridMesh", () => {
     expect(policy).toContain("opa/aws-eu/*");
   });
 
+  it("gives every bucket and storage account, audit-log store or bundle store, the same private baseline", () => {
+    const buckets = rec.ofType("aws:s3/bucket:Bucket");
+    expect(buckets.map((b) => b.name).sort()).toEqual(["mesh-aws-eu-audit-log-store-bucket", "mesh-aws-eu-bundle-store-bucket"]);
+    for (const b of buckets) {
+      const prefix = b.name.replace(/-bucket$/, "");
+      expect(child(`${prefix}-public-access`).inputs).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+      expect(child(`${prefix}-ownership`).inputs).toMatchObject({ rule: { objectOwnership: "BucketOwnerEnforced" } });
+      expect(child(`${prefix}-versioning`).inputs).toMatchObject({ versioningConfiguration: { status: "Enabled" } });
+      expect(child(`${prefix}-encryption`).inputs).toMatchObject({ rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }] });
+      const [first] = (JSON.parse(String(child(`${prefix}-policy`).inputs.policy)) as { Statement: Record<string, unknown>[] }).Statement;
+      expect(first).toMatchObject({ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
+    }
+    // The audit-log store's own key; the bundle store's objects (public policy code) use S3's key.
+    expect(child("mesh-aws-eu-audit-log-store-encryption").inputs.rules).toMatchObject([{ applyServerSideEncryptionByDefault: { kmsMasterKeyId: expect.stringMatching(/^arn:aws:kms:/) } }]);
+    expect(child("mesh-aws-eu-bundle-store-encryption").inputs.rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }]);
+    const accounts = rec.ofType("azure-native:storage:StorageAccount");
+    expect(accounts).toHaveLength(2);
+    for (const a of accounts) {
+      expect(a.inputs).toMatchObject({
+        kind: "StorageV2",
+        enableHttpsTrafficOnly: true,
+        minimumTlsVersion: "TLS1_2",
+        allowSharedKeyAccess: false,
+        allowBlobPublicAccess: false,
+        allowCrossTenantReplication: false,
+        defaultToOAuthAuthentication: true,
+      });
+    }
+  });
+
   it("has the Azure engine read bundles as its federated identity, signing in with its JWT-SVID", () => {
     const identity = rec.ofType("azure-native:managedidentity:UserAssignedIdentity").find((r) => parentName(r) === "mesh-azure-eu-federation" && r.name.includes("policy-engine"));
     expect(identity).toBeDefined();
