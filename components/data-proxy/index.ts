@@ -32,9 +32,7 @@ import {
   spireSocketVolume,
   toJson,
   zoneCluster,
-  zonePlacement,
-  CONFIG_HASH_ANNOTATION,
-  SURGE_ROLLOUT,
+  redundantDeployment,
   configHash,
 } from "../k8s";
 import type { DataIntent, DataProduct, MeshModel } from "../model/model";
@@ -188,46 +186,35 @@ export class DataProxy extends pulumi.ComponentResource {
 
     const spire = spireSocketVolume(args.issuer);
     this.deploymentName = proxy.name;
-    new k8s.apps.v1.Deployment(
-      `${name}-deployment`,
+    redundantDeployment(
+      name,
       {
         metadata: { name: proxy.name, namespace: ns, labels },
-        spec: {
-          replicas,
-          selector: { matchLabels: selector },
-          strategy: SURGE_ROLLOUT,
-          template: {
-            metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash(this.envoyYaml) } },
-            spec: {
-              // The ServiceAccount is the proxy's workload identity, created by MeshNamespace.
-              serviceAccountName: proxy.serviceAccount,
-              automountServiceAccountToken: false,
-              securityContext: {
-                ...restrictedPodSecurityContext(ENVOY_UID),
-                // A non-root Envoy binding a port below 1024 (443 for object stores): the one
-                // sysctl Pod Security `restricted` allows, instead of NET_BIND_SERVICE.
-                ...(this.port < 1024 ? { sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }] } : {}),
-              },
-              ...zonePlacement(zone!.failureZones, selector),
-              containers: [
-                envoyContainer({
-                  image: args.image ?? (contrib ? ENVOY_CONTRIB_IMAGE : ENVOY_IMAGE),
-                  listenerPort: this.port,
-                  spireMount: spire.mount,
-                  resources: args.resources ?? ENVOY_RESOURCES,
-                }),
-              ],
-              volumes: [{ name: "envoy-config", configMap: { name: config.metadata.name } }, spire.volume, emptyDir("tmp")],
-            },
+        selector,
+        replicas,
+        configHash: configHash(this.envoyYaml),
+        failureZones: zone!.failureZones,
+        pod: {
+          // The ServiceAccount is the proxy's workload identity, created by MeshNamespace.
+          serviceAccountName: proxy.serviceAccount,
+          automountServiceAccountToken: false,
+          securityContext: {
+            ...restrictedPodSecurityContext(ENVOY_UID),
+            // A non-root Envoy binding a port below 1024 (443 for object stores): the one
+            // sysctl Pod Security `restricted` allows, instead of NET_BIND_SERVICE.
+            ...(this.port < 1024 ? { sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }] } : {}),
           },
+          containers: [
+            envoyContainer({
+              image: args.image ?? (contrib ? ENVOY_CONTRIB_IMAGE : ENVOY_IMAGE),
+              listenerPort: this.port,
+              spireMount: spire.mount,
+              resources: args.resources ?? ENVOY_RESOURCES,
+            }),
+          ],
+          volumes: [{ name: "envoy-config", configMap: { name: config.metadata.name } }, spire.volume, emptyDir("tmp")],
         },
       },
-      childOpts,
-    );
-
-    new k8s.policy.v1.PodDisruptionBudget(
-      `${name}-pdb`,
-      { metadata: { name: proxy.name, namespace: ns, labels }, spec: { minAvailable: replicas - 1, selector: { matchLabels: selector } } },
       childOpts,
     );
 

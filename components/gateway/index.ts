@@ -31,9 +31,7 @@ import {
   spireSocketPath,
   spireSocketVolume,
   zoneCluster,
-  zonePlacement,
-  CONFIG_HASH_ANNOTATION,
-  SURGE_ROLLOUT,
+  redundantDeployment,
   configHash,
 } from "../k8s";
 import type { MeshModel } from "../model/model";
@@ -174,37 +172,23 @@ export class EnvoyGateway extends pulumi.ComponentResource {
     );
 
     const spire = spireSocketVolume(args.issuer);
-    const placement = zonePlacement(zone!.failureZones, selector);
-    this.deployment = new k8s.apps.v1.Deployment(
-      `${name}-deployment`,
+    this.deployment = redundantDeployment(
+      name,
       {
         metadata: { name: resourceName, namespace: ns, labels },
-        spec: {
-          replicas,
-          selector: { matchLabels: selector },
-          strategy: SURGE_ROLLOUT,
-          template: {
-            metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash(this.envoyYaml) } },
-            spec: {
-              serviceAccountName: resourceName,
-              automountServiceAccountToken: false,
-              securityContext: restrictedPodSecurityContext(ENVOY_UID),
-              ...placement,
-              terminationGracePeriodSeconds: 30,
-              containers: [
-                envoyContainer({ image: args.image ?? ENVOY_IMAGE, listenerPort: GATEWAY_PORT, spireMount: spire.mount, resources: args.resources ?? ENVOY_RESOURCES }),
-              ],
-              volumes: [{ name: "envoy-config", configMap: { name: config.metadata.name } }, spire.volume, emptyDir("tmp")],
-            },
-          },
+        selector,
+        replicas,
+        configHash: configHash(this.envoyYaml),
+        failureZones: zone!.failureZones,
+        pod: {
+          serviceAccountName: resourceName,
+          automountServiceAccountToken: false,
+          securityContext: restrictedPodSecurityContext(ENVOY_UID),
+          terminationGracePeriodSeconds: 30,
+          containers: [envoyContainer({ image: args.image ?? ENVOY_IMAGE, listenerPort: GATEWAY_PORT, spireMount: spire.mount, resources: args.resources ?? ENVOY_RESOURCES })],
+          volumes: [{ name: "envoy-config", configMap: { name: config.metadata.name } }, spire.volume, emptyDir("tmp")],
         },
       },
-      childOpts,
-    );
-
-    new k8s.policy.v1.PodDisruptionBudget(
-      `${name}-pdb`,
-      { metadata: { name: resourceName, namespace: ns, labels }, spec: { minAvailable: replicas - 1, selector: { matchLabels: selector } } },
       childOpts,
     );
 

@@ -52,9 +52,7 @@ import {
   toJson,
   toYaml,
   zoneCluster,
-  zonePlacement,
-  CONFIG_HASH_ANNOTATION,
-  SURGE_ROLLOUT,
+  redundantDeployment,
   configHash,
 } from "../k8s";
 import { AWS_DEFAULT_AUDIENCE } from "../identity/aws";
@@ -310,51 +308,39 @@ export class PolicyEngine extends pulumi.ComponentResource {
       sidecars.push(helper.container);
     }
 
-    const placement = zonePlacement(zone!.failureZones, selector);
-    this.deployment = new k8s.apps.v1.Deployment(
-      `${name}-deployment`,
+    this.deployment = redundantDeployment(
+      name,
       {
         metadata: { name: resourceName, namespace: ns, labels },
-        spec: {
-          replicas,
-          selector: { matchLabels: selector },
-          strategy: SURGE_ROLLOUT,
-          template: {
-            metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: this.configYaml.apply(configHash) } },
-            spec: {
-              serviceAccountName: resourceName,
-              automountServiceAccountToken: false,
-              securityContext: restrictedPodSecurityContext(),
-              ...placement,
-              containers: [
-                {
-                  name: "opa",
-                  image: args.image ?? `openpolicyagent/opa:${args.model.policyEngine.opaVersion}-envoy`,
-                  args: ["run", "--server", "--addr=localhost:8181", `--diagnostic-addr=0.0.0.0:${OPA_DIAGNOSTIC_PORT}`, "--config-file=/config/config.yaml"],
-                  ports: [
-                    { name: "grpc-authz", containerPort: POLICY_ENGINE_GRPC_PORT, protocol: "TCP" },
-                    { name: "diagnostics", containerPort: OPA_DIAGNOSTIC_PORT, protocol: "TCP" },
-                  ],
-                  env,
-                  readinessProbe: { httpGet: { path: OPA_READY_PATH, port: OPA_DIAGNOSTIC_PORT }, initialDelaySeconds: 3, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-                  livenessProbe: { httpGet: { path: "/health", port: OPA_DIAGNOSTIC_PORT }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 6 },
-                  resources: resources(args.resources ?? OPA_RESOURCES),
-                  securityContext: restrictedContainerSecurityContext(),
-                  volumeMounts: opaMounts,
-                },
-                ...sidecars,
+        selector,
+        replicas,
+        configHash: this.configYaml.apply(configHash),
+        failureZones: zone!.failureZones,
+        pod: {
+          serviceAccountName: resourceName,
+          automountServiceAccountToken: false,
+          securityContext: restrictedPodSecurityContext(),
+          containers: [
+            {
+              name: "opa",
+              image: args.image ?? `openpolicyagent/opa:${args.model.policyEngine.opaVersion}-envoy`,
+              args: ["run", "--server", "--addr=localhost:8181", `--diagnostic-addr=0.0.0.0:${OPA_DIAGNOSTIC_PORT}`, "--config-file=/config/config.yaml"],
+              ports: [
+                { name: "grpc-authz", containerPort: POLICY_ENGINE_GRPC_PORT, protocol: "TCP" },
+                { name: "diagnostics", containerPort: OPA_DIAGNOSTIC_PORT, protocol: "TCP" },
               ],
-              volumes,
+              env,
+              readinessProbe: { httpGet: { path: OPA_READY_PATH, port: OPA_DIAGNOSTIC_PORT }, initialDelaySeconds: 3, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+              livenessProbe: { httpGet: { path: "/health", port: OPA_DIAGNOSTIC_PORT }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 6 },
+              resources: resources(args.resources ?? OPA_RESOURCES),
+              securityContext: restrictedContainerSecurityContext(),
+              volumeMounts: opaMounts,
             },
-          },
+            ...sidecars,
+          ],
+          volumes,
         },
       },
-      childOpts,
-    );
-
-    new k8s.policy.v1.PodDisruptionBudget(
-      `${name}-pdb`,
-      { metadata: { name: resourceName, namespace: ns, labels }, spec: { minAvailable: replicas - 1, selector: { matchLabels: selector } } },
       childOpts,
     );
 
