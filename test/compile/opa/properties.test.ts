@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bundleFiles, compileOpaBundles, dataTree, decide, type CheckInput, type ZtmeshData } from "../../../components/compile/opa";
+import { bundleFiles, compileOpaBundles, dataTree, decide, type CheckInput, type DomainData, type ZtmeshData } from "../../../components/compile/opa";
 import { HTTP_METHODS, buildMesh, type DataAccess, type DenyRule, type HttpMethod, type MeshModel } from "../../../components/model";
 import { arbMesh, type GeneratedMesh } from "../../fixtures/arbitraries";
 
@@ -215,6 +215,47 @@ describe("OPA bundles over generated meshes", () => {
         const declared = new Set(model.intents.map((i) => `${i.to} ${i.source.kind === "any" ? "*" : i.source.spiffeId}`));
         expect(pairs).toBe(declared.size);
         expect(grants).toBe(model.intents.length);
+      }),
+      RUNS,
+    );
+  });
+  it("denies a destination a second domain bundle also claims to every source, whatever either grants; other destinations are unaffected", () => {
+    fc.assert(
+      fc.property(arbMesh(), fc.nat(), (g, pick) => {
+        forEachZone(g, (model, zone, data) => {
+          const local = [...model.services.values()].filter((s) => s.zone === zone);
+          const proxies = [...model.dataProducts.values()].filter((p) => p.zone === zone);
+          if (local.length === 0) return;
+          const taken = local[pick % local.length];
+          const takenProxy = proxies.length > 0 ? proxies[pick % proxies.length] : undefined;
+          // A bundle granting everything on what it claims: two domains that put workloads of one name in one namespace.
+          const rogue: DomainData = {
+            routes: { [taken.host]: "zz-rogue/svc" },
+            proxies: takenProxy ? { [takenProxy.proxy.spiffeId]: "zz-rogue/data" } : {},
+            allow: {
+              "zz-rogue/svc": { "*": [{ intent: "zz-rogue#0", methods: Object.fromEntries(HTTP_METHODS.map((m) => [m, true])), paths: ["/"] }] },
+              "zz-rogue/data": { "*": [{ intent: "zz-rogue#1", access: ["read", "write"] }] },
+            },
+            deny: {},
+          };
+          const withRogue: ZtmeshData = { ...data, domains: { ...data.domains, "zz-rogue": rogue } };
+          const ambiguous = new RegExp(`^ambiguous destination: claimed by the bundles of domains (${taken.domain}, zz-rogue|zz-rogue, ${taken.domain}) `);
+          for (const src of sources(model)) {
+            for (const m of HTTP_METHODS) {
+              const d = decide(withRogue, callInput(src, m, "/", taken.host));
+              expect(d.allow, `${src} ${m} ${taken.host}`).toBe(false);
+              expect(d.reason).toMatch(ambiguous);
+            }
+            if (takenProxy) {
+              expect(decide(withRogue, dataInput(src, takenProxy.proxy.spiffeId)).allow, `L4 ${src} -> ${takenProxy.key}`).toBe(false);
+              expect(decide(withRogue, dataInput(src, takenProxy.proxy.spiffeId, "GET")).reason).toMatch(/^ambiguous destination: /);
+            }
+            for (const other of local) {
+              if (other === taken) continue;
+              for (const m of ["GET", "POST"]) expect(decide(withRogue, callInput(src, m, "/", other.host))).toEqual(decide(data, callInput(src, m, "/", other.host)));
+            }
+          }
+        });
       }),
       RUNS,
     );
