@@ -11,7 +11,8 @@
  * min_len, ...), deprecation.
  *
  * The Envoy contrib filters `postgres_proxy` (v3alpha) and `mysql_proxy` (v3) are not
- * shipped by the package; their messages are declared below from the contrib API.
+ * shipped by the package; their messages are declared below from the contrib API
+ * (`api/contrib/envoy/extensions/filters/network/{postgres,mysql}_proxy`, as of Envoy 1.37).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -41,11 +42,12 @@ const CONTRIB_PROTO = `
 syntax = "proto3";
 package envoy.extensions.filters.network.postgres_proxy.v3alpha;
 message PostgresProxy {
-  enum SSLMode { DISABLE = 0; REQUIRE = 1; }
+  enum SSLMode { DISABLE = 0; REQUIRE = 1; ALLOW = 2; }
   string stat_prefix = 1;
   .google.protobuf.BoolValue enable_sql_parsing = 2;
-  bool terminate_ssl = 3;
+  bool terminate_ssl = 3 [deprecated = true];
   SSLMode upstream_ssl = 4;
+  SSLMode downstream_ssl = 5;
 }
 `;
 const CONTRIB_MYSQL_PROTO = `

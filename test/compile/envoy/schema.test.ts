@@ -106,5 +106,9 @@ describe("validateEnvoyConfig", () => {
     const type = "envoy.extensions.filters.network.postgres_proxy.v3alpha.PostgresProxy";
     expect(validateEnvoyConfig({ stat_prefix: "pg", enable_sql_parsing: false, upstream_ssl: "REQUIRE" }, type)).toEqual([]);
     expect(validateEnvoyConfig({ stat_prefix: "pg", upstream_ssl: "SOMETIMES" }, type)).toHaveLength(1);
+    // downstream_ssl (with ALLOW) replaced the deprecated terminate_ssl.
+    expect(validateEnvoyConfig({ stat_prefix: "pg", downstream_ssl: "ALLOW", upstream_ssl: "REQUIRE" }, type)).toEqual([]);
+    expect(validateEnvoyConfig({ stat_prefix: "pg", downstreamSsl: "REQUIRE" }, type)).toEqual([]);
+    expect(validateEnvoyConfig({ stat_prefix: "pg", downstream_tls: "REQUIRE" }, type)).toHaveLength(1);
   });
 });
