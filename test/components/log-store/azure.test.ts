@@ -58,6 +58,7 @@ describe("AuditLogStore on Azure", () => {
       allowSharedKeyAccess: false,
       allowBlobPublicAccess: false,
       allowCrossTenantReplication: false,
+      defaultToOAuthAuthentication: true,
     });
     expect(String(a.accountName)).toMatch(/^[a-z0-9]{3,24}$/);
     const enc = a.encryption as Record<string, Record<string, unknown>>;
