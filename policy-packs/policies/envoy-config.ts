@@ -16,7 +16,28 @@ const KINDS = {
   router: ["envoy.filters.http.router", "filters.http.router.v3.Router"],
   tcpProxy: ["envoy.filters.network.tcp_proxy", "filters.network.tcp_proxy.v3.TcpProxy"],
   downstreamTls: ["envoy.transport_sockets.tls", "tls.v3.DownstreamTlsContext"],
+  sniForwardProxy: ["envoy.filters.network.sni_dynamic_forward_proxy", "sni_dynamic_forward_proxy.v3.FilterConfig"],
 } as const;
+
+/** True when a listener is bound to a loopback address: only its own pod reaches it (an application's way out through its proxy). */
+function isLoopbackListener(l: Record<string, unknown>): boolean {
+  const sock = asRecord(field(asRecord(l.address), "socket_address", "socketAddress"));
+  const a = str(sock?.address);
+  return a !== undefined && (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a) || a === "::1" || a === "localhost");
+}
+
+/**
+ * True for a TLS passthrough chain: it takes connections by SNI (`server_names`), terminates no
+ * TLS and only forwards the bytes (tcp_proxy, SNI forward proxy). It cannot authenticate or
+ * authorize anything; the destination it forwards to must (a zone gateway's chain).
+ */
+function isPassthroughChain(chain: Record<string, unknown>): boolean {
+  const match = asRecord(field(chain, "filter_chain_match", "filterChainMatch"));
+  const names = asArray(field(match, "server_names", "serverNames"));
+  if (names.length === 0 || field(chain, "transport_socket", "transportSocket") !== undefined) return false;
+  const filters = asArray(chain.filters);
+  return filters.length > 0 && filters.every((f) => isKind(f, "tcpProxy") || isKind(f, "sniForwardProxy"));
+}
 
 /** A filter's typed config (`typed_config`/`typedConfig`), or an empty object. */
 export function typedConfig(filter: unknown): Record<string, unknown> {
@@ -75,8 +96,11 @@ export function chainsOf(docs: unknown[]): ChainView[] {
   const chains: ChainView[] = [];
   listeners.forEach((l, li) => {
     const lname = str(l.name) ?? `#${li}`;
+    // In-pod listeners (loopback) are an application's way out through its proxy, not a way in.
+    if (isLoopbackListener(l)) return;
     asArray(field(l, "filter_chains", "filterChains")).forEach((c, ci) => {
       const chain = asRecord(c) ?? {};
+      if (isPassthroughChain(chain)) return;
       const socket = field(chain, "transport_socket", "transportSocket");
       const tls = isKind(socket, "downstreamTls") ? typedConfig(socket) : undefined;
       const network = asArray(chain.filters);
