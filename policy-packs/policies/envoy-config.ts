@@ -59,6 +59,18 @@ export interface ChainView {
   tls?: Record<string, unknown>;
   /** The chain's filters in order: network filters, then the HCM's HTTP filters when there is one. */
   layers: { filters: unknown[]; terminal: "router" | "tcpProxy" | "hcm" }[];
+  /**
+   * Why the chain is no enforcement point and the policies do not judge it: `loopback`, a
+   * listener only its own pod reaches (an application's way out through its proxy);
+   * `passthrough`, a chain that takes TLS connections by SNI and forwards them unopened, so the
+   * destination's proxy authenticates and authorizes them (a zone gateway).
+   */
+  exempt?: "loopback" | "passthrough";
+}
+
+/** The chains the policies judge (see {@link ChainView.exempt}). */
+export function enforcingChains(chains: readonly ChainView[]): ChainView[] {
+  return chains.filter((c) => c.exempt === undefined);
 }
 
 function listenersIn(doc: unknown, out: Record<string, unknown>[], depth = 0): void {
@@ -96,11 +108,10 @@ export function chainsOf(docs: unknown[]): ChainView[] {
   const chains: ChainView[] = [];
   listeners.forEach((l, li) => {
     const lname = str(l.name) ?? `#${li}`;
-    // In-pod listeners (loopback) are an application's way out through its proxy, not a way in.
-    if (isLoopbackListener(l)) return;
+    const loopback = isLoopbackListener(l);
     asArray(field(l, "filter_chains", "filterChains")).forEach((c, ci) => {
       const chain = asRecord(c) ?? {};
-      if (isPassthroughChain(chain)) return;
+      const exempt = loopback ? "loopback" : isPassthroughChain(chain) ? "passthrough" : undefined;
       const socket = field(chain, "transport_socket", "transportSocket");
       const tls = isKind(socket, "downstreamTls") ? typedConfig(socket) : undefined;
       const network = asArray(chain.filters);
@@ -110,7 +121,7 @@ export function chainsOf(docs: unknown[]): ChainView[] {
         layers[0].terminal = "hcm";
         layers.push({ filters: asArray(field(typedConfig(hcm), "http_filters", "httpFilters")), terminal: "router" });
       }
-      chains.push({ label: `listener "${lname}" filter chain ${ci}`, tls, layers });
+      chains.push({ label: `listener "${lname}" filter chain ${ci}`, tls, layers, ...(exempt ? { exempt } : {}) });
     });
   });
   return chains;
