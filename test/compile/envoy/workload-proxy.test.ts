@@ -512,7 +512,7 @@ describe("upstreamHostAliases", () => {
   });
 
   it("merges the ports of one upstream into one entry", () => {
-    const u: Upstream = { key: "a/b", kind: "service", host: "b.a.svc.cluster.local", port: 80, protocol: "http", zone: "z", spiffeId: "spiffe://t/ns/a/sa/b", address: "127.1.2.3", hostnames: ["b.a", "b.a.svc.cluster.local"], via: { host: "b.a.svc.cluster.local", port: 15006, gateway: false } };
+    const u: Upstream = { key: "a/b", kind: "service", host: "b.a.svc.cluster.local", sni: "b.a.svc.cluster.local", port: 80, protocol: "http", zone: "z", spiffeId: "spiffe://t/ns/a/sa/b", address: "127.1.2.3", hostnames: ["b.a", "b.a.svc.cluster.local"], via: { host: "b.a.svc.cluster.local", port: 15006, gateway: false } };
     expect(upstreamHostAliases([u, { ...u, port: 81, hostnames: ["b.a.svc", "b.a"] }])).toEqual([{ ip: "127.1.2.3", hostnames: ["b.a", "b.a.svc", "b.a.svc.cluster.local"] }]);
   });
 });

@@ -55,6 +55,7 @@ export const ROGUE_DOMAIN: DomainData = {
     "rogue/trades": { "*": [{ intent: "rogue#1", access: ["read", "write"] }] },
   },
   deny: {},
+  egress: {},
 };
 
 const noDomainReason = "unknown destination: the enforcement point names no destination domain (ext_authz bootstrap_metadata_labels_key)";

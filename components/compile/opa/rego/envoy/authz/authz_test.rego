@@ -229,6 +229,7 @@ rogue := {
 		"rogue/trades": {"*": [{"intent": "rogue#1", "access": ["read", "write"]}]},
 	},
 	"deny": {},
+	"egress": {},
 }
 
 mesh_with_rogue := object.union(mesh, {"domains": {"rogue": rogue}})
