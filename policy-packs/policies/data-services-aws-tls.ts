@@ -13,7 +13,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { resourcesOfType } from "./stack-index";
 import { TYPES } from "./types";
-import { asArray, asRecord, configWithDefaults, isUnknown, num, peek, str, strings } from "./util";
+import { asArray, asRecord, configWithDefaults, isUnknown, judgeEach, num, peek, str, strings } from "./util";
 
 interface TlsConfig {
   externalTlsParameterGroups: string[];
@@ -94,16 +94,22 @@ export function tlsProblem(label: string, param: TlsParameter, ref: GroupRef, tr
   return param.on.includes(value.toLowerCase()) ? undefined : `${label} uses parameter group "${groupName}", which sets ${param.name} to "${value}"; set ${want}.`;
 }
 
-/** Every TLS problem of the stack's RDS instances and clusters, Redshift clusters and DocumentDB clusters, with the resource it is on. */
-export function databaseTlsProblems(all: PolicyResource[], trusted: string[]): { urn: string; message: string }[] {
-  const out: { urn: string; message: string }[] = [];
+/**
+ * Reports every TLS problem of the stack's RDS instances and clusters, Redshift clusters and
+ * DocumentDB clusters on the database. A database with a value unknown at preview is judged
+ * last: its error (the host's advisory) is rethrown after the others are reported.
+ */
+export function reportDatabaseTlsProblems(all: PolicyResource[], trusted: string[], report: (message: string, urn: string) => void): void {
+  const work: (() => void)[] = [];
   const judge = (dbs: PolicyResource[], kind: string, field: string, groupTypes: string, param: (db: PolicyResource) => TlsParameter | undefined) => {
     const groups = resourcesOfType(all, groupTypes);
     for (const db of dbs) {
-      const p = param(db);
-      if (p === undefined) continue;
-      const message = tlsProblem(`${kind} "${db.name}"`, p, groupOf(db, field, groups), trusted);
-      if (message !== undefined) out.push({ urn: db.urn, message });
+      work.push(() => {
+        const p = param(db);
+        if (p === undefined) return;
+        const message = tlsProblem(`${kind} "${db.name}"`, p, groupOf(db, field, groups), trusted);
+        if (message !== undefined) report(message, db.urn);
+      });
     }
   };
   const rdsParam = (db: PolicyResource) => {
@@ -124,7 +130,7 @@ export function databaseTlsProblems(all: PolicyResource[], trusted: string[]): {
     on: ["enabled", "fips-140-3", "tls1.2+", "tls1.3+"],
     defaultOn: true,
   }));
-  return out;
+  judgeEach(work, (w) => w());
 }
 
 const DEFAULTS: TlsConfig = { externalTlsParameterGroups: [] };
@@ -147,6 +153,6 @@ export const awsDatabaseTlsRequired: StackValidationPolicy = {
   },
   validateStack: (args, reportViolation) => {
     const cfg = configWithDefaults(args.getConfig<TlsConfig>(), DEFAULTS);
-    for (const { urn, message } of databaseTlsProblems(args.resources, strings(cfg.externalTlsParameterGroups))) reportViolation(message, urn);
+    reportDatabaseTlsProblems(args.resources, strings(cfg.externalTlsParameterGroups), (message, urn) => reportViolation(message, urn));
   },
 };

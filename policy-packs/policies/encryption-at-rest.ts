@@ -7,7 +7,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { ENCRYPTED_SERVICES, ENCRYPTED_SERVICE_IDS } from "./encryption-at-rest-services";
 import { resourcesOfType } from "./stack-index";
-import { configWithDefaults, strings } from "./util";
+import { configWithDefaults, judgeEach, strings } from "./util";
 
 interface EncryptionConfig {
   services: string[];
@@ -45,12 +45,11 @@ export const dataEncryptionAtRestCmk: StackValidationPolicy = {
     const cfg = configWithDefaults(args.getConfig<EncryptionConfig>(), DEFAULTS);
     const chosen = new Set(strings(cfg.services));
     for (const x of strings(cfg.excludeServices)) chosen.delete(x);
-    for (const service of ENCRYPTED_SERVICES) {
-      if (!chosen.has(service.id)) continue;
-      for (const resource of resourcesOfType(args.resources, service.types)) {
-        const problem = service.problem(resource.props, { resource, all: args.resources });
-        if (problem !== undefined) reportViolation(`${service.label} "${resource.name}" is not encrypted at rest with a customer-managed key: ${problem}.`, resource.urn);
-      }
-    }
+    const stores = ENCRYPTED_SERVICES.filter((s) => chosen.has(s.id)).flatMap((service) => resourcesOfType(args.resources, service.types).map((resource) => ({ service, resource })));
+    // A store with a value unknown at preview becomes the host's advisory after the others are judged.
+    judgeEach(stores, ({ service, resource }) => {
+      const problem = service.problem(resource.props, { resource, all: args.resources });
+      if (problem !== undefined) reportViolation(`${service.label} "${resource.name}" is not encrypted at rest with a customer-managed key: ${problem}.`, resource.urn);
+    });
   },
 };

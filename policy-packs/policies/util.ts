@@ -130,3 +130,21 @@ export function isSet(obj: Record<string, unknown> | undefined, key: string): bo
   const v = peek(obj, key);
   return v !== undefined && v !== null && v !== "" && v !== false;
 }
+
+/**
+ * Runs `judge` on every item, then rethrows the first error any of them threw. For stack
+ * policies that judge resources one by one: a value unknown at preview on one resource (the
+ * host's UnknownValueError, which it turns into a "can't run during preview" advisory) does not
+ * hide the violations of the others, which are reported first.
+ */
+export function judgeEach<T>(items: Iterable<T>, judge: (item: T) => void): void {
+  let first: { error: unknown } | undefined;
+  for (const item of items) {
+    try {
+      judge(item);
+    } catch (error) {
+      first ??= { error };
+    }
+  }
+  if (first) throw first.error;
+}

@@ -197,8 +197,12 @@ describe("aws-database-tls-required", () => {
     expect(await pack.violationsOf(P, r, { config: { [P]: { enforcementLevel: "mandatory", externalTlsParameterGroups: ["shared-mariadb"] } } })).toEqual([]);
   });
 
-  it("reports an unknown engine at preview", async () => {
-    expect((await pack.violationsOf(P, [rds("db", { engine: UNKNOWN })])).map((x) => x.level)).toEqual(["advisory"]);
+  it("reports an unknown engine at preview, after judging the other databases", async () => {
+    const v = await pack.violationsOf(P, [rds("db", { engine: UNKNOWN }), rds("other", { engine: "mysql" })]);
+    expect(v.map((x) => [x.level, names([x])[0]])).toEqual([
+      ["mandatory", "other"],
+      ["advisory", ""],
+    ]);
   });
 });
 
@@ -273,7 +277,11 @@ describe("data-encryption-at-rest-cmk on AWS", () => {
     expect(excluded).toEqual([]);
   });
 
-  it("reports an unknown encryption flag at preview", async () => {
-    expect((await pack.violationsOf(P, [cmk("aws:rds/instance:Instance", "db", { storageEncrypted: UNKNOWN, kmsKeyId: KEY })])).map((x) => x.level)).toEqual(["advisory"]);
+  it("reports an unknown encryption flag at preview, after judging the other stores", async () => {
+    const v = await pack.violationsOf(P, [cmk("aws:rds/instance:Instance", "db", { storageEncrypted: UNKNOWN, kmsKeyId: KEY }), cmk("aws:backup/vault:Vault", "v", {})]);
+    expect(v.map((x) => [x.level, names([x])[0]])).toEqual([
+      ["mandatory", "v"],
+      ["advisory", ""],
+    ]);
   });
 });
