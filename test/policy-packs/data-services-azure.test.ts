@@ -201,6 +201,11 @@ describe("data-encryption-at-rest-cmk on Azure", () => {
       [res(T.eventhub, "eh", { ...RG })],
       why("Azure Event Hubs namespace", "eh", 'encryption.keySource is not "Microsoft.KeyVault" (customer-managed keys need the Premium tier), so the Microsoft-managed key is used'),
     ],
+    [
+      "a Service Bus namespace with Microsoft-managed keys",
+      [res(T.servicebus, "sb", { ...RG, encryption: { keySource: "Microsoft.Storage" } })],
+      why("Azure Service Bus namespace", "sb", 'encryption.keySource is not "Microsoft.KeyVault" (customer-managed keys need the Premium tier), so the Microsoft-managed key is used'),
+    ],
   ])("fails %s", async (_label, resources, expected) => {
     expect(messages(await pack.violationsOf(P, resources))).toEqual([expected]);
   });
