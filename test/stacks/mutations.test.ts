@@ -101,6 +101,26 @@ const MUTATIONS: [string, string, Mutation][] = [
     ),
   ],
   [
+    "the audit log key vault admits every network",
+    "azure-data-services-private-tls",
+    mutateFirst(
+      (r) => r.type === "azure-native:keyvault:Vault",
+      (p) => {
+        delete (p.properties as Record<string, unknown>).networkAcls;
+      },
+    ),
+  ],
+  [
+    "the GCS audit log bucket loses its customer-managed key (exempt object stores still judged by the audit-log policy)",
+    "audit-log-store-immutable",
+    mutateFirst(
+      (r) => r.type === "gcp:storage/bucket:Bucket" && JSON.stringify(r.inputs.labels ?? {}).includes("audit-log-store"),
+      (p) => {
+        delete p.encryption;
+      },
+    ),
+  ],
+  [
     "a public access block lets public ACLs in",
     "storage-no-public-access",
     mutateFirst(
