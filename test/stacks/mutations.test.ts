@@ -41,9 +41,12 @@ function editData(props: Record<string, unknown>, from: RegExp, to: string): voi
 
 const MUTATIONS: [string, string, Mutation][] = [
   [
-    "ext_authz fails open on a gateway",
+    "ext_authz fails open at an enforcement point",
     "envoy-ext-authz-fail-closed",
-    mutateFirst(isConfigMapWithRole("envoy"), (p) => editData(p, /failure_mode_allow: false/g, "failure_mode_allow: true")),
+    mutateFirst(
+      (r) => isConfigMapWithRole("envoy")(r) && Object.values((r.inputs.data ?? {}) as Record<string, string>).some((t) => t.includes("failure_mode_allow: false")),
+      (p) => editData(p, /failure_mode_allow: false/g, "failure_mode_allow: true"),
+    ),
   ],
   [
     "a policy engine runs one replica",
