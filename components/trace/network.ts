@@ -1,0 +1,81 @@
+/**
+ * The network between pods, as the snapshot describes it: name resolution (a pod's
+ * `hostAliases`, then its cluster's DNS, then names every zone resolves) and the
+ * NetworkPolicy verdicts of a connection (the source pod's egress, the destination pod's
+ * ingress), with the Kubernetes evaluator.
+ */
+import { type DirectionVerdict, type Endpoint, egressVerdict, ingressVerdict } from "../compile/kubernetes/evaluate";
+import type { HostEntry, Hop, MeshSnapshot, ProxySnapshot } from "./types";
+
+/** Whether an address is the pod's own loopback. */
+export function isLoopback(host: string): boolean {
+  return /^127\.\d+\.\d+\.\d+$/.test(host) || host === "localhost" || host === "::1" || host === "[::1]";
+}
+
+/** A name as resolved from a pod of zone `zone` (undefined: from outside every cluster). */
+export function resolveHost(snapshot: MeshSnapshot, zone: string | undefined, host: string): HostEntry | undefined {
+  const h = host.toLowerCase().replace(/\.$/, "");
+  return (
+    (zone === undefined ? undefined : snapshot.hosts.find((e) => e.zone === zone && e.host === h)) ??
+    snapshot.hosts.find((e) => e.zone === undefined && e.host === h)
+  );
+}
+
+/** The endpoint a pod is to the NetworkPolicy evaluator. */
+export function podEndpoint(snapshot: MeshSnapshot, p: ProxySnapshot): Endpoint {
+  const ns = snapshot.zones[p.zone]?.namespaceLabels[p.namespace];
+  return { namespace: p.namespace, labels: p.podLabels, ...(ns ? { namespaceLabels: ns } : {}), namedPorts: p.namedPorts };
+}
+
+/** An address outside the cluster: only `ipBlock` peers select it. */
+export const EXTERNAL: Endpoint = { namespace: "", labels: {}, external: true };
+
+function describe(v: DirectionVerdict, direction: "egress" | "ingress", who: string): string {
+  if (!v.isolated) return `${direction} of ${who}: no NetworkPolicy selects the pod for ${direction} (not isolated)`;
+  if (v.admittedBy) return `${direction} of ${who}: admitted by ${v.admittedBy.policy} rule ${v.admittedBy.rule}`;
+  return `${direction} of ${who}: no rule of ${v.selecting.join(", ")} admits it`;
+}
+
+/**
+ * The NetworkPolicy hops of a connection from `from` (a pod, or outside) to pod `to` on
+ * `port` (the pod's port). `sameCluster` when the connection stays inside one cluster (pod to
+ * pod); otherwise the source sees an external address and the destination an external peer.
+ */
+export function networkHops(
+  snapshot: MeshSnapshot,
+  from: ProxySnapshot | undefined,
+  to: ProxySnapshot | undefined,
+  port: number,
+  sameCluster: boolean,
+  externalPort: number = port,
+): Hop[] {
+  const hops: Hop[] = [];
+  const src = from ? podEndpoint(snapshot, from) : EXTERNAL;
+  const dst = to ? podEndpoint(snapshot, to) : EXTERNAL;
+  if (from) {
+    const policies = snapshot.zones[from.zone]?.networkPolicies ?? [];
+    const v = egressVerdict(policies, src, sameCluster ? dst : EXTERNAL, sameCluster ? port : externalPort);
+    const target = sameCluster && to ? `pod of ${to.id}` : "an address outside the cluster";
+    hops.push({
+      kind: "network-policy",
+      at: from.zone,
+      verdict: v.allowed ? "pass" : "stop",
+      rule: `${describe(v, "egress", `pod of ${from.id}`)} (to ${target} port ${sameCluster ? port : externalPort})${v.allowed ? "" : ": packets dropped"}`,
+      detail: { direction: "egress", ...v },
+    });
+    if (!v.allowed) return hops;
+  }
+  if (to) {
+    const policies = snapshot.zones[to.zone]?.networkPolicies ?? [];
+    const v = ingressVerdict(policies, sameCluster ? src : EXTERNAL, dst, port);
+    const peer = sameCluster && from ? `pod of ${from.id}` : "outside the cluster";
+    hops.push({
+      kind: "network-policy",
+      at: to.zone,
+      verdict: v.allowed ? "pass" : "stop",
+      rule: `${describe(v, "ingress", `pod of ${to.id}`)} (from ${peer}, port ${port})${v.allowed ? "" : ": packets dropped"}`,
+      detail: { direction: "ingress", ...v },
+    });
+  }
+  return hops;
+}
