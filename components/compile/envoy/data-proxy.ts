@@ -18,7 +18,7 @@ import {
   spireAgentCluster,
   TCP_LOG_FORMAT,
 } from "./common";
-import { FILTER, SYSTEM_CA_BUNDLE, TYPE_URL, dataProxyListenerPort, storeClusterName } from "./names";
+import { FILTER, NODE_LABELS_KEY, SYSTEM_CA_BUNDLE, TYPE_URL, dataProxyListenerPort, storeClusterName } from "./names";
 import { compileNetworkAllowRules, compileNetworkDenyRules } from "./rbac";
 import type {
   Cluster,
@@ -111,6 +111,7 @@ export function dataProxyFilters(model: MeshModel, product: DataProduct): NamedF
     transport_api_version: "V3",
     failure_mode_allow: false,
     include_peer_certificate: true,
+    bootstrap_metadata_labels_key: NODE_LABELS_KEY,
   };
   const allow: NetworkRbac = {
     "@type": TYPE_URL.networkRbac,
@@ -161,5 +162,5 @@ export function compileDataProxy(model: MeshModel, productKey: string, opts: Dat
     policyEngineCluster(o),
     storeCluster(product, storeEndpoint(model, product, opts.storeHost)),
   ];
-  return bootstrap(`${product.domain}-${product.proxy.name}`, o.adminPort, listener, clusters);
+  return bootstrap(`${product.domain}-${product.proxy.name}`, o.adminPort, listener, clusters, { domain: product.domain, workload: product.key });
 }

@@ -74,13 +74,13 @@ export function compileOpaBundles(model: MeshModel, zoneId: string, options: Com
   const domainData = (name: string): DomainData => {
     let d = domains.get(name);
     if (!d) {
-      d = { routes: {}, proxies: {}, allow: {}, deny: {} };
+      d = { services: {}, proxies: {}, allow: {}, deny: {} };
       domains.set(name, d);
     }
     return d;
   };
 
-  for (const s of model.services.values()) if (s.zone === zoneId) domainData(s.domain).routes[s.host] = s.key;
+  for (const s of model.services.values()) if (s.zone === zoneId) domainData(s.domain).services[s.spiffeId] = s.key;
   for (const p of model.dataProducts.values()) if (p.zone === zoneId) domainData(p.domain).proxies[p.proxy.spiffeId] = p.key;
 
   for (const intent of model.intents) {
@@ -115,7 +115,7 @@ export function compileOpaBundles(model: MeshModel, zoneId: string, options: Com
   for (const name of [...domains.keys()].sort()) {
     const d = domains.get(name) as DomainData;
     const data: DomainData = {
-      routes: sortRecord(d.routes),
+      services: sortRecord(d.services),
       proxies: sortRecord(d.proxies),
       allow: sortIndex(d.allow, byIntent),
       deny: sortIndex(d.deny, byId),
