@@ -8,7 +8,8 @@
  */
 import { buildMesh } from "../model";
 import { resolveMesh } from "../model/resolve";
-import type { MeshModel } from "../model/model";
+import { type MeshModel, zoneGateway } from "../model/model";
+import { upstreamHostAliases, workloadUpstreams } from "../compile/envoy/workload-proxy";
 import type { DomainSpec, MeshSpec } from "../model/types";
 import { selectorMatches } from "../compile/kubernetes/evaluate";
 import { workloadLabels } from "../compile/kubernetes/labels";
@@ -110,8 +111,19 @@ function contractGatewayAddresses(resources: readonly GraphResource[]): Map<stri
 
 /** The declared gateway host of a zone (the model's `zone.gateway.host`, when the model has one). */
 export function declaredGatewayHost(model: MeshModel | undefined, zoneId: string): string | undefined {
-  const zone = model?.zones.find((z) => z.id === zoneId) as { gateway?: { host?: unknown } } | undefined;
-  return typeof zone?.gateway?.host === "string" ? zone.gateway.host : undefined;
+  const zone = model?.zones.find((z) => z.id === zoneId);
+  return zone && model ? zoneGateway(zone, model.trustDomain).host : undefined;
+}
+
+/**
+ * The `hostAliases` ztmesh gives a service's pod (`workloadProxyPod`): each declared upstream's
+ * names -> its loopback listener. Used when the pod's own template is not in the artifacts.
+ */
+export function declaredHostAliases(model: MeshModel | undefined, key: string | undefined): Record<string, string> | undefined {
+  if (!model || !key || !model.services.has(key)) return undefined;
+  const out: Record<string, string> = {};
+  for (const a of upstreamHostAliases(workloadUpstreams(model, key))) for (const h of a.hostnames) out[h] = a.ip;
+  return out;
 }
 
 function proxyKind(labels: Record<string, string>): ProxySnapshot["kind"] {
@@ -198,16 +210,19 @@ export function snapshotFromResources(input: readonly GraphResource[], options: 
         podLabelsFrom = `labels of ConfigMap ${name} (no pod template mounting it in the artifacts)`;
       }
       const labels = { ...md.labels, ...podLabels };
+      const kind = proxyKind(labels);
+      const aliases = pod ? pod.hostAliases : kind === "workload" ? declaredHostAliases(model, key0) : undefined;
+      if (!pod && aliases) podLabelsFrom += "; hostAliases as ztmesh's workloadProxyPod sets them";
       proxies.push({
         id: `${z}/${md.namespace}/${name}${Object.keys(configMapData(r)).length > 1 ? `#${key}` : ""}`,
         zone: z,
         namespace: md.namespace,
-        kind: proxyKind(labels),
+        kind,
         ...(key0 ? { workload: key0 } : {}),
         podLabels,
         podLabelsFrom,
         ...(pod?.serviceAccount ? { serviceAccount: pod.serviceAccount } : {}),
-        hostAliases: pod?.hostAliases ?? {},
+        hostAliases: aliases ?? {},
         namedPorts: pod?.namedPorts ?? {},
         bootstrap: doc,
         origin: `ConfigMap ${md.namespace}/${name} (${r.urn ?? resourceName(r)})`,
