@@ -14,7 +14,7 @@ const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
 
 /** Reads a file asset's bytes (the CLI reads the disk; the pack has none). */
-export type AssetReader = (path: string) => Uint8Array | undefined;
+export type AssetReader = (path: string, resource: GraphResource) => Uint8Array | undefined;
 
 /** One published bundle archive. */
 interface Archive {
@@ -44,7 +44,7 @@ function contentOf(r: GraphResource, readAsset: AssetReader | undefined): Uint8A
     const v = i[field];
     if (isObj(v) && v[SIG_KEY] === ASSET_SIG) {
       if (typeof v["text"] === "string") return Buffer.from(v["text"]);
-      if (typeof v["path"] === "string" && readAsset) return readAsset(v["path"]);
+      if (typeof v["path"] === "string" && readAsset) return readAsset(v["path"], r);
     }
   }
   const bin = i["binaryData"];

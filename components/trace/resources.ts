@@ -17,8 +17,6 @@ export interface GraphResource {
   name?: string;
   /** The provider resource ID (`<provider urn>::<provider id>`), when known. */
   provider?: string;
-  /** The provider resource's own id (providers only). */
-  id?: string;
   inputs: Obj;
   outputs?: Obj;
 }
@@ -92,12 +90,10 @@ function providerCluster(p: GraphResource): string {
 export function assignZones(resources: readonly GraphResource[]): { zoneOf: (r: GraphResource) => string | undefined; warnings: string[] } {
   const providers = new Map<string, string>();
   for (const r of resources) {
-    if (r.type.startsWith("pulumi:providers:kubernetes") && r.urn) providers.set(`${r.urn}::${r.id ?? ""}`, providerCluster(r));
+    if (r.type.startsWith("pulumi:providers:kubernetes") && r.urn) providers.set(r.urn, providerCluster(r));
   }
-  const clusterOfRes = (r: GraphResource): string | undefined => {
-    if (!r.provider) return undefined;
-    return providers.get(r.provider) ?? providers.get(r.provider.replace(/::[^:]*$/, "::"));
-  };
+  // A provider reference is `<provider urn>::<provider id>`.
+  const clusterOfRes = (r: GraphResource): string | undefined => (r.provider ? (providers.get(r.provider) ?? providers.get(r.provider.slice(0, r.provider.lastIndexOf("::")))) : undefined);
   const votes = new Map<string, Map<string, number>>();
   for (const r of resources) {
     const c = clusterOfRes(r);
