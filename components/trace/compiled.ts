@@ -2,12 +2,14 @@
  * A {@link MeshSnapshot} straight from the compilers, without Pulumi or a deployment: every
  * zone's gateway, every service's workload proxy and every data product's proxy (their
  * bootstraps, pod labels, host aliases and in-cluster names), the zone's NetworkPolicies
- * (mesh and system) and its policy engine data. What ztmesh would deploy for `model`, for
+ * (mesh and system) and its policy engine data. Services: a data proxy's exposes the mesh port
+ * only (as the DataProxy component's does); a service's own Service is the team's, so its
+ * ports are not modelled (a connection keeps its port). What ztmesh would deploy for `model`, for
  * property tests and for checking a model before any stack runs.
  */
 import { compileDataProxy } from "../compile/envoy/data-proxy";
 import { compileGateway } from "../compile/envoy/gateway";
-import { GATEWAY_PORT, gatewayServiceAccount } from "../compile/envoy/names";
+import { GATEWAY_PORT, MESH_PORT, gatewayServiceAccount } from "../compile/envoy/names";
 import { compileWorkloadProxy } from "../compile/envoy/workload-proxy";
 import { compileNetworkPolicies } from "../compile/kubernetes/compile";
 import { GATEWAY_APP, APP_NAME_LABEL, SYSTEM_NAMESPACE, workloadLabels } from "../compile/kubernetes/labels";
@@ -93,7 +95,7 @@ export function snapshotFromModel(model: MeshModel): MeshSnapshot {
       bootstrap: asObj(compileDataProxy(model, p.key)),
       origin: `compileDataProxy(${p.key})`,
     });
-    for (const h of serviceNames(p.proxy.name, p.namespace)) hosts.push({ host: h, zone: p.zone, proxy: id, from: `Service of ${p.key}'s proxy` });
+    for (const h of serviceNames(p.proxy.name, p.namespace)) hosts.push({ host: h, zone: p.zone, proxy: id, ports: { [MESH_PORT]: MESH_PORT }, from: `Service of ${p.key}'s proxy` });
   }
   return { trustDomain: model.trustDomain, zones, proxies, hosts, model, warnings: [] };
 }

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { buildMesh } from "../../components/model";
+import { snapshotFromModel, snapshotFromResources, traceRequest, buildRequest, type GraphResource } from "../../components/trace";
+import { domains, mesh } from "../fixtures/mesh";
+import { meshStacks } from "./graph";
+
+const model = buildMesh(mesh, domains);
+const stacks = meshStacks(model, mesh, domains);
+const all = (): GraphResource[] => stacks.flatMap((s) => s.resources);
+
+describe("snapshotFromResources", () => {
+  const snap = snapshotFromResources(all());
+
+  it("finds every Envoy bootstrap by shape, with its zone, pod and workload", () => {
+    const ids = snap.proxies.map((p) => `${p.kind} ${p.id} ${p.workload ?? "-"}`).sort();
+    expect(ids).toContain("gateway aws-eu/ztmesh-system/aws-eu-gateway-envoy -");
+    expect(ids).toContain("workload aws-eu/trading/order-api-proxy trading/order-api");
+    expect(ids).toContain("data-proxy gcp-eu/risk/customer-risk-proxy-envoy risk/customer-risk");
+    expect(snap.proxies).toHaveLength(model.zones.length + model.services.size + model.dataProducts.size);
+    const dataProxy = snap.proxies.find((p) => p.workload === "risk/customer-risk")!;
+    expect(dataProxy.podLabelsFrom).toBe("pod template of Deployment/risk/customer-risk-proxy");
+    expect(dataProxy.serviceAccount).toBe("customer-risk-proxy");
+    const sidecar = snap.proxies.find((p) => p.workload === "trading/order-api")!;
+    expect(sidecar.podLabels).toEqual({ "ztmesh.io/domain": "trading", "ztmesh.io/mesh": "true", "ztmesh.io/workload": "order-api" });
+    expect(Object.keys(sidecar.hostAliases)).toContain("matching.trading.svc.cluster.local");
+  });
+
+  it("takes a resource's zone from its cluster (provider) when it has no zone label", () => {
+    for (const z of model.zones) expect(snap.zones[z.id].networkPolicies.length).toBeGreaterThan(0);
+    expect(snap.zones["aws-eu"].networkPolicies.map((p) => p.metadata.name)).toContain("allow-ingress-trading-matching");
+    expect(snap.zones["gcp-eu"].networkPolicies.map((p) => p.metadata.name)).not.toContain("allow-ingress-trading-matching");
+  });
+
+  it("names pods by their Services, load balancers and the zones' gateway hosts", () => {
+    const hosts = (proxyId: string): string[] => snap.hosts.filter((h) => h.proxy === proxyId).map((h) => `${h.zone ?? "*"} ${h.host}`);
+    expect(hosts("aws-eu/ztmesh-system/aws-eu-gateway-envoy")).toEqual(expect.arrayContaining(["* lb-aws-eu.example", "* gateway.aws-eu.mesh.acme.example"]));
+    expect(hosts("gcp-eu/risk/customer-risk-proxy-envoy")).toContain("gcp-eu customer-risk-proxy.risk.svc.cluster.local");
+    expect(hosts("aws-eu/trading/order-api-proxy")).toContain("aws-eu order-api.trading.svc.cluster.local");
+  });
+
+  it("loads into each zone's policy engine exactly the bundles its config names", () => {
+    expect(Object.keys(snap.zones["aws-eu"].opa!.data.domains).sort()).toEqual(["trading"]);
+    expect(snap.zones["aws-eu"].opa!.data.platform.trust_domain).toBe("mesh.acme.example");
+    const withoutTrading = all().filter((r) => !(r.type.includes("bucketObject") && String(r.inputs["key"]).includes("ztmesh-domain-trading")));
+    const s2 = snapshotFromResources(withoutTrading);
+    expect(s2.zones["aws-eu"].opa!.data.domains).toEqual({});
+    expect(s2.zones["aws-eu"].opaNotes.join()).toContain("is not among the published objects");
+  });
+
+  it("keeps resources of different clusters apart even with the same namespace and name", () => {
+    const twin = stacks[0].resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.urn?.includes("aws-eu-cm"));
+    expect(twin.length).toBeGreaterThan(0);
+    const gateways = snap.proxies.filter((p) => p.kind === "gateway").map((p) => p.zone).sort();
+    expect(gateways).toEqual(model.zones.map((z) => z.id).sort());
+  });
+
+  it("reads secret-wrapped inputs", () => {
+    const wrapped = all().map((r) =>
+      r.type === "kubernetes:core/v1:ConfigMap" ? { ...r, inputs: { ...r.inputs, data: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: r.inputs["data"] } } } : r,
+    );
+    expect(snapshotFromResources(wrapped).proxies).toHaveLength(snap.proxies.length);
+  });
+
+  it("traces every pair the same way as the snapshot built straight from the compilers", () => {
+    const compiled = snapshotFromModel(model);
+    const sources = [...model.services.keys(), "none", "spiffe://mesh.acme.example/ns/trading/sa/order-api"];
+    const destinations = [...model.services.keys(), ...model.dataProducts.keys()];
+    let delivered = 0;
+    for (const from of sources) {
+      for (const to of destinations) {
+        if (from === to) continue;
+        for (const method of ["GET", "POST"]) {
+          const args = { from, to, ...(model.services.has(to) ? { method, path: "/orders" } : {}) };
+          const a = traceRequest(snap, buildRequest(snap, args));
+          const b = traceRequest(compiled, buildRequest(compiled, args));
+          expect({ args, delivered: a.delivered, stop: a.hops.at(-1)!.kind }).toEqual({ args, delivered: b.delivered, stop: b.hops.at(-1)!.kind });
+          if (a.delivered) delivered++;
+        }
+      }
+    }
+    expect(delivered).toBeGreaterThan(3);
+  });
+});
