@@ -19,7 +19,7 @@ const ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 const sourceMatches = (s: MeshModel["intents"][number]["source"], key: string): boolean => s.kind === "any" || s.key === key;
 
-function denyApplies(model: MeshModel, r: MeshModel["denyRules"][number], src: string, dest: string): boolean {
+function denyApplies(r: MeshModel["denyRules"][number], src: string, dest: string): boolean {
   const domain = dest.split("/")[0];
   return sourceMatches(r.source, src) && (r.to === dest || (r.to === undefined && (r.scope === "global" || r.scope === domain)));
 }
@@ -27,7 +27,7 @@ function denyApplies(model: MeshModel, r: MeshModel["denyRules"][number], src: s
 /** Whether the declared model lets `src` call `method path` on service `dest`. */
 function callAllowed(model: MeshModel, src: string, dest: string, method: string, path: string): boolean {
   const granted = model.intents.some((i) => i.kind === "call" && i.to === dest && sourceMatches(i.source, src) && i.methods.includes(method as never) && i.paths.some((p) => path.startsWith(p)));
-  const denied = model.denyRules.some((r) => denyApplies(model, r, src, dest) && (r.methods ?? ALL_METHODS).includes(method as never) && (r.paths ?? ["/"]).some((p) => path.startsWith(p)));
+  const denied = model.denyRules.some((r) => denyApplies(r, src, dest) && (r.methods ?? ALL_METHODS).includes(method as never) && (r.paths ?? ["/"]).some((p) => path.startsWith(p)));
   return granted && !denied;
 }
 
@@ -35,12 +35,12 @@ function callAllowed(model: MeshModel, src: string, dest: string, method: string
 function dataAllowed(model: MeshModel, src: string, dest: string): boolean {
   const granted = new Set(model.intents.flatMap((i) => (i.kind === "data" && i.to === dest && sourceMatches(i.source, src) ? i.access : [])));
   const denied = new Set(
-    model.denyRules.flatMap((r) => (denyApplies(model, r, src, dest) && (r.paths === undefined || r.paths.includes("/")) ? (r.methods ?? ALL_METHODS).map(access) : [])),
+    model.denyRules.flatMap((r) => (denyApplies(r, src, dest) && (r.paths === undefined || r.paths.includes("/")) ? (r.methods ?? ALL_METHODS).map(access) : [])),
   );
   return [...granted].some((a) => !denied.has(a));
 }
 
-function callRequest(model: MeshModel, src: string, dest: Service, method: string, path: string): TraceRequest {
+function callRequest(src: string, dest: Service, method: string, path: string): TraceRequest {
   const port = routedPort(dest)!;
   return { source: { kind: "workload", key: src }, host: dest.host, port: port.port, protocol: "http", method, path, destination: dest.key };
 }
@@ -99,23 +99,23 @@ describe("tracer over generated meshes (compiled, no Pulumi)", () => {
               const method = intent.methods[0];
               const path = intent.paths[0];
               const label = `${intent.id} ${src.key} -> ${dest.key} ${method} ${path}`;
-              if (callAllowed(model, src.key, dest.key, method, path)) expectDelivered(snap, callRequest(model, src.key, dest, method, path), src.spiffeId, dest.zone, label);
+              if (callAllowed(model, src.key, dest.key, method, path)) expectDelivered(snap, callRequest(src.key, dest, method, path), src.spiffeId, dest.zone, label);
               else {
                 // A matching deny rule: refused by the destination's OPA or a DENY RBAC filter.
-                expectStopped(snap, callRequest(model, src.key, dest, method, path), `${label} (deny rule)`, new Set(["ext-authz", "rbac"]));
+                expectStopped(snap, callRequest(src.key, dest, method, path), `${label} (deny rule)`, new Set(["ext-authz", "rbac"]));
               }
               // Another method.
               const other = ALL_METHODS.find((m) => !callAllowed(model, src.key, dest.key, m, path));
-              if (other) expectStopped(snap, callRequest(model, src.key, dest, other, path), `${label}: method ${other}`, new Set(["ext-authz", "rbac"]));
+              if (other) expectStopped(snap, callRequest(src.key, dest, other, path), `${label}: method ${other}`, new Set(["ext-authz", "rbac"]));
               // A path outside the prefixes.
               const outside = "/zz-outside";
-              if (!callAllowed(model, src.key, dest.key, method, outside)) expectStopped(snap, callRequest(model, src.key, dest, method, outside), `${label}: path ${outside}`, new Set(["ext-authz", "rbac"]));
+              if (!callAllowed(model, src.key, dest.key, method, outside)) expectStopped(snap, callRequest(src.key, dest, method, outside), `${label}: path ${outside}`, new Set(["ext-authz", "rbac"]));
             }
             // Another source.
             const stranger = callers(model, dest.key).find((s) => !ALL_METHODS.some((m) => callAllowed(model, s.key, dest.key, m, intent.paths[0])));
-            if (stranger) expectStopped(snap, callRequest(model, stranger.key, dest, intent.methods[0], intent.paths[0]), `${intent.id}: another source ${stranger.key}`);
+            if (stranger) expectStopped(snap, callRequest(stranger.key, dest, intent.methods[0], intent.paths[0]), `${intent.id}: another source ${stranger.key}`);
             // Callers from outside: look-alike and foreign trust domains, no certificate.
-            const ext = (spiffeId: string | undefined): TraceRequest => ({ ...callRequest(model, dest.key, dest, intent.methods[0], intent.paths[0]), source: { kind: "external", zone: dest.zone, ...(spiffeId ? { spiffeId } : {}) } });
+            const ext = (spiffeId: string | undefined): TraceRequest => ({ ...callRequest(dest.key, dest, intent.methods[0], intent.paths[0]), source: { kind: "external", zone: dest.zone, ...(spiffeId ? { spiffeId } : {}) } });
             const name = srcs[0]?.spiffeId.replace(`spiffe://${td}`, "") ?? "/ns/x/sa/y";
             for (const [id, why] of [[`spiffe://${td}.evil${name}`, "trust bundle validation"], [`spiffe://foreign.example${name}`, "trust bundle validation"], [undefined, "no client certificate"]] as const) {
               const h = expectStopped(snap, ext(id), `${intent.id}: external ${id ?? "none"}`, new Set(["tls", "network-policy"]));
@@ -140,7 +140,7 @@ describe("tracer over generated meshes (compiled, no Pulumi)", () => {
           for (const dest of [...model.services.values()].filter((d) => d.key !== src.key && routedPort(d)).slice(0, 3)) {
             if (ALL_METHODS.some((m) => callAllowed(model, src.key, dest.key, m, "/"))) continue;
             if (model.intents.some((i) => i.kind === "call" && i.to === dest.key && sourceMatches(i.source, src.key))) continue;
-            expectStopped(snap, callRequest(model, src.key, dest, "GET", "/"), `undeclared ${src.key} -> ${dest.key}`);
+            expectStopped(snap, callRequest(src.key, dest, "GET", "/"), `undeclared ${src.key} -> ${dest.key}`);
           }
         }
       }),
