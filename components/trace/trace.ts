@@ -309,7 +309,35 @@ export function traceRequest(snapshot: MeshSnapshot, req: TraceRequest): TraceRe
   }
   const last = walk.hops[walk.hops.length - 1];
   const delivered = last?.kind === "delivered" && last.verdict === "pass";
+  if (delivered && req.access !== undefined && req.protocol === "tcp") walk.push(accessNote(snapshot, walk, req));
   return { delivered, hops: walk.hops, ...(delivered && walk.result ? { deliveredTo: walk.result } : {}), warnings: snapshot.warnings };
+}
+
+/**
+ * At L4 a data proxy admits a connection, not a read or a write: say which access the
+ * destination zone's policy data grants the caller, and that the store's own IAM (the caller's
+ * cloud identity) decides the rest.
+ */
+function accessNote(snapshot: MeshSnapshot, walk: Walk, req: TraceRequest): Hop {
+  const authz = [...walk.hops].reverse().find((h) => h.kind === "ext-authz" && h.detail?.["input"] !== undefined);
+  const zone = authz?.detail?.["zone"] as string | undefined;
+  const data = zone ? snapshot.zones[zone]?.opa?.data : undefined;
+  const input = authz?.detail?.["input"] as { attributes?: { source?: { principal?: string }; destination?: { labels?: Record<string, string> } } } | undefined;
+  const source = input?.attributes?.source?.principal;
+  const key = req.destination;
+  const domain = key?.split("/")[0];
+  const pairs = data && domain && key ? data.domains[domain]?.allow[key] : undefined;
+  const inTd = source !== undefined && data !== undefined && source.startsWith(`spiffe://${data.platform.trust_domain}/`);
+  const grants = [...((source && pairs?.[source]) || []), ...((inTd && pairs?.["*"]) || [])];
+  const granted = [...new Set(grants.flatMap((g) => ("access" in g ? g.access : [])))].sort();
+  const ok = granted.includes(req.access!);
+  return {
+    kind: "delivered",
+    at: walk.result?.address ?? "store",
+    verdict: "info",
+    rule: `the data proxy works at L4: it admits the connection, not a ${req.access}; the policy data of zone ${zone ?? "?"} grants ${source ?? "the caller"} ${granted.length > 0 ? granted.join(" and ") : "no access"} on ${key ?? "this product"}${ok ? "" : `, so a ${req.access} must be refused by the store's IAM for the caller's cloud identity (not traced)`}`,
+    detail: { requested: req.access, granted },
+  };
 }
 
 function listenerPorts(p: ProxySnapshot): number[] {

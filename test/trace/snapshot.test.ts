@@ -80,4 +80,14 @@ describe("snapshotFromResources", () => {
     }
     expect(delivered).toBeGreaterThan(3);
   });
+
+  it("at a data proxy (L4) names the access the policy data grants, and leaves a write to the store's IAM", () => {
+    const write = traceRequest(snap, buildRequest(snap, { from: "risk/risk-engine", to: "trading/trades", access: "write" }));
+    expect(write.delivered).toBe(true);
+    const note = write.hops.at(-1)!;
+    expect(note.verdict).toBe("info");
+    expect(note.rule).toContain("grants spiffe://mesh.acme.example/ns/risk/sa/risk-engine read on trading/trades, so a write must be refused by the store's IAM");
+    const read = traceRequest(snap, buildRequest(snap, { from: "risk/risk-engine", to: "trading/trades", access: "read" }));
+    expect(read.hops.at(-1)!.rule).not.toContain("must be refused");
+  });
 });
