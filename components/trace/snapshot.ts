@@ -149,7 +149,12 @@ function workloadKey(bootstrap: Obj, labels: Record<string, string>, spiffe: str
 
 /** Builds the snapshot from the resources of every stack of the mesh. */
 export function snapshotFromResources(input: readonly GraphResource[], options: ExtractOptions = {}): MeshSnapshot {
-  const resources = input.map((r) => ({ ...r, inputs: unwrapSecrets(r.inputs) as Obj, outputs: r.outputs === undefined ? undefined : (unwrapSecrets(r.outputs) as Obj) }));
+  // A stack policy sees outputs only: read those where a resource carries no inputs.
+  const resources = input.map((r) => {
+    const outputs = r.outputs === undefined ? undefined : (unwrapSecrets(r.outputs) as Obj);
+    const inputs = r.inputs && Object.keys(r.inputs).length > 0 ? (unwrapSecrets(r.inputs) as Obj) : (outputs ?? {});
+    return { ...r, inputs, outputs };
+  });
   const { zoneOf, warnings } = assignZones(resources);
   const model = options.model ?? declaredModel(resources, warnings);
   const zones: Record<string, ZoneSnapshot> = {};

@@ -54,6 +54,13 @@ describe("snapshotFromResources", () => {
     expect(gateways).toEqual(model.zones.map((z) => z.id).sort());
   });
 
+  it("reads outputs where a resource carries no inputs (what a stack policy sees)", () => {
+    const outputsOnly = all().map((r) => (r.type.startsWith("kubernetes:") ? { ...r, inputs: {}, outputs: { ...r.inputs, ...(r.outputs ?? {}) } } : r));
+    const s = snapshotFromResources(outputsOnly);
+    expect(s.proxies).toHaveLength(snap.proxies.length);
+    expect(s.zones["aws-eu"].networkPolicies).toHaveLength(snap.zones["aws-eu"].networkPolicies.length);
+  });
+
   it("reads secret-wrapped inputs", () => {
     const wrapped = all().map((r) =>
       r.type === "kubernetes:core/v1:ConfigMap" ? { ...r, inputs: { ...r.inputs, data: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: r.inputs["data"] } } } : r,
