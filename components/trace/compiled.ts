@@ -18,6 +18,7 @@ import { workloadProxyPod } from "../compile/kubernetes/workload-proxy";
 import { dataTree } from "../compile/opa/decide";
 import { compileOpaBundles } from "../compile/opa/compile";
 import { type MeshModel, zoneGateway } from "../model/model";
+import { declaredGatewayAddress } from "./snapshot";
 import type { HostEntry, MeshSnapshot, Obj, ProxySnapshot, ZoneSnapshot } from "./types";
 
 const asObj = (b: unknown): Obj => JSON.parse(JSON.stringify(b)) as Obj;
@@ -56,7 +57,8 @@ export function snapshotFromModel(model: MeshModel): MeshSnapshot {
       bootstrap: asObj(compileGateway(model, z.id)),
       origin: `compileGateway(${z.id})`,
     });
-    hosts.push({ host: zoneGateway(z, model.trustDomain).host, proxy: id, ports: { [GATEWAY_PORT]: GATEWAY_PORT }, from: "the zone's gateway host" });
+    const gwAddress = declaredGatewayAddress(model, z.id);
+    hosts.push({ host: zoneGateway(z, model.trustDomain).host, proxy: id, ports: { [GATEWAY_PORT]: GATEWAY_PORT }, from: "the zone's gateway host", ...(gwAddress ? { address: gwAddress } : {}) });
   }
   for (const svc of model.services.values()) {
     const pod = workloadProxyPod(model, svc.key);

@@ -48,14 +48,16 @@ export function networkHops(
   port: number,
   sameCluster: boolean,
   externalPort: number = port,
+  externalAddress?: string,
 ): Hop[] {
   const hops: Hop[] = [];
   const src = from ? podEndpoint(snapshot, from) : EXTERNAL;
   const dst = to ? podEndpoint(snapshot, to) : EXTERNAL;
   if (from) {
     const policies = snapshot.zones[from.zone]?.networkPolicies ?? [];
-    const v = egressVerdict(policies, src, sameCluster ? dst : EXTERNAL, sameCluster ? port : externalPort);
-    const target = sameCluster && to ? `pod of ${to.id}` : "an address outside the cluster";
+    const outside: Endpoint = externalAddress ? { ...EXTERNAL, ip: externalAddress } : EXTERNAL;
+    const v = egressVerdict(policies, src, sameCluster ? dst : outside, sameCluster ? port : externalPort);
+    const target = sameCluster && to ? `pod of ${to.id}` : `an address outside the cluster${externalAddress ? ` (${externalAddress})` : ""}`;
     hops.push({
       kind: "network-policy",
       at: from.zone,

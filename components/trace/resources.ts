@@ -209,6 +209,8 @@ export interface ServiceObject {
   ports: Array<{ port: number; targetPort: number | string }>;
   /** Load balancer hostnames and IPs (from the outputs' status). */
   external: string[];
+  /** The load balancer's first IP, when its status has one. */
+  externalIp?: string;
 }
 
 export function serviceObject(r: GraphResource, zone: string): ServiceObject | undefined {
@@ -227,5 +229,6 @@ export function serviceObject(r: GraphResource, zone: string): ServiceObject | u
     if (typeof ing["hostname"] === "string") external.push(ing["hostname"]);
     if (typeof ing["ip"] === "string") external.push(ing["ip"]);
   }
-  return { zone, namespace: meta.namespace, name: meta.name, selector, ports, external };
+  const ip = arr(lb?.["ingress"]).filter(isObj).map((i) => i["ip"]).find((v): v is string => typeof v === "string");
+  return { zone, namespace: meta.namespace, name: meta.name, selector, ports, external, ...(ip ? { externalIp: ip } : {}) };
 }

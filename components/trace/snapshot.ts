@@ -115,6 +115,13 @@ export function declaredGatewayHost(model: MeshModel | undefined, zoneId: string
   return zone && model ? zoneGateway(zone, model.trustDomain).host : undefined;
 }
 
+/** An address in the zone's declared gateway CIDRs (the first of the first), for NetworkPolicy `ipBlock`s. */
+export function declaredGatewayAddress(model: MeshModel | undefined, zoneId: string): string | undefined {
+  const zone = model?.zones.find((z) => z.id === zoneId);
+  const cidr = zone && model ? zoneGateway(zone, model.trustDomain).cidrs[0] : undefined;
+  return cidr?.split("/")[0];
+}
+
 /**
  * The `hostAliases` ztmesh gives a service's pod (`workloadProxyPod`): each declared upstream's
  * names -> its loopback listener. Used when the pod's own template is not in the artifacts.
@@ -242,7 +249,7 @@ export function snapshotFromResources(input: readonly GraphResource[], options: 
       const ports = Object.fromEntries(s.ports.map((sp) => [sp.port, sp.targetPort]));
       const from = `Service ${s.namespace}/${s.name}`;
       for (const h of [`${s.name}.${s.namespace}.svc.cluster.local`, `${s.name}.${s.namespace}.svc`, `${s.name}.${s.namespace}`]) hosts.push({ host: h, zone: s.zone, proxy: p.id, ports, from });
-      for (const h of s.external) hosts.push({ host: h, proxy: p.id, ports, from: `${from} (load balancer)` });
+      for (const h of s.external) hosts.push({ host: h, proxy: p.id, ports, from: `${from} (load balancer)`, ...(s.externalIp ? { address: s.externalIp } : {}) });
     }
   }
   const addresses = contractGatewayAddresses(resources);
@@ -250,11 +257,14 @@ export function snapshotFromResources(input: readonly GraphResource[], options: 
     const gateways = proxies.filter((p) => p.zone === z && p.kind === "gateway");
     if (gateways.length !== 1) continue;
     const viaLb = hosts.find((h) => h.proxy === gateways[0].id && h.zone === undefined);
+    const address = viaLb?.address ?? declaredGatewayAddress(model, z);
     for (const [h, from] of [
       [declaredGatewayHost(model, z), "the zone's declared gateway host"],
       [addresses.get(z), "the platform contract's gateway address"],
     ] as const) {
-      if (h && !hosts.some((e) => e.host === h && e.zone === undefined)) hosts.push({ host: h, proxy: gateways[0].id, ...(viaLb?.ports ? { ports: viaLb.ports } : {}), from });
+      if (h && !hosts.some((e) => e.host === h && e.zone === undefined)) {
+        hosts.push({ host: h, proxy: gateways[0].id, ...(viaLb?.ports ? { ports: viaLb.ports } : {}), from, ...(address ? { address } : {}) });
+      }
     }
   }
   if (model) {

@@ -94,7 +94,7 @@ class Walk {
     }
     this.push({ kind: "resolve", at, verdict: "pass", rule: `${conn.host}:${conn.port} -> pod of ${target.id} port ${podPort} (${entry.from}${entry.zone ? `, DNS of zone ${entry.zone}` : ""})` });
     const sameCluster = conn.from !== undefined && entry.zone !== undefined && conn.from.zone === target.zone;
-    for (const h of networkHops(this.snapshot, conn.from, target, podPort, sameCluster, conn.port)) if (!this.push(h)) return false;
+    for (const h of networkHops(this.snapshot, conn.from, target, podPort, sameCluster, conn.port, entry.address)) if (!this.push(h)) return false;
     return this.arrive(target, undefined, podPort, conn);
   }
 

@@ -47,6 +47,11 @@ export interface HostEntry {
   ports?: Record<number, number | string>;
   /** Where the entry comes from (a Service, the zone's gateway host, the declared model). */
   from: string;
+  /**
+   * An IP the name resolves to, when the artifacts tell (a load balancer's status, an address
+   * in the zone's declared gateway CIDRs): NetworkPolicy `ipBlock`s are matched against it.
+   */
+  address?: string;
 }
 
 /** What one zone's policy engine decides with. */
