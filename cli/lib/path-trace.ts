@@ -60,9 +60,10 @@ function assetReader(exportDir: string): (p: string, r: GraphResource) => Uint8A
 }
 
 /** Reads the export files into graph resources (with their own asset readers). */
-export function readExports(files: string[]): { resources: GraphResource[]; readers: Map<GraphResource, (p: string, r: GraphResource) => Uint8Array | undefined> } {
+export function readExports(files: string[]): { resources: GraphResource[]; readAsset: (p: string, r: GraphResource) => Uint8Array | undefined } {
   const resources: GraphResource[] = [];
-  const readers = new Map<GraphResource, (p: string, r: GraphResource) => Uint8Array | undefined>();
+  // By URN (it names the stack): the core hands back its own copy of the resource.
+  const readers = new Map<string, (p: string, r: GraphResource) => Uint8Array | undefined>();
   for (const file of files) {
     let text: string;
     try {
@@ -81,17 +82,17 @@ export function readExports(files: string[]): { resources: GraphResource[]; read
         outputs: unwrapSecrets(r.rawOutputs) as Record<string, unknown>,
       };
       resources.push(g);
-      readers.set(g, reader);
+      readers.set(r.urn, reader);
     }
   }
-  return { resources, readers };
+  return { resources, readAsset: (p, r) => (r.urn ? readers.get(r.urn) : undefined)?.(p, r) ?? (fs.existsSync(p) ? fs.readFileSync(p) : undefined) };
 }
 
 /** Runs `trace`; the result is the exit code. */
 export function runTrace(opts: TraceOptions): number {
   if (opts.exports.length === 0) throw new UsageError("--export FILE is required (once per stack: the platform and every domain), e.g. --export .preview/platform-dev/stack.json");
-  const { resources, readers } = readExports(opts.exports);
-  const snapshot = snapshotFromResources(resources, { readAsset: (p, r) => readers.get(r)?.(p, r) });
+  const { resources, readAsset } = readExports(opts.exports);
+  const snapshot = snapshotFromResources(resources, { readAsset });
   let request;
   try {
     request = buildRequest(snapshot, { from: opts.from, to: opts.to, method: opts.method, path: opts.path, access: opts.access });

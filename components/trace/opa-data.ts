@@ -121,6 +121,19 @@ function ztmeshData(tree: Obj): ZtmeshData | undefined {
 }
 
 /**
+ * The object path a bundle `resource` names: without a query string, URL-decoded (the GCS
+ * JSON API names `opa%2Fzone%2Fbundle.tar.gz?alt=media`).
+ */
+function objectPath(resource: string): string {
+  const bare = resource.split("?")[0];
+  try {
+    return decodeURIComponent(bare);
+  } catch {
+    return bare;
+  }
+}
+
+/**
  * The policy engine data of every zone. An engine loads the bundles its config names (matched
  * to published objects by key); a zone whose engine config is not in the artifacts gets the
  * bundles tagged with the zone.
@@ -150,7 +163,8 @@ export function zoneOpaData(
     if (config) {
       loaded = [];
       for (const b of config.bundles) {
-        const found = archives.filter((a) => a.key === b.resource || (a.key !== undefined && b.resource.endsWith(`/${a.key}`)));
+        const resource = objectPath(b.resource);
+        const found = archives.filter((a) => a.key === resource || (a.key !== undefined && resource.endsWith(`/${a.key}`)));
         const inStore = found.filter((a) => a.store && b.serviceUrl && a.store.split("/").some((s) => s !== "" && b.serviceUrl!.includes(s)));
         const pick = inStore[0] ?? found[0];
         if (pick) loaded.push(pick);

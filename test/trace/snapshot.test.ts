@@ -54,6 +54,28 @@ describe("snapshotFromResources", () => {
     expect(gateways).toEqual(model.zones.map((z) => z.id).sort());
   });
 
+  it("reads bundles published as file assets (through readAsset) and named URL-encoded (GCS JSON API)", () => {
+    const files = new Map<string, Buffer>();
+    const moved = all().map((r): GraphResource => {
+      if (r.type === "aws:s3/bucketObjectv2:BucketObjectv2") {
+        const key = String(r.inputs["key"]);
+        files.set(`/virtual/${key}`, Buffer.from(String(r.inputs["contentBase64"]), "base64"));
+        const asset = { "4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17", path: `/virtual/${key}` };
+        return { ...r, type: "gcp:storage/bucketObject:BucketObject", inputs: { bucket: r.inputs["bucket"], name: key, source: asset } };
+      }
+      const data = r.inputs["data"] as Record<string, string> | undefined;
+      if (data?.["config.yaml"]) {
+        const encoded = data["config.yaml"].replace(/resource: (\S+)/g, (_m, p: string) => `resource: ${encodeURIComponent(p)}?alt=media`);
+        return { ...r, inputs: { ...r.inputs, data: { "config.yaml": encoded } } };
+      }
+      return r;
+    });
+    expect(snapshotFromResources(moved).zones["aws-eu"].opa).toBeUndefined();
+    const s = snapshotFromResources(moved, { readAsset: (p) => files.get(p) });
+    expect(Object.keys(s.zones["aws-eu"].opa!.data.domains)).toEqual(["trading"]);
+    expect(s.zones["aws-eu"].opa!.bundles).toContain("opa/aws-eu/ztmesh-platform.tar.gz");
+  });
+
   it("reads outputs where a resource carries no inputs (what a stack policy sees)", () => {
     const outputsOnly = all().map((r) => (r.type.startsWith("kubernetes:") ? { ...r, inputs: {}, outputs: { ...r.inputs, ...(r.outputs ?? {}) } } : r));
     const s = snapshotFromResources(outputsOnly);
