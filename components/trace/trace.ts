@@ -138,6 +138,7 @@ class Walk {
       } else if (msg === "RBAC" && type.includes(".network.")) {
         if (!this.push(rbacHop(name, cfg, { ...ctx, http: undefined }, true))) return false;
       } else if (msg === "HttpConnectionManager") {
+        if (passthrough) return this.stop("filter", proxy.id, `${name} receives a TLS stream this chain does not terminate: codec error, connection closed`);
         return this.http(proxy, cfg, conn, ctx);
       } else if (msg === "TcpProxy") {
         const cluster = typeof cfg["cluster"] === "string" ? cfg["cluster"] : arr(isObj(cfg["weighted_clusters"]) ? cfg["weighted_clusters"]["clusters"] : []).filter(isObj).map((c) => String(c["name"]))[0];

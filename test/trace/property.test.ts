@@ -10,8 +10,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { routedPort } from "../../components/compile/envoy/common";
 import { buildMesh, type DataAccess, type MeshModel, type Service } from "../../components/model";
-import { snapshotFromModel, traceRequest, type Hop, type MeshSnapshot, type TraceRequest, type TraceResult } from "../../components/trace";
+import { snapshotFromModel, snapshotFromResources, traceRequest, type Hop, type MeshSnapshot, type TraceRequest, type TraceResult } from "../../components/trace";
 import { arbMesh } from "../fixtures/arbitraries";
+import { meshStacks } from "./graph";
 
 const READ = new Set(["GET", "HEAD", "OPTIONS"]);
 const access = (m: string): DataAccess => (READ.has(m) ? "read" : "write");
@@ -151,5 +152,27 @@ describe("tracer over generated meshes (compiled, no Pulumi)", () => {
     expect(counts.data).toBeGreaterThan(5);
     expect(counts.stopped).toBeGreaterThan(100);
     expect(counts.external).toBeGreaterThan(10);
+  }, 120_000);
+
+  it("the stacks' resources trace every declared pair like the compilers' snapshot (extraction loses nothing)", () => {
+    fc.assert(
+      fc.property(arbMesh(), (g) => {
+        const model = buildMesh(g.mesh, g.domains);
+        const compiled = snapshotFromModel(model);
+        const extracted = snapshotFromResources(meshStacks(model, g.mesh, g.domains).flatMap((s) => s.resources));
+        expect(extracted.proxies).toHaveLength(compiled.proxies.length);
+        for (const intent of model.intents) {
+          const dest = model.services.get(intent.to);
+          if (intent.kind === "call" && (!dest || !routedPort(dest))) continue;
+          const src = intent.source.kind === "workload" ? intent.source.key : callers(model, intent.to)[0]?.key;
+          if (!src || src === intent.to) continue;
+          const req = intent.kind === "call" ? callRequest(src, dest!, intent.methods[0], intent.paths[0]) : dataRequest(model, src, intent.to);
+          const a = traceRequest(compiled, req);
+          const b = traceRequest(extracted, req);
+          expect({ id: intent.id, delivered: b.delivered, stop: b.hops.at(-1)!.kind, hops: b.hops.length }).toEqual({ id: intent.id, delivered: a.delivered, stop: a.hops.at(-1)!.kind, hops: a.hops.length });
+        }
+      }),
+      { numRuns: 8 },
+    );
   }, 120_000);
 });

@@ -210,6 +210,24 @@ describe("traceRequest: stopped, naming the deciding rule", () => {
     expect(stopped(s, API_REQUEST).rule).toBe("cluster inbound|8080 is not defined: 503 (no cluster)");
   });
 
+  it("stops a forwarding loop (a cluster pointing back at its own listener)", () => {
+    const s = shop();
+    const b = proxyOf(s, "z1/shop/web").bootstrap;
+    const c = (b["static_resources"] as { clusters: Obj[] }).clusters.find((x) => x["name"] === "outbound|8080|api")!;
+    c["load_assignment"] = { endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "127.1.1.1", port_value: 8080 } } } }] }] };
+    delete c["transport_socket"];
+    const h = stopped(s, API_REQUEST);
+    expect(h.rule).toBe("more than 12 proxies on the path: a forwarding loop");
+  });
+
+  it("an HTTP connection manager cannot read a TLS stream its chain does not terminate", () => {
+    const s = shop();
+    const b = proxyOf(s, "z1/shop/api").bootstrap;
+    delete (((b["static_resources"] as { listeners: Obj[] }).listeners[0]["filter_chains"] as Obj[])[0]["transport_socket"]);
+    const h = stopped(s, API_REQUEST);
+    expect(h.rule).toContain("receives a TLS stream this chain does not terminate");
+  });
+
   it("names a missing workload proxy as the first hop", () => {
     const h = stopped(shop(), { ...API_REQUEST, source: { kind: "workload", key: "shop/ghost" } });
     expect(h.kind).toBe("source");
