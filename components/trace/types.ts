@@ -125,7 +125,6 @@ export type HopKind =
   | "filter"
   | "route"
   | "cluster"
-  | "passthrough"
   | "delivered";
 
 /** One step of a trace and the rule that decided it. */
