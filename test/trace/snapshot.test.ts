@@ -48,10 +48,17 @@ describe("snapshotFromResources", () => {
   });
 
   it("keeps resources of different clusters apart even with the same namespace and name", () => {
-    const twin = stacks[0].resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.urn?.includes("aws-eu-cm"));
-    expect(twin.length).toBeGreaterThan(0);
-    const gateways = snap.proxies.filter((p) => p.kind === "gateway").map((p) => p.zone).sort();
-    expect(gateways).toEqual(model.zones.map((z) => z.id).sort());
+    // Two stacks, each with an unlabelled ConfigMap "edge-envoy" in namespace "shared", on two clusters.
+    const boot = (port: number): string => JSON.stringify({ static_resources: { listeners: [{ name: "l", address: { socket_address: { address: "0.0.0.0", port_value: port } } }], clusters: [] } });
+    const extra: GraphResource[] = [];
+    for (const [stack, zone, port] of [["s1", "aws-eu", 1001], ["s2", "gcp-eu", 1002]] as const) {
+      const urn = `urn:pulumi:${stack}::p::pulumi:providers:kubernetes::k`;
+      extra.push({ type: "pulumi:providers:kubernetes", urn, inputs: { context: `ctx-${zone}` } });
+      extra.push({ type: "kubernetes:core/v1:ConfigMap", urn: `urn:pulumi:${stack}::p::kubernetes:core/v1:ConfigMap::edge`, provider: `${urn}::id`, inputs: { metadata: { name: "edge-envoy", namespace: "shared" }, data: { "envoy.json": boot(port) } } });
+    }
+    const s = snapshotFromResources([...all(), ...extra]);
+    const edges = s.proxies.filter((p) => p.id.endsWith("/shared/edge-envoy")).map((p) => `${p.id} ${JSON.stringify(p.bootstrap).includes("1001") ? 1001 : 1002}`).sort();
+    expect(edges).toEqual(["aws-eu/shared/edge-envoy 1001", "gcp-eu/shared/edge-envoy 1002"]);
   });
 
   it("reads bundles published as file assets (through readAsset) and named URL-encoded (GCS JSON API)", () => {
