@@ -63,6 +63,10 @@ function expectDelivered(snap: MeshSnapshot, req: TraceRequest, srcId: string, d
   expect(tls, `${label}: the destination verifies ${srcId}`).toBeDefined();
   const authz = r.hops.find((h) => h.kind === "ext-authz" && h.verdict === "pass" && (h.detail?.["zone"] as string | undefined) === destZone);
   expect(authz, `${label}: OPA of ${destZone} consulted`).toBeDefined();
+  // Delivered where it was meant to go: the service's application, or through the product's proxy.
+  const proxy = snap.proxies.find((p) => p.id === tls!.at)!;
+  expect(proxy.workload, `${label}: verified by the destination's own proxy`).toBe(req.destination);
+  if (req.protocol === "http") expect(r.deliveredTo?.workload).toBe(req.destination);
   counts.delivered++;
   if (req.protocol === "tcp") counts.data++;
   return r;
