@@ -3,6 +3,7 @@ export * from "./types";
 export * from "./names";
 export { compileGateway, passthroughCluster, passthroughListener } from "./gateway";
 export { compileWorkloadProxy, upstreamHostAliases, workloadUpstreams } from "./workload-proxy";
+export { compileEgressGateway, egressClusterName } from "./egress";
 export type { Upstream } from "./workload-proxy";
 export { compileDataProxy, dataProxyFilters, protocolFilter, storeEndpoint, NETWORK_RBAC_DENY_FILTER } from "./data-proxy";
 export type { DataProxyOptions, StoreEndpoint } from "./data-proxy";

@@ -48,6 +48,7 @@ export const FILTER = {
   tlsInspector: "envoy.filters.listener.tls_inspector",
   dynamicForwardProxyCluster: "envoy.clusters.dynamic_forward_proxy",
   tls: "envoy.transport_sockets.tls",
+  startTls: "envoy.transport_sockets.starttls",
   fileAccessLog: "envoy.access_loggers.file",
   httpProtocolOptions: "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
 } as const;
@@ -71,6 +72,7 @@ export const TYPE_URL = {
   dynamicForwardProxyCluster: `${T}envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig`,
   downstreamTls: `${T}envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext`,
   upstreamTls: `${T}envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext`,
+  upstreamStartTls: `${T}envoy.extensions.transport_sockets.starttls.v3.UpstreamStartTlsConfig`,
   fileAccessLog: `${T}envoy.extensions.access_loggers.file.v3.FileAccessLog`,
   httpProtocolOptions: `${T}envoy.extensions.upstreams.http.v3.HttpProtocolOptions`,
 } as const;
@@ -86,6 +88,21 @@ export function gatewayServiceAccount(zoneId: string): string {
 /** The gateway's SPIFFE ID: `spiffe://<td>/ns/ztmesh-system/sa/<zone>-gateway`. */
 export function gatewaySpiffeId(trustDomain: string, zoneId: string): string {
   return spiffeId(trustDomain, SYSTEM_NAMESPACE, gatewayServiceAccount(zoneId));
+}
+
+/** Kubernetes service account (and Envoy node id) of zone `zoneId`'s egress gateway. */
+export function egressGatewayServiceAccount(zoneId: string): string {
+  return `${zoneId}-egress`;
+}
+
+/** The egress gateway's SPIFFE ID: `spiffe://<td>/ns/ztmesh-system/sa/<zone>-egress`. */
+export function egressGatewaySpiffeId(trustDomain: string, zoneId: string): string {
+  return spiffeId(trustDomain, SYSTEM_NAMESPACE, egressGatewayServiceAccount(zoneId));
+}
+
+/** In-cluster host of zone `zoneId`'s egress gateway Service. */
+export function egressGatewayHost(zoneId: string): string {
+  return `${egressGatewayServiceAccount(zoneId)}.${SYSTEM_NAMESPACE}.svc.cluster.local`;
 }
 
 /** In-cluster host of zone `zoneId`'s policy engine Service. */

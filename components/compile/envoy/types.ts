@@ -109,6 +109,8 @@ export interface NetworkExtAuthz extends TypedConfig {
   transport_api_version: "V3";
   failure_mode_allow: boolean;
   include_peer_certificate: boolean;
+  /** Send the TLS session (SNI) with each check (the egress gateway's target and caller domain). */
+  include_tls_session?: boolean;
   /** Node metadata key whose value is sent as the destination's labels (the OPA input's `destination.labels`). */
   bootstrap_metadata_labels_key?: string;
 }
@@ -297,10 +299,12 @@ export interface EnvoyBootstrap {
 
 /** Labels an enforcement point sends to OPA with every check (`input.attributes.destination.labels`). */
 export interface ZtmeshNodeLabels {
-  /** The destination's domain: OPA finds its bundle by this key. */
+  /** The destination's domain: OPA finds its bundle by this key (empty at the egress gateway, which serves every domain). */
   domain: string;
-  /** The destination's key (`<domain>/<name>`). */
+  /** The destination's key (`<domain>/<name>`), or `egress/<zone>`. */
   workload: string;
+  /** `egress` at an egress gateway: OPA decides by the caller's grants on the target its SNI names. */
+  kind?: "egress";
 }
 
 /** Options shared by the gateway and data proxy compilers. */

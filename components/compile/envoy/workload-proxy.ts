@@ -41,10 +41,14 @@ import {
   MESH_PORT,
   NODE_LABELS_KEY,
   TYPE_URL,
+  egressGatewayHost,
+  egressGatewaySpiffeId,
   inboundClusterName,
   loopbackAddresses,
   outboundName,
 } from "./names";
+import { storeEndpoint } from "./data-proxy";
+import { egressServerName, workloadEgressTargets } from "../egress-targets";
 import { compileOutboundDenyRules, compileServiceAllowRules, compileServiceDenyRules } from "./rbac";
 import type {
   Cluster,
@@ -60,11 +64,14 @@ import type {
 
 /** One port of a declared upstream, as the caller's proxy serves it. */
 export interface Upstream {
-  /** The destination's key (`<domain>/<name>`). */
+  /** The destination's key (`<domain>/<name>`, or `egress/<target>` for a token endpoint). */
   key: string;
-  kind: "service" | "data";
-  /** The destination proxy's in-cluster host (a service's host, a data proxy's host). */
+  /** `egress`: a cloud token endpoint, through the zone's egress gateway. */
+  kind: "service" | "data" | "egress";
+  /** The destination proxy's in-cluster host (a service's host, a data proxy's host), or the token endpoint's host. */
   host: string;
+  /** The TLS SNI the caller's proxy sends: {@link host}, or the egress gateway's name for the target. */
+  sni: string;
   /** The port the application connects to (the service port, the store port). */
   port: number;
   /** `tcp` for data products (and L4 stores). */
@@ -116,7 +123,7 @@ export function workloadUpstreams(model: MeshModel, serviceKey: string): Upstrea
       if (p) products.set(p.key, p);
     }
   }
-  const addresses = loopbackAddresses([...services.keys(), ...products.keys()]);
+  const addresses = loopbackAddresses([...services.keys(), ...products.keys(), ...workloadEgressTargets(model, serviceKey).map((t) => `egress/${t.id}`)]);
   const out: Upstream[] = [];
   for (const svc of services.values()) {
     for (const port of svc.ports) {
@@ -132,22 +139,43 @@ export function workloadUpstreams(model: MeshModel, serviceKey: string): Upstrea
         address: addresses.get(svc.key)!,
         hostnames: hostForms(svc.name, svc.namespace, caller.namespace),
         via: via(model, caller, svc.zone, svc.host),
+        sni: svc.host,
       });
     }
   }
   for (const p of products.values()) {
     const host = `${p.proxy.name}.${p.namespace}.svc.cluster.local`;
+    // Object stores keep their own name (the application's TLS runs end to end with the store,
+    // through the data proxy); databases are called by their proxy's name.
+    const store = storeEndpoint(model, p);
     out.push({
       key: p.key,
       kind: "data",
       host,
+      sni: host,
       port: p.port,
       protocol: "tcp",
       zone: p.zone,
       spiffeId: p.proxy.spiffeId,
       address: addresses.get(p.key)!,
-      hostnames: hostForms(p.proxy.name, p.namespace, caller.namespace),
+      hostnames: store.tls ? [store.host] : hostForms(p.proxy.name, p.namespace, caller.namespace),
       via: via(model, caller, p.zone, host),
+    });
+  }
+  const egress = workloadEgressTargets(model, serviceKey);
+  for (const t of egress) {
+    out.push({
+      key: `egress/${t.id}`,
+      kind: "egress",
+      host: t.host,
+      sni: egressServerName(caller.domain, t.id, model.trustDomain),
+      port: 443,
+      protocol: "tcp",
+      zone: caller.zone,
+      spiffeId: egressGatewaySpiffeId(model.trustDomain, caller.zone),
+      address: addresses.get(`egress/${t.id}`)!,
+      hostnames: [t.host],
+      via: { host: egressGatewayHost(caller.zone), port: MESH_PORT, gateway: false },
     });
   }
   return out.sort((a, b) => cmp(a.host, b.host) || a.port - b.port);
@@ -250,7 +278,7 @@ function outboundCluster(model: MeshModel, caller: Service, u: Upstream): Cluste
   const name = outboundName(u.host, u.port);
   const cluster: Cluster = {
     ...singleHostCluster(name, u.via.host, u.via.port, u.via.gateway ? 5000 : 1000),
-    transport_socket: meshUpstreamTls(model.trustDomain, caller.spiffeId, u.spiffeId, u.host),
+    transport_socket: meshUpstreamTls(model.trustDomain, caller.spiffeId, u.spiffeId, u.sni),
   };
   return u.protocol === "grpc" ? { ...cluster, typed_extension_protocol_options: grpcClusterOptions() } : cluster;
 }

@@ -16,7 +16,8 @@
  * - per service: `allow-egress-<domain>-<name>` to the zone's policy engines (its proxy's
  *   ext_authz), to each same-zone destination on the mesh port, and to the gateway of each
  *   zone holding one of its destinations (that zone's `gateway.cidrs` on the gateway port;
- *   port-only when the zone declares none);
+ *   port-only when the zone declares none), and to the zone's egress gateway when its
+ *   object-store intents need a cloud token endpoint;
  * - workloads of one namespace are one peer (`ztmesh.io/workload In [...]`, see
  *   {@link workloadPeers}), so a policy grows by a name per workload, not by a peer;
  * - per data proxy: `allow-egress-<domain>-<name>` to its store on the store port and to the
@@ -25,8 +26,10 @@
  *   destination on that port); the cloud firewall narrows it further.
  */
 import { zoneGateway, type MeshModel, type Service, type Workload } from "../../model/model";
+import { workloadEgressTargets } from "../egress-targets";
 import {
   DNS_PORT,
+  EGRESS_GATEWAY_APP,
   GATEWAY_APP,
   GATEWAY_PORT,
   MESH_PORT,
@@ -191,6 +194,10 @@ function egressPolicy(model: MeshModel, svc: Service, s: PlannedSource | undefin
   if (s) {
     egress.push(...workloadEgressRules(s.sameZoneDestinations.map((d) => ({ ...d, ports: [MESH_PORT] }))));
     egress.push(...remoteGatewayRules(model, s.remoteZones));
+  }
+  // Cloud token endpoints, for object-store intents: only through the zone's egress gateway.
+  if (workloadEgressTargets(model, svc.key).length > 0) {
+    egress.push({ to: [{ namespaceSelector: namespaceSelector(SYSTEM_NAMESPACE), podSelector: appSelector(EGRESS_GATEWAY_APP) }], ports: tcpPorts([MESH_PORT]) });
   }
   return networkPolicy(egressPolicyName(svc), svc.namespace, zoneId, {
     podSelector: workloadSelector(svc),

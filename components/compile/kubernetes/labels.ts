@@ -28,6 +28,8 @@ export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 export const SYSTEM_NAMESPACE = "ztmesh-system";
 /** {@link APP_NAME_LABEL} value of gateway pods. */
 export const GATEWAY_APP = "ztmesh-gateway";
+/** {@link APP_NAME_LABEL} value of egress gateway pods. */
+export const EGRESS_GATEWAY_APP = "ztmesh-egress-gateway";
 /** {@link APP_NAME_LABEL} value of policy engine (OPA) pods. */
 export const POLICY_ENGINE_APP = "ztmesh-policy-engine";
 /** The gateway's listener port (TLS passthrough by SNI: east-west and ingress). */

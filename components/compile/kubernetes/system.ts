@@ -13,11 +13,17 @@
  *   not known in advance; it only passes TLS through by SNI to the mesh port of in-cluster
  *   hosts, where the destination's proxy authenticates (mTLS) and authorizes (OPA, RBAC);
  * - `allow-egress-gateway`: mesh pods on the mesh port only (where enforcement points listen).
- *   Domain-agnostic, so a domain's new destinations need no platform update.
+ *   Domain-agnostic, so a domain's new destinations need no platform update;
+ * - `allow-ingress-egress-gateway`: the mesh port from mesh pods only;
+ * - `allow-egress-egress-gateway`: the policy engines on 9191 and anywhere on 443 (an IP block,
+ *   the second documented exception): the cloud token endpoints it forwards to have no fixed
+ *   addresses; what it forwards is limited by its filter chains (one per token endpoint, by SNI)
+ *   and OPA (per caller and endpoint).
  */
 import type { MeshModel } from "../../model/model";
 import {
   DECISION_LOG_PORT,
+  EGRESS_GATEWAY_APP,
   GATEWAY_APP,
   LOG_COLLECTOR_APP,
   GATEWAY_PORT,
@@ -32,6 +38,9 @@ import type { NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer } from "
 
 /** The IP blocks a gateway accepts east-west / ingress traffic from (its documented exception). */
 export const GATEWAY_OPEN_BLOCKS: readonly string[] = ["0.0.0.0/0", "::/0"];
+
+/** Where the egress gateway may connect (on 443 only): the token endpoints have no fixed addresses. */
+export const EGRESS_OPEN_BLOCKS: readonly string[] = ["0.0.0.0/0", "::/0"];
 
 /** HTTPS, for policy engines pulling bundles from object storage. */
 export const HTTPS_PORT = 443;
@@ -74,6 +83,19 @@ export function compileSystemNetworkPolicies(_model: MeshModel, zoneId: string):
       podSelector: gateways,
       policyTypes: ["Egress"],
       egress: gatewayEgress,
+    }),
+    networkPolicy("allow-ingress-egress-gateway", ns, zoneId, {
+      podSelector: appSelector(EGRESS_GATEWAY_APP),
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [anyMeshPeer()], ports: tcpPorts([MESH_PORT]) }],
+    }),
+    networkPolicy("allow-egress-egress-gateway", ns, zoneId, {
+      podSelector: appSelector(EGRESS_GATEWAY_APP),
+      policyTypes: ["Egress"],
+      egress: [
+        { to: [{ podSelector: engines }], ports: tcpPorts([POLICY_ENGINE_GRPC_PORT]) },
+        { to: EGRESS_OPEN_BLOCKS.map((cidr) => ({ ipBlock: { cidr } })), ports: tcpPorts([HTTPS_PORT]) },
+      ],
     }),
   ]);
 }

@@ -22,6 +22,8 @@ export interface CheckInput {
     source?: { principal?: string };
     destination?: { principal?: string; labels?: Record<string, string> };
     request?: { http?: { method?: string; path?: string; host?: string } };
+    /** Sent by the egress gateway's network ext_authz (`include_tls_session`). */
+    tls_session?: { sni?: string };
   };
 }
 
@@ -82,6 +84,16 @@ export function decide(bundles: OpaZoneBundles | ZtmeshData, input: CheckInput):
   else if (serviceKey !== undefined) target = { domain: destinationDomain!, key: serviceKey, kind: "service" };
 
   if (source === undefined) return { allow: false, reason: "no client certificate: the caller has no SPIFFE ID" };
+  // is_egress, egress_request, egress_allows
+  if (attrs.destination?.labels?.kind === "egress") {
+    const parts = (attrs.tls_session?.sni ?? "").toLowerCase().split(".");
+    const request = parts.length > 3 && parts[2] === "egress" && parts.slice(3).join(".") === data.platform.trust_domain ? { domain: parts[0], target: parts[1] } : undefined;
+    if (request === undefined) return { allow: false, reason: "egress: the TLS SNI names no target (expected <domain>.<target>.egress.<trust domain>)" };
+    if (get(get(get(data.domains, request.domain)?.egress, source), request.target) === true) {
+      return { allow: true, reason: `egress to ${request.target} allowed by the object-store intents of domain ${request.domain}` };
+    }
+    return { allow: false, reason: `egress to ${request.target}: no intent of domain ${request.domain} lets this workload use it` };
+  }
   if (destinationDomain === undefined) {
     return { allow: false, reason: "unknown destination: the enforcement point names no destination domain (ext_authz bootstrap_metadata_labels_key)" };
   }

@@ -91,6 +91,11 @@ export interface DomainData {
   allow: AllowIndex;
   /** Domain deny rules (and rules naming one of its destinations) relevant to the zone. */
   deny: DenyIndex;
+  /**
+   * `egress[<SPIFFE ID>][<target id>]`: the cloud token endpoints (egress gateway targets) each of
+   * the domain's workloads in the zone may reach, from its object-store intents.
+   */
+  egress: Record<string, Record<string, true>>;
 }
 
 /** An OPA bundle `.manifest`: only what OPA needs. */

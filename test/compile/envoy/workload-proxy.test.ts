@@ -333,7 +333,8 @@ describe("compileWorkloadProxy: outbound (declared upstreams)", () => {
   it("reaches data products over TCP: the product's port at the caller, the product proxy's mesh port (or its zone's gateway) beyond", () => {
     const b = compileWorkloadProxy(model, "trading/matching");
     const name = `outbound|443|${TRADES_PROXY_HOST}`;
-    expect(b.static_resources.listeners.map((l) => l.name)).toEqual(["inbound", name]);
+    expect(b.static_resources.listeners.map((l) => l.name)).toEqual(["inbound", ...workloadUpstreams(model, "trading/matching").map((u) => `outbound|${u.port}|${u.host}`)]);
+    expect(b.static_resources.listeners.map((l) => l.name)).toContain(name);
     const filters = chainOf(b, name).filters;
     expect(filters.map((f) => f.name)).toEqual(["envoy.filters.network.tcp_proxy"]);
     const tcp = filters[0].typed_config as TcpProxy;
@@ -395,7 +396,7 @@ describe("compileWorkloadProxy: outbound (declared upstreams)", () => {
 
 describe("workloadUpstreams", () => {
   it("lists the upstreams a service may call or read, sorted by host then port, with their next hop", () => {
-    const strip = (us: Upstream[]) => us.map(({ address: _a, ...u }) => u);
+    const strip = (us: Upstream[]) => us.filter((u) => u.kind !== "egress").map(({ address: _a, ...u }) => u);
     expect(strip(workloadUpstreams(model, "trading/order-api"))).toEqual([
       {
         key: "trading/matching",
@@ -405,6 +406,7 @@ describe("workloadUpstreams", () => {
         protocol: "grpc",
         zone: "aws-eu",
         spiffeId: MATCHING,
+        sni: MATCHING_HOST,
         hostnames: [MATCHING_HOST, "matching.trading.svc", "matching.trading", "matching"],
         via: { host: MATCHING_HOST, port: 15006, gateway: false },
       },
@@ -416,16 +418,49 @@ describe("workloadUpstreams", () => {
         protocol: "http",
         zone: "gcp-eu",
         spiffeId: RISK_ENGINE,
+        sni: RISK_HOST,
         hostnames: [RISK_HOST, "risk-engine.risk.svc", "risk-engine.risk"],
         via: { host: "gateway.gcp-eu.mesh.acme.example", port: 8443, gateway: true },
       },
     ]);
-    expect(strip(workloadUpstreams(model, "risk/risk-engine")).map((u) => [u.key, u.kind, u.host, u.port, u.protocol, u.spiffeId, u.via])).toEqual([
-      ["risk/customer-risk", "data", "customer-risk-proxy.risk.svc.cluster.local", 443, "tcp", id("risk", "customer-risk-proxy"), { host: "customer-risk-proxy.risk.svc.cluster.local", port: 15006, gateway: false }],
-      ["risk/risk-db", "data", "risk-db-proxy.risk.svc.cluster.local", 5432, "tcp", id("risk", "risk-db-proxy"), { host: "gateway.dc-eu.mesh.acme.example", port: 8443, gateway: true }],
-      ["trading/trades", "data", TRADES_PROXY_HOST, 443, "tcp", id("trading", "trades-proxy"), { host: "gateway.aws-eu.mesh.acme.example", port: 8443, gateway: true }],
+    // Data products: the proxy's host and identity beyond; object stores keep their own name at the caller, databases take the proxy's.
+    expect(strip(workloadUpstreams(model, "risk/risk-engine")).map((u) => [u.key, u.kind, u.host, u.sni, u.port, u.protocol, u.spiffeId, u.hostnames, u.via])).toEqual([
+      [
+        "risk/customer-risk",
+        "data",
+        "customer-risk-proxy.risk.svc.cluster.local",
+        "customer-risk-proxy.risk.svc.cluster.local",
+        443,
+        "tcp",
+        id("risk", "customer-risk-proxy"),
+        ["risk-customer-risk.storage.googleapis.com"],
+        { host: "customer-risk-proxy.risk.svc.cluster.local", port: 15006, gateway: false },
+      ],
+      [
+        "risk/risk-db",
+        "data",
+        "risk-db-proxy.risk.svc.cluster.local",
+        "risk-db-proxy.risk.svc.cluster.local",
+        5432,
+        "tcp",
+        id("risk", "risk-db-proxy"),
+        ["risk-db-proxy.risk.svc.cluster.local", "risk-db-proxy.risk.svc", "risk-db-proxy.risk", "risk-db-proxy"],
+        { host: "gateway.dc-eu.mesh.acme.example", port: 8443, gateway: true },
+      ],
+      [
+        "trading/trades",
+        "data",
+        TRADES_PROXY_HOST,
+        TRADES_PROXY_HOST,
+        443,
+        "tcp",
+        id("trading", "trades-proxy"),
+        ["trading-trades.s3.eu-west-1.amazonaws.com"],
+        { host: "gateway.aws-eu.mesh.acme.example", port: 8443, gateway: true },
+      ],
     ]);
-    expect(workloadUpstreams(model, "compliance/auditor").map((u) => u.key)).toEqual(["compliance/findings", "risk/customer-risk", "trading/trades"]);
+    // Sorted by host: customer-risk-proxy.risk < findings-proxy.compliance < trades-proxy.trading.
+    expect(strip(workloadUpstreams(model, "compliance/auditor")).map((u) => u.key)).toEqual(["risk/customer-risk", "compliance/findings", "trading/trades"]);
   });
 
   it("gives each upstream one loopback address (shared by its ports), distinct from every other upstream's", () => {

@@ -20,6 +20,7 @@
 #     allow[<dst key>][<src SPIFFE ID or "*">]  -> [{intent, methods: {M: true}, paths: [...]}]
 #                                                 or [{intent, access: ["read", "write"]}]
 #     deny[<dst key or "*">][<src SPIFFE ID or "*">] -> [{id, reason, methods, paths, access}]
+#     egress[<src SPIFFE ID>][<target id>] -> true   (cloud token endpoints, egress gateway)
 #   (platform deny "*" = every destination; domain deny "*" = every destination of the domain)
 #
 # Lookups are by key, never a scan: the destination's bundle by the domain its enforcement
@@ -194,6 +195,25 @@ matched_deny contains r if {
 	a in granted_access
 }
 
+# ---- Egress (the zone's egress gateway) ---------------------------------------------------
+#
+# The egress gateway names no destination domain (`destination.labels.kind == "egress"`); the
+# caller's proxy names its own domain and the target in the TLS SNI
+# `<domain>.<target>.egress.<trust domain>`, and the grant is looked up by key under that domain
+# for the caller's verified SPIFFE ID: a caller naming another domain finds nothing there.
+
+is_egress if input.attributes.destination.labels.kind == "egress"
+
+egress_request := {"domain": parts[0], "target": parts[1]} if {
+	is_egress
+	parts := split(lower(input.attributes.tls_session.sni), ".")
+	count(parts) > 3
+	parts[2] == "egress"
+	concat(".", array.slice(parts, 3, count(parts))) == data.ztmesh.platform.trust_domain
+}
+
+egress_allows if data.ztmesh.domains[egress_request.domain].egress[source][egress_request.target] == true
+
 # ---- Decision ----------------------------------------------------------------------------
 
 intent_allows if {
@@ -216,8 +236,14 @@ intent_allows if {
 denied if count(matched_deny) > 0
 
 allow if {
+	not is_egress
 	intent_allows
 	not denied
+}
+
+allow if {
+	is_egress
+	egress_allows
 }
 
 # Intents that allow the request (for the reason).
@@ -247,6 +273,13 @@ default reason := "no intent allows this request"
 
 reason := "no client certificate: the caller has no SPIFFE ID" if {
 	not source
+} else := "egress: the TLS SNI names no target (expected <domain>.<target>.egress.<trust domain>)" if {
+	is_egress
+	not egress_request
+} else := sprintf("egress to %s allowed by the object-store intents of domain %s", [egress_request.target, egress_request.domain]) if {
+	egress_allows
+} else := sprintf("egress to %s: no intent of domain %s lets this workload use it", [egress_request.target, egress_request.domain]) if {
+	is_egress
 } else := "unknown destination: the enforcement point names no destination domain (ext_authz bootstrap_metadata_labels_key)" if {
 	not destination_domain
 } else := sprintf("unknown destination: no bundle of domain %s in this zone", [destination_domain]) if {
