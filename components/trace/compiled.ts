@@ -1,6 +1,6 @@
 /**
  * A {@link MeshSnapshot} straight from the compilers, without Pulumi or a deployment: every
- * zone's gateway, every service's workload proxy and every data product's proxy (their
+ * zone's gateway and egress gateway, every service's workload proxy and every data product's proxy (their
  * bootstraps, pod labels, host aliases and in-cluster names), the zone's NetworkPolicies
  * (mesh and system) and its policy engine data. Services: a data proxy's exposes the mesh port
  * only (as the DataProxy component's does); a service's own Service is the team's, so its
@@ -8,11 +8,12 @@
  * property tests and for checking a model before any stack runs.
  */
 import { compileDataProxy } from "../compile/envoy/data-proxy";
+import { compileEgressGateway } from "../compile/envoy/egress";
 import { compileGateway } from "../compile/envoy/gateway";
-import { GATEWAY_PORT, MESH_PORT, gatewayServiceAccount } from "../compile/envoy/names";
+import { GATEWAY_PORT, MESH_PORT, egressGatewayServiceAccount, gatewayServiceAccount } from "../compile/envoy/names";
 import { compileWorkloadProxy } from "../compile/envoy/workload-proxy";
 import { compileNetworkPolicies } from "../compile/kubernetes/compile";
-import { GATEWAY_APP, APP_NAME_LABEL, SYSTEM_NAMESPACE, workloadLabels } from "../compile/kubernetes/labels";
+import { APP_NAME_LABEL, EGRESS_GATEWAY_APP, GATEWAY_APP, SYSTEM_NAMESPACE, workloadLabels } from "../compile/kubernetes/labels";
 import { compileSystemNetworkPolicies } from "../compile/kubernetes/system";
 import { workloadProxyPod } from "../compile/kubernetes/workload-proxy";
 import { dataTree } from "../compile/opa/decide";
@@ -57,6 +58,22 @@ export function snapshotFromModel(model: MeshModel): MeshSnapshot {
       bootstrap: asObj(compileGateway(model, z.id)),
       origin: `compileGateway(${z.id})`,
     });
+    const eg = egressGatewayServiceAccount(z.id);
+    const egId = `${z.id}/${SYSTEM_NAMESPACE}/${eg}`;
+    proxies.push({
+      id: egId,
+      zone: z.id,
+      namespace: SYSTEM_NAMESPACE,
+      kind: "egress-gateway",
+      podLabels: { [APP_NAME_LABEL]: EGRESS_GATEWAY_APP },
+      podLabelsFrom: "the egress gateway compiler",
+      serviceAccount: eg,
+      hostAliases: {},
+      namedPorts: {},
+      bootstrap: asObj(compileEgressGateway(model, z.id)),
+      origin: `compileEgressGateway(${z.id})`,
+    });
+    for (const h of serviceNames(eg, SYSTEM_NAMESPACE)) hosts.push({ host: h, zone: z.id, proxy: egId, ports: { [MESH_PORT]: MESH_PORT }, from: "the zone's egress gateway Service" });
     const gwAddress = declaredGatewayAddress(model, z.id);
     hosts.push({ host: zoneGateway(z, model.trustDomain).host, proxy: id, ports: { [GATEWAY_PORT]: GATEWAY_PORT }, from: "the zone's gateway host", ...(gwAddress ? { address: gwAddress } : {}) });
   }

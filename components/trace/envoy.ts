@@ -197,11 +197,16 @@ export function tlsFacts(ctx: Obj): TlsFacts {
   return out;
 }
 
-/** The TLS context of a transport socket, when it is Envoy's TLS socket. */
+/**
+ * The TLS context of a transport socket, when it is Envoy's TLS socket (or a STARTTLS socket,
+ * whose TLS starts once the protocol filter negotiated it, e.g. Postgres `SSLRequest`).
+ */
 export function tlsContext(transportSocket: unknown): Obj | undefined {
   const cfg = typedConfig(transportSocket);
   const n = messageName(cfg);
-  return n === "DownstreamTlsContext" || n === "UpstreamTlsContext" ? cfg : undefined;
+  if (n === "DownstreamTlsContext" || n === "UpstreamTlsContext") return cfg;
+  if ((n === "UpstreamStartTlsConfig" || n === "StartTlsConfig") && isObj(cfg["tls_socket_config"])) return cfg["tls_socket_config"];
+  return undefined;
 }
 
 /** The trust domain of a SPIFFE ID (`spiffe://<td>/...`). */

@@ -49,6 +49,7 @@ export function extAuthzHop(snapshot: MeshSnapshot, filterName: string, cfg: Obj
       source: ctx.peer !== undefined ? { principal: ctx.peer } : {},
       destination: { ...(ctx.own !== undefined ? { principal: ctx.own } : {}), ...(labels ? { labels } : {}) },
       ...(ctx.http ? { request: { http: { method: ctx.http.method, path: ctx.http.path, host: ctx.http.authority } } } : {}),
+      ...(cfg["include_tls_session"] === true ? { tls_session: ctx.sni !== undefined ? { sni: ctx.sni } : {} } : {}),
     },
   };
   const d = decide(zone.opa.data, input);

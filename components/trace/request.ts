@@ -5,6 +5,7 @@
  * value and the fix.
  */
 import { routedPort } from "../compile/envoy/common";
+import { storeEndpoint } from "../compile/envoy/data-proxy";
 import type { MeshSnapshot, TraceRequest, TraceSource } from "./types";
 
 /** A request the snapshot cannot name. */
@@ -39,6 +40,7 @@ interface Destination {
   host: string;
   port: number;
   protocol: "http" | "tcp";
+  tls: boolean;
   zone?: string;
   key?: string;
   kind?: "service" | "data";
@@ -50,10 +52,15 @@ function destination(snapshot: MeshSnapshot, to: string): Destination {
     const svc = m?.services.get(to);
     if (svc) {
       const port = routedPort(svc) ?? svc.ports[0];
-      return { host: svc.host, port: port.port, protocol: port.protocol === "tcp" ? "tcp" : "http", zone: svc.zone, key: svc.key, kind: "service" };
+      return { host: svc.host, port: port.port, protocol: port.protocol === "tcp" ? "tcp" : "http", tls: false, zone: svc.zone, key: svc.key, kind: "service" };
     }
     const p = m?.dataProducts.get(to);
-    if (p) return { host: `${p.proxy.name}.${p.namespace}.svc.cluster.local`, port: p.port, protocol: "tcp", zone: p.zone, key: p.key, kind: "data" };
+    if (p) {
+      // An object store is called by its own name, in the application's own TLS; a database by its proxy's name.
+      const store = storeEndpoint(m!, p);
+      const host = store.tls ? store.host : `${p.proxy.name}.${p.namespace}.svc.cluster.local`;
+      return { host, port: p.port, protocol: "tcp", tls: store.tls, zone: p.zone, key: p.key, kind: "data" };
+    }
     throw new TraceInputError("--to", to, `no service or data product ${to} in the declared model; expected ${suggest(snapshot, "destination")}, or host:port`);
   }
   const hp = /^([A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(to);
@@ -64,7 +71,11 @@ function destination(snapshot: MeshSnapshot, to: string): Destination {
   if (port === undefined || port < 1 || port > 65535) throw new TraceInputError("--to", to, "name the port: host:port (1-65535)");
   const zones = [...new Set(snapshot.hosts.filter((h) => h.host === host && h.zone !== undefined).map((h) => h.zone!))];
   const svcPort = svc?.ports.find((p) => p.port === port);
-  return { host, port, protocol: svcPort?.protocol === "tcp" ? "tcp" : "http", ...(svc ? { zone: svc.zone, key: svc.key, kind: "service" as const } : zones.length === 1 ? { zone: zones[0] } : {}) };
+  const product = m ? [...m.dataProducts.values()].find((p) => storeEndpoint(m, p).tls && storeEndpoint(m, p).host === host) : undefined;
+  if (product) return { host, port, protocol: "tcp", tls: true, zone: product.zone, key: product.key, kind: "data" };
+  // Port 443 outside the cluster's names: the application speaks TLS itself (HTTPS).
+  const tls = port === 443 && !svc && !/\.cluster\.local$/.test(host);
+  return { host, port, protocol: tls || svcPort?.protocol === "tcp" ? "tcp" : "http", tls, ...(svc ? { zone: svc.zone, key: svc.key, kind: "service" as const } : zones.length === 1 ? { zone: zones[0] } : {}) };
 }
 
 function source(snapshot: MeshSnapshot, from: string, dest: Destination): TraceSource {
@@ -92,6 +103,7 @@ export function buildRequest(snapshot: MeshSnapshot, args: RequestArgs): TraceRe
     host: dest.host,
     port: dest.port,
     protocol: http ? "http" : "tcp",
+    ...(dest.tls ? { tls: true } : {}),
     ...(args.method !== undefined ? { method: args.method } : {}),
     ...(args.path !== undefined ? { path: args.path } : {}),
     ...(args.access !== undefined ? { access: args.access as "read" | "write" } : {}),

@@ -134,11 +134,11 @@ export function declaredHostAliases(model: MeshModel | undefined, key: string | 
 }
 
 function proxyKind(labels: Record<string, string>): ProxySnapshot["kind"] {
+  const known = (v: string | undefined): v is ProxySnapshot["kind"] => v === "workload" || v === "gateway" || v === "egress-gateway" || v === "data-proxy";
   const p = labels["ztmesh.io/proxy"];
-  if (p === "workload" || p === "gateway" || p === "data-proxy") return p;
+  if (known(p)) return p;
   const c = labels["app.kubernetes.io/component"];
-  if (c === "gateway" || c === "data-proxy") return c;
-  return "envoy";
+  return known(c) ? c : "envoy";
 }
 
 /** The workload key of a proxy: node metadata, a `<domain>/<name>` label, or its SPIFFE ID in the model. */

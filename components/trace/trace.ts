@@ -30,15 +30,31 @@ import { isLoopback, networkHops, resolveHost } from "./network";
 import { ownSpiffeId } from "./snapshot";
 import type { Hop, MeshSnapshot, Obj, ProxySnapshot, TraceRequest, TraceResult } from "./types";
 
+/** One TLS session: SNI, the certificate the client presents, how it validates the server, who speaks it. */
+interface TlsLayer {
+  sni?: string;
+  identity?: string;
+  expect?: TlsFacts;
+  by: string;
+}
+
 /** A connection on its way: who opens it, where to, and what it carries. */
 interface Connection {
   /** The pod opening it; undefined for a client outside every cluster. */
   from?: ProxySnapshot;
   host: string;
   port: number;
-  /** TLS the client speaks: SNI, the certificate it presents, and how it validates the server. */
-  tls?: { sni?: string; identity?: string; expect?: TlsFacts; by: string };
+  /** The outermost TLS session the client speaks. */
+  tls?: TlsLayer;
+  /** TLS sessions inside it, outermost first (an application's own TLS tunnelled in mesh mTLS). */
+  inner?: TlsLayer[];
   http?: { method: string; path: string; authority: string };
+}
+
+/** What a proxy forwards: the bytes after what it terminated (an unopened TLS session, or plaintext). */
+interface Stream {
+  tls?: TlsLayer;
+  inner: TlsLayer[];
 }
 
 const MAX_PROXIES = 12;
@@ -78,7 +94,7 @@ class Walk {
       const hops = networkHops(this.snapshot, conn.from, undefined, conn.port, false);
       for (const h of hops) if (!this.push(h)) return false;
       this.result = { address: `${conn.host}:${conn.port}` };
-      return this.push({ kind: "delivered", at, verdict: "pass", rule: `delivered to ${conn.host}:${conn.port}, outside the mesh's pods${conn.tls ? ` (TLS, SNI ${conn.tls.sni ?? "none"})` : ""}` });
+      return this.push({ kind: "delivered", at, verdict: "pass", rule: `delivered to ${conn.host}:${conn.port}, outside the mesh's pods${conn.tls ? ` (TLS of ${conn.tls.by}, SNI ${conn.tls.sni ?? "none"})` : " (plaintext)"}` });
     }
     const target = this.snapshot.proxies.find((p) => p.id === entry.proxy);
     if (!target) return this.stop("resolve", at, `${conn.host} names proxy ${entry.proxy}, which is not in the snapshot`);
@@ -118,11 +134,12 @@ class Walk {
     const chain = choice.chain;
 
     const ctx: FilterContext = { proxy, port, ...(conn.tls?.sni !== undefined ? { sni: conn.tls.sni } : {}) };
-    let passthrough = conn.tls;
+    let stream: Stream = { ...(conn.tls ? { tls: conn.tls } : {}), inner: conn.inner ?? [] };
     const down = tlsContext(chain["transport_socket"]);
     if (down) {
       if (!this.handshake(proxy, down, conn, ctx)) return false;
-      passthrough = undefined;
+      const [next, ...rest] = stream.inner;
+      stream = { ...(next ? { tls: next } : {}), inner: rest };
     } else if (conn.tls) {
       this.push({ kind: "tls", at: proxy.id, verdict: "info", rule: `no TLS termination in this chain: the TLS connection passes through untouched (SNI ${conn.tls.sni ?? "none"})` });
     }
@@ -138,14 +155,14 @@ class Walk {
       } else if (msg === "RBAC" && type.includes(".network.")) {
         if (!this.push(rbacHop(name, cfg, { ...ctx, http: undefined }, true))) return false;
       } else if (msg === "HttpConnectionManager") {
-        if (passthrough) return this.stop("filter", proxy.id, `${name} receives a TLS stream this chain does not terminate: codec error, connection closed`);
+        if (stream.tls) return this.stop("filter", proxy.id, `${name} receives a TLS stream (${stream.tls.by}, SNI ${stream.tls.sni ?? "none"}) it does not terminate: codec error, connection closed`);
         return this.http(proxy, cfg, conn, ctx);
       } else if (msg === "TcpProxy") {
         const cluster = typeof cfg["cluster"] === "string" ? cfg["cluster"] : arr(isObj(cfg["weighted_clusters"]) ? cfg["weighted_clusters"]["clusters"] : []).filter(isObj).map((c) => String(c["name"]))[0];
         if (!cluster) return this.stop("filter", proxy.id, `${name}: no cluster`);
         this.push({ kind: "filter", at: proxy.id, verdict: "pass", rule: `${name} -> cluster ${cluster}` });
         // tcp_proxy forwards bytes: an HTTP request inside the stream stays as it is.
-        return this.forward(proxy, cluster, conn, passthrough, dfpPort);
+        return this.forward(proxy, cluster, conn, stream, dfpPort);
       } else if (msg === "FilterConfig" && type.includes("sni_dynamic_forward_proxy")) {
         dfpPort = typeof cfg["port_value"] === "number" ? cfg["port_value"] : undefined;
         this.push({ kind: "filter", at: proxy.id, verdict: "pass", rule: `${name}: forwards to the SNI host${dfpPort !== undefined ? ` on port ${dfpPort}` : ""}` });
@@ -214,17 +231,17 @@ class Walk {
     const action = isObj(r.route?.["route"]) ? (r.route["route"] as Obj) : {};
     const rewrite = typeof action["host_rewrite_literal"] === "string" ? action["host_rewrite_literal"] : undefined;
     this.push({ kind: "route", at: proxy.id, verdict: "pass", rule: `${vh.reason}; ${r.reason}${rewrite ? `; :authority rewritten to ${rewrite}` : ""}` });
-    return this.forward(proxy, r.cluster, { ...conn, http: { ...req, ...(rewrite ? { authority: rewrite } : {}) } }, undefined, undefined);
+    return this.forward(proxy, r.cluster, { ...conn, http: { ...req, ...(rewrite ? { authority: rewrite } : {}) } }, { inner: [] }, undefined);
   }
 
   /** Forwards through `clusterName` of `proxy`: its endpoint and upstream transport. */
-  forward(proxy: ProxySnapshot, clusterName: string, conn: Connection, passthrough: Connection["tls"], dfpPort: number | undefined): boolean {
+  forward(proxy: ProxySnapshot, clusterName: string, conn: Connection, stream: Stream, dfpPort: number | undefined): boolean {
     const cluster = findCluster(proxy.bootstrap, clusterName);
     if (!cluster) return this.stop("cluster", proxy.id, `cluster ${clusterName} is not defined: 503 (no cluster)`);
     let host: string;
     let port: number;
     if (isDynamicForwardProxy(cluster)) {
-      const sni = passthrough?.sni;
+      const sni = conn.tls?.sni;
       const authority = conn.http?.authority;
       if (sni !== undefined) {
         host = sni;
@@ -246,7 +263,8 @@ class Walk {
       port = ep.port;
     }
     const up = tlsContext(cluster["transport_socket"]);
-    let tls: Connection["tls"];
+    let tls: TlsLayer | undefined;
+    let inner: TlsLayer[];
     let how: string;
     if (up) {
       const f = tlsFacts(up);
@@ -257,15 +275,18 @@ class Walk {
         return this.stop("cluster", proxy.id, `cluster ${clusterName} presents ${cert}, but the SPIRE agent serves the pod (service account ${sa}) only ${podId}: no client certificate`);
       }
       tls = { ...(f.sni !== undefined ? { sni: f.sni } : {}), ...(cert?.startsWith("spiffe://") ? { identity: cert } : {}), expect: f, by: proxy.id };
-      how = `originates TLS (SNI ${f.sni ?? "none"}, presenting ${cert ?? "no certificate"}, expecting ${f.sanMatchers.map((m) => JSON.stringify(m.matcher)).join(" or ") || "any SAN"})`;
-    } else if (passthrough) {
-      tls = passthrough;
-      how = "passes the client's TLS through";
+      inner = stream.tls ? [stream.tls, ...stream.inner] : [];
+      how = `originates TLS (SNI ${f.sni ?? "none"}, presenting ${cert ?? "no certificate"}, expecting ${f.sanMatchers.map((m) => JSON.stringify(m.matcher)).join(" or ") || "any SAN"})${stream.tls ? ` around the unopened TLS of ${stream.tls.by} (SNI ${stream.tls.sni ?? "none"})` : ""}`;
+    } else if (stream.tls) {
+      tls = stream.tls;
+      inner = stream.inner;
+      how = `forwards the unopened TLS of ${stream.tls.by} (SNI ${stream.tls.sni ?? "none"})`;
     } else {
+      inner = [];
       how = "plaintext";
     }
     this.push({ kind: "cluster", at: proxy.id, verdict: "pass", rule: `cluster ${clusterName}${isDynamicForwardProxy(cluster) ? " (dynamic forward proxy)" : ""} -> ${host}:${port}, ${how}` });
-    return this.connect({ from: proxy, host, port, ...(tls ? { tls } : {}), ...(conn.http ? { http: conn.http } : {}) });
+    return this.connect({ from: proxy, host, port, ...(tls ? { tls } : {}), ...(inner.length > 0 ? { inner } : {}), ...(conn.http ? { http: conn.http } : {}) });
   }
 }
 
@@ -279,7 +300,7 @@ function httpOf(req: TraceRequest): Connection["http"] {
 export function traceRequest(snapshot: MeshSnapshot, req: TraceRequest): TraceResult {
   const walk = new Walk(snapshot);
   const http = httpOf(req);
-  const what = `${req.protocol === "http" ? `${http!.method} ${http!.path} ` : "TCP "}to ${req.host}:${req.port}`;
+  const what = `${req.protocol === "http" ? `${http!.method} ${http!.path} ` : req.tls ? "TLS " : "TCP "}to ${req.host}:${req.port}`;
   if (req.source.kind === "workload") {
     const key = req.source.key;
     const proxy = snapshot.proxies.find((p) => p.workload === key && p.kind === "workload") ?? snapshot.proxies.find((p) => p.workload === key);
@@ -288,12 +309,13 @@ export function traceRequest(snapshot: MeshSnapshot, req: TraceRequest): TraceRe
     } else {
       walk.push({ kind: "source", at: proxy.id, verdict: "pass", rule: `${key} in zone ${proxy.zone} (pod labels from ${proxy.podLabelsFrom}; identity ${ownSpiffeId(proxy.bootstrap) ?? "none"}) sends ${what}` });
       const alias = proxy.hostAliases[req.host.toLowerCase()];
+      const appTls = req.tls ? { tls: { sni: req.host, by: "the application" } } : {};
       if (alias) {
         walk.push({ kind: "resolve", at: proxy.id, verdict: "pass", rule: `hostAliases of the pod: ${req.host} -> ${alias}` });
-        walk.arrive(proxy, alias, req.port, { from: proxy, host: alias, port: req.port, ...(http ? { http } : {}) });
+        walk.arrive(proxy, alias, req.port, { from: proxy, host: alias, port: req.port, ...appTls, ...(http ? { http } : {}) });
       } else {
-        walk.push({ kind: "resolve", at: proxy.id, verdict: "info", rule: `no hostAliases entry for ${req.host} in the pod: the application connects through cluster DNS directly, bypassing its proxy (plaintext, no client certificate)` });
-        walk.connect({ from: proxy, host: req.host, port: req.port, ...(http ? { http } : {}) });
+        walk.push({ kind: "resolve", at: proxy.id, verdict: "info", rule: `no hostAliases entry for ${req.host} in the pod: the application connects through DNS directly, bypassing its proxy (${req.tls ? "its own TLS" : "plaintext"}, no client certificate)` });
+        walk.connect({ from: proxy, host: req.host, port: req.port, ...appTls, ...(http ? { http } : {}) });
       }
     }
   } else {
@@ -305,7 +327,7 @@ export function traceRequest(snapshot: MeshSnapshot, req: TraceRequest): TraceRe
     } else {
       const port = entry.ports ? Number(Object.keys(entry.ports)[0]) : Number(listenerPorts(gateway)[0]);
       walk.push({ kind: "source", at: "outside the mesh", verdict: "pass", rule: `a client outside the mesh presenting ${spiffeId ?? "no client certificate"} sends ${what}, entering at zone ${zone}'s gateway ${entry.host}:${port} with SNI ${req.host}` });
-      walk.connect({ host: entry.host, port, tls: { sni: req.host, ...(spiffeId ? { identity: spiffeId } : {}), by: "the external client" }, ...(http ? { http } : {}) });
+      walk.connect({ host: entry.host, port, tls: { sni: req.host, ...(spiffeId ? { identity: spiffeId } : {}), by: "the external client" }, ...(req.tls ? { inner: [{ sni: req.host, by: "the external application" }] } : {}), ...(http ? { http } : {}) });
     }
   }
   const last = walk.hops[walk.hops.length - 1];

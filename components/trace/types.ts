@@ -18,7 +18,7 @@ export interface ProxySnapshot {
   zone: string;
   namespace: string;
   /** What the proxy is, as far as the artifacts tell (labels, node metadata, shape). */
-  kind: "workload" | "gateway" | "data-proxy" | "envoy";
+  kind: "workload" | "gateway" | "egress-gateway" | "data-proxy" | "envoy";
   /** The workload (`<domain>/<name>`) the proxy belongs to or fronts, when known. */
   workload?: string;
   /** Labels of the proxy's pod (what NetworkPolicies select). */
@@ -102,6 +102,11 @@ export interface TraceRequest {
   host: string;
   port: number;
   protocol: "http" | "tcp";
+  /**
+   * Whether the application speaks TLS itself to `host` (SNI = `host`), as it does with an
+   * object store or a cloud token endpoint: proxies then forward that session unopened.
+   */
+  tls?: boolean;
   /** HTTP method (HTTP only). @default "GET" */
   method?: string;
   /** HTTP path (HTTP only). @default "/" */

@@ -1,12 +1,13 @@
 /**
  * A mesh's stacks as graph resources (the shape of a `pulumi stack export`'s resources), built
  * from the compilers without Pulumi: the platform stack (per zone: gateway ConfigMap, its
- * Deployment and load-balancer Service, the policy engine's config, the platform bundle, the
+ * Deployment and load-balancer Service, the egress gateway, the policy engine's config, the platform bundle, the
  * NetworkPolicies) and one stack per domain (workload proxy ConfigMaps without pod templates,
  * data proxies with Deployments and Services, domain bundles, the contract output). Each stack
  * has its own Kubernetes providers, pointing at the zones' clusters by kubeconfig context.
  */
 import { compileDataProxy } from "../../components/compile/envoy/data-proxy";
+import { compileEgressGateway } from "../../components/compile/envoy/egress";
 import { compileGateway } from "../../components/compile/envoy/gateway";
 import { MESH_PORT } from "../../components/compile/envoy/names";
 import { compileWorkloadProxy } from "../../components/compile/envoy/workload-proxy";
@@ -85,6 +86,10 @@ export function meshStacks(model: MeshModel, mesh: MeshSpec, domains: DomainSpec
     platform.configMap(z.id, "ztmesh-system", `${gw}-envoy`, { "envoy.yaml": toYaml(compileGateway(model, z.id)) }, { "ztmesh.io/role": "envoy", "ztmesh.io/zone": z.id, "app.kubernetes.io/component": "gateway" });
     platform.deployment(z.id, "ztmesh-system", gw, { "app.kubernetes.io/name": "ztmesh-gateway", "app.kubernetes.io/component": "gateway" }, `${gw}-envoy`, gw);
     platform.service(z.id, "ztmesh-system", gw, { "app.kubernetes.io/name": "ztmesh-gateway" }, [[8443, 8443]], `lb-${z.id}.example`);
+    const eg = `${z.id}-egress`;
+    platform.configMap(z.id, "ztmesh-system", `${eg}-envoy`, { "envoy.yaml": toYaml(compileEgressGateway(model, z.id)) }, { "ztmesh.io/role": "envoy", "app.kubernetes.io/component": "egress-gateway" });
+    platform.deployment(z.id, "ztmesh-system", eg, { "app.kubernetes.io/name": "ztmesh-egress-gateway", "app.kubernetes.io/component": "egress-gateway" }, `${eg}-envoy`, eg);
+    platform.service(z.id, "ztmesh-system", eg, { "app.kubernetes.io/name": "ztmesh-egress-gateway" }, [[MESH_PORT, MESH_PORT]]);
     const bundles = compileOpaBundles(model, z.id, { policyModules: {} });
     const names = [bundles.platform.name, ...Object.keys(bundles.domains).map((d) => bundles.domains[d].name)];
     const config = {

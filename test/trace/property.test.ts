@@ -9,6 +9,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { routedPort } from "../../components/compile/envoy/common";
+import { storeEndpoint } from "../../components/compile/envoy/data-proxy";
 import { buildMesh, type DataAccess, type MeshModel, type Service } from "../../components/model";
 import { snapshotFromModel, snapshotFromResources, traceRequest, type Hop, type MeshSnapshot, type TraceRequest, type TraceResult } from "../../components/trace";
 import { arbMesh } from "../fixtures/arbitraries";
@@ -46,9 +47,12 @@ function callRequest(src: string, dest: Service, method: string, path: string): 
   return { source: { kind: "workload", key: src }, host: dest.host, port: port.port, protocol: "http", method, path, destination: dest.key };
 }
 
+/** A connection to a data product as its consumer opens it: an object store by its own name in its own TLS, a database at its proxy. */
 function dataRequest(model: MeshModel, src: string, key: string): TraceRequest {
   const p = model.dataProducts.get(key)!;
-  return { source: { kind: "workload", key: src }, host: `${p.proxy.name}.${p.namespace}.svc.cluster.local`, port: p.port, protocol: "tcp", destination: key };
+  const store = storeEndpoint(model, p);
+  const host = store.tls ? store.host : `${p.proxy.name}.${p.namespace}.svc.cluster.local`;
+  return { source: { kind: "workload", key: src }, host, port: p.port, protocol: "tcp", ...(store.tls ? { tls: true } : {}), destination: key };
 }
 
 const counts = { delivered: 0, stopped: 0, external: 0, data: 0 };
@@ -80,6 +84,27 @@ function expectStopped(snap: MeshSnapshot, req: TraceRequest, label: string, kin
   counts.stopped++;
   if (req.source.kind === "external" && last.kind === "tls") counts.external++;
   return last;
+}
+
+const STORE_CLOUD: Record<string, "aws" | "gcp" | "azure" | undefined> = { s3: "aws", gcs: "gcp", blob: "azure" };
+
+/** The cloud token endpoints `src` may reach: those of the clouds of the object stores its data intents (or `*` ones) name. */
+function tokenHosts(model: MeshModel, src: string): Set<string> {
+  const hosts = new Set<string>();
+  for (const i of model.intents) {
+    if (i.kind !== "data" || !sourceMatches(i.source, src)) continue;
+    const p = model.dataProducts.get(i.to)!;
+    const cloud = STORE_CLOUD[p.engine];
+    const zone = model.zones.find((z) => z.id === p.zone)!;
+    if (cloud === "aws") ["sts.amazonaws.com", `sts.${zone.region}.${zone.aws?.partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com"}`].forEach((h) => hosts.add(h));
+    if (cloud === "gcp") hosts.add("sts.googleapis.com");
+    if (cloud === "azure") hosts.add("login.microsoftonline.com");
+  }
+  return hosts;
+}
+
+function tokenRequest(src: string, host: string): TraceRequest {
+  return { source: { kind: "workload", key: src }, host, port: 443, protocol: "tcp", tls: true };
 }
 
 /** Services that can call: not the destination itself (a proxy has no upstream to its own service). */
@@ -134,6 +159,22 @@ describe("tracer over generated meshes (compiled, no Pulumi)", () => {
               const label = `${intent.id} ${src.key} -> data ${product.key}`;
               if (dataAllowed(model, src.key, product.key)) expectDelivered(snap, dataRequest(model, src.key, product.key), src.spiffeId, product.zone, label);
               else expectStopped(snap, dataRequest(model, src.key, product.key), `${label} (deny rule)`, new Set(["ext-authz", "rbac"]));
+            }
+            // The cloud's token endpoint: through the caller's zone's egress gateway, decided by its OPA.
+            for (const src of srcs) {
+              if (!src || !STORE_CLOUD[product.engine]) continue;
+              for (const host of tokenHosts(model, src.key)) {
+                const r = traceRequest(snap, tokenRequest(src.key, host));
+                const label = `${intent.id} ${src.key} -> token endpoint ${host}`;
+                expect({ label, delivered: r.delivered, last: r.hops.at(-1)!.rule }).toMatchObject({ label, delivered: true });
+                const egress = snap.proxies.find((p) => p.kind === "egress-gateway" && p.zone === src.zone)!;
+                expect(r.hops.some((h) => h.at === egress.id && h.kind === "tls" && h.detail?.["clientIdentity"] === src.spiffeId), label).toBe(true);
+                expect(r.hops.some((h) => h.at === egress.id && h.kind === "ext-authz" && h.verdict === "pass"), label).toBe(true);
+                expect(r.deliveredTo?.address).toBe(`${host}:443`);
+                counts.delivered++;
+              }
+              const all = ["sts.amazonaws.com", "sts.googleapis.com", "login.microsoftonline.com"];
+              for (const host of all.filter((h) => !tokenHosts(model, src.key).has(h))) expectStopped(snap, tokenRequest(src.key, host), `${intent.id} ${src.key} -> undeclared token endpoint ${host}`);
             }
             // A data access not granted (a service with no grant on the product).
             const stranger = [...model.services.values()].find((s) => !dataAllowed(model, s.key, product.key));

@@ -16,7 +16,8 @@ describe("snapshotFromResources", () => {
     expect(ids).toContain("gateway aws-eu/ztmesh-system/aws-eu-gateway-envoy -");
     expect(ids).toContain("workload aws-eu/trading/order-api-proxy trading/order-api");
     expect(ids).toContain("data-proxy gcp-eu/risk/customer-risk-proxy-envoy risk/customer-risk");
-    expect(snap.proxies).toHaveLength(model.zones.length + model.services.size + model.dataProducts.size);
+    expect(snap.proxies).toHaveLength(2 * model.zones.length + model.services.size + model.dataProducts.size);
+    expect(ids).toContain("egress-gateway aws-eu/ztmesh-system/aws-eu-egress-envoy egress/aws-eu");
     const dataProxy = snap.proxies.find((p) => p.workload === "risk/customer-risk")!;
     expect(dataProxy.podLabelsFrom).toBe("pod template of Deployment/risk/customer-risk-proxy");
     expect(dataProxy.serviceAccount).toBe("customer-risk-proxy");

@@ -53,7 +53,7 @@ describe("traceRequest: delivered", () => {
     expect(r.delivered).toBe(true);
     const gw = r.hops.filter((h) => h.at === "z2/system/gateway").map((h) => h.rule);
     expect(gw.join("\n")).toContain('server_names ["*.svc.cluster.local"] match SNI ledger.shop.svc.cluster.local');
-    expect(gw.join("\n")).toContain("passes the client's TLS through");
+    expect(gw.join("\n")).toContain("forwards the unopened TLS of z1/shop/web (SNI ledger.shop.svc.cluster.local)");
     const egress = r.hops.find((h) => h.kind === "network-policy" && h.at === "z1")!;
     expect(egress.rule).toContain("admitted by shop/allow-egress-web rule 1 (to an address outside the cluster port 8443)");
     const authz = r.hops.find((h) => h.kind === "ext-authz")!;
@@ -225,7 +225,7 @@ describe("traceRequest: stopped, naming the deciding rule", () => {
     const b = proxyOf(s, "z1/shop/api").bootstrap;
     delete (((b["static_resources"] as { listeners: Obj[] }).listeners[0]["filter_chains"] as Obj[])[0]["transport_socket"]);
     const h = stopped(s, API_REQUEST);
-    expect(h.rule).toContain("receives a TLS stream this chain does not terminate");
+    expect(h.rule).toContain("receives a TLS stream (z1/shop/web, SNI api.shop.svc.cluster.local) it does not terminate");
   });
 
   it("names a missing workload proxy as the first hop", () => {
