@@ -70,6 +70,11 @@ export function nodeMetadata(bootstrap: Obj, key: string): Record<string, string
   return isObj(md) ? Object.fromEntries(Object.entries(md).map(([k, v]) => [k, String(v)])) : undefined;
 }
 
+function socketAddressHost(listener: Obj): string | undefined {
+  const sa = isObj(listener["address"]) ? listener["address"]["socket_address"] : undefined;
+  return isObj(sa) && typeof sa["address"] === "string" ? sa["address"] : undefined;
+}
+
 /** The declared model from the stacks' contract outputs (platform `contract.mesh`, domains `contract.domain`). */
 export function declaredModel(resources: readonly GraphResource[], warnings: string[]): MeshModel | undefined {
   let mesh: MeshSpec | undefined;
@@ -223,8 +228,16 @@ export function snapshotFromResources(input: readonly GraphResource[], options: 
       }
       const labels = { ...md.labels, ...podLabels };
       const kind = proxyKind(labels);
-      const aliases = pod ? pod.hostAliases : kind === "workload" ? declaredHostAliases(model, key0) : undefined;
-      if (!pod && aliases) podLabelsFrom += "; hostAliases as ztmesh's workloadProxyPod sets them";
+      // Without the pod's own template: the aliases ztmesh's workloadProxyPod gives it, kept where
+      // its proxy listens (the pod and the proxy come from one stack's model; the whole mesh's may
+      // declare more, e.g. another domain's `*` intents that stack never compiled).
+      const bound = new Set(listeners(doc).map((l) => socketAddressHost(l)).filter((h): h is string => h !== undefined));
+      const aliases = pod
+        ? pod.hostAliases
+        : kind === "workload"
+          ? Object.fromEntries(Object.entries(declaredHostAliases(model, key0) ?? {}).filter(([, ip]) => bound.has(ip)))
+          : undefined;
+      if (!pod && aliases) podLabelsFrom += "; hostAliases as ztmesh's workloadProxyPod sets them, where its proxy listens";
       proxies.push({
         id: `${z}/${md.namespace}/${name}${Object.keys(configMapData(r)).length > 1 ? `#${key}` : ""}`,
         zone: z,

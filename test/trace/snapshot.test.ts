@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { buildMesh } from "../../components/model";
 import { snapshotFromModel, snapshotFromResources, traceRequest, buildRequest, type GraphResource } from "../../components/trace";
 import { domains, mesh } from "../fixtures/mesh";
@@ -24,6 +25,23 @@ describe("snapshotFromResources", () => {
     const sidecar = snap.proxies.find((p) => p.workload === "trading/order-api")!;
     expect(sidecar.podLabels).toEqual({ "ztmesh.io/domain": "trading", "ztmesh.io/mesh": "true", "ztmesh.io/workload": "order-api" });
     expect(Object.keys(sidecar.hostAliases)).toContain("matching.trading.svc.cluster.local");
+  });
+
+  it("keeps only the declared hostAliases its proxy listens on (the pod and its proxy come from one stack's model)", () => {
+    const trimmed = all().map((r) => {
+      const data = r.inputs["data"] as Record<string, string> | undefined;
+      if (!r.urn?.includes("trading-order-api-proxy") || !data) return r;
+      const doc = parseYaml(data["envoy.yaml"]) as { static_resources: { listeners: Array<{ name: string }> } };
+      doc.static_resources.listeners = doc.static_resources.listeners.filter((l) => !l.name.includes("matching"));
+      return { ...r, inputs: { ...r.inputs, data: { "envoy.yaml": stringifyYaml(doc) } } };
+    });
+    const s = snapshotFromResources(trimmed);
+    const sidecar = s.proxies.find((p) => p.workload === "trading/order-api")!;
+    expect(Object.keys(sidecar.hostAliases)).not.toContain("matching.trading.svc.cluster.local");
+    expect(Object.keys(sidecar.hostAliases)).toContain("risk-engine.risk.svc.cluster.local");
+    const r = traceRequest(s, buildRequest(s, { from: "trading/order-api", to: "trading/matching", method: "POST", path: "/orders" }));
+    expect(r.delivered).toBe(false);
+    expect(r.hops[1].rule).toContain("bypassing its proxy");
   });
 
   it("takes a resource's zone from its cluster (provider) when it has no zone label", () => {
