@@ -100,6 +100,8 @@ export interface HttpExtAuthz extends TypedConfig {
   status_on_error?: { code: string };
   /** Node metadata key whose value is sent as the destination's labels (the OPA input's `destination.labels`). */
   bootstrap_metadata_labels_key?: string;
+  /** Request headers sent to OPA besides `:authority`, `:method` and `:path` (absent: every header, credentials included). */
+  allowed_headers?: { patterns: StringMatcher[] };
 }
 
 /** `envoy.extensions.filters.network.ext_authz.v3.ExtAuthz`. */

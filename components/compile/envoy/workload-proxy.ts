@@ -225,6 +225,8 @@ function inboundListener(model: MeshModel, svc: Service): Listener {
     failure_mode_allow: false,
     include_peer_certificate: true,
     bootstrap_metadata_labels_key: NODE_LABELS_KEY,
+    // The decision needs no request headers: none (tokens, cookies) leave the pod for OPA.
+    allowed_headers: { patterns: [{ exact: "x-request-id" }] },
   };
   const filters: NamedFilter[] = [
     { name: FILTER.httpExtAuthz, typed_config: extAuthz },

@@ -248,6 +248,7 @@ describe("OPA bundles over generated meshes", () => {
               "zz-rogue/data": { "*": [{ intent: "zz-rogue#1", access: ["read", "write"] }] },
             },
             deny: {},
+            egress: {},
           };
           const withRogue: ZtmeshData = { ...data, domains: { ...data.domains, "zz-rogue": rogue } };
           // A domain with a bundle in this zone that is not the destination's (when there is one), and one with none.
