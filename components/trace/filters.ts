@@ -69,7 +69,7 @@ export function rbacHop(filterName: string, cfg: Obj, ctx: FilterContext, networ
     : { principal: ctx.peer, port: ctx.port, sni: ctx.sni, host: ctx.http?.authority, method: ctx.http?.method, path: ctx.http?.path };
   const d = rulesDecision(cfg["rules"], req);
   const shadow = cfg["shadow_rules"] !== undefined ? " (shadow_rules only log)" : "";
-  const who = `${ctx.peer ?? "no principal"}${network ? "" : ` ${ctx.http?.method} ${ctx.http?.path}`}`;
+  const who = `${ctx.peer ?? "a caller with no peer certificate"}${network ? "" : ` ${ctx.http?.method} ${ctx.http?.path}`}`;
   let rule: string;
   if (d.action === "none") rule = `${filterName}: no rules: nothing enforced${shadow}`;
   else if (d.action === "ALLOW") rule = d.allowed ? `${filterName} ALLOW: policy "${d.matchedPolicy}" matches ${who}` : `${filterName} ALLOW: no policy matches ${who} (${network ? "connection closed" : "403 RBAC: access denied"})`;
