@@ -162,7 +162,7 @@ const LEDGER_HOST = "ledger.shop.svc.cluster.local";
 export function opaData(zone: string, services: Record<string, string>, allow: ZtmeshData["domains"][string]["allow"], deny: ZtmeshData["domains"][string]["deny"] = {}): ZtmeshData {
   return {
     platform: { trust_domain: TD, zone: { id: zone, cloud: "aws", region: "eu-west-1" }, deny: {} },
-    domains: { shop: { services, proxies: {}, allow, deny } },
+    domains: { shop: { services, proxies: {}, allow, deny, egress: {} } },
   };
 }
 
