@@ -128,6 +128,9 @@ describe("type tags", () => {
       "policy-engine-deployment": TYPES.k8sDeployment,
       "opa-config-secure": TYPES.k8sConfigMap,
       "storage-no-public-access": undefined,
+      "aws-data-services-private-tls": undefined,
+      "azure-data-services-private-tls": undefined,
+      "gcp-data-services-private-tls": undefined,
       "data-product-declaration": TYPES.k8sConfigMap,
     });
     const stackTags = Object.fromEntries(
@@ -136,6 +139,8 @@ describe("type tags", () => {
     expect(stackTags).toEqual({
       "kubernetes-namespace-default-deny": TYPES.k8sNamespace,
       "policy-engine-disruption-budget": TYPES.k8sDeployment,
+      "aws-database-tls-required": undefined,
+      "data-encryption-at-rest-cmk": undefined,
       "audit-log-store-immutable": undefined,
       // Untagged: a resource of any type with the intents role makes it apply.
       "mesh-conformance": undefined,

@@ -34,6 +34,19 @@ const KEYS = [
   "tls_params", "tls_minimum_protocol_version", "bundles", "signing", "keyid", "keys", "decision_logs", "service", "console",
   "plugins", "envoy_ext_authz_grpc", "dry-run", "owner", "sensitivity", "residency", "region", "cloud", "consumers", "policyManifest",
   "ztmesh.io/role", "ztmesh-role", "app.kubernetes.io/name", "namespace", "valueOf", "toString", "__proto__", "constructor",
+  // managed data services and encryption at rest
+  "publiclyAccessible", "vpcOptions", "subnetIds", "domainEndpointOptions", "enforceHttps", "tlsSecurityPolicy", "nodeToNodeEncryption",
+  "accessPolicies", "transitEncryptionEnabled", "transitEncryptionMode", "authToken", "userGroupIds", "replicationGroupId", "tlsEnabled",
+  "encryptionInfo", "encryptionInTransit", "clientBroker", "inCluster", "brokerNodeGroupInfo", "connectivityInfo", "engine", "engineVersion",
+  "parameterGroupName", "dbClusterParameterGroupName", "clusterParameterGroupName", "parameters", "value", "storageEncrypted", "kmsKeyId",
+  "kmsKeyArn", "serverSideEncryption", "encryptAtRest", "atRestEncryptionEnabled", "encryptionAtRestKmsKeyArn", "encryptionType", "keyId",
+  "replicateSourceDb", "engineMode", "encrypted", "serverSideEncryptionConfiguration", "publicNetworkAccess", "minimalTlsVersion",
+  "startIpAddress", "endIpAddress", "startIP", "endIP", "network", "delegatedSubnetResourceId", "configurationName", "enableNonSslPort",
+  "subnetId", "clientProtocol", "networkAcls", "defaultAction", "enablePurgeProtection", "dataEncryption", "primaryKeyURI", "keyVaultKeyUri",
+  "serverName", "serverKeyType", "settings", "ipConfiguration", "ipv4Enabled", "authorizedNetworks", "sslMode", "requireSsl", "authEnabled",
+  "accesses", "specialGroup", "iamMember", "datasetId", "defaultEncryptionConfiguration", "encryptionConfiguration", "kmsKeyName",
+  "customerManagedKey", "replication", "auto", "userManaged", "replicas", "customerManagedEncryption", "encryptionConfig", "kmsKeyNames",
+  "encryptionKeyName",
 ];
 const WORDS = [
   "*", "?", "0.0.0.0/0", "::/0", "0.0.0.0/1", "128.0.0.0/1", "10.0.0.0/8", "1.2.3.4/33", "::", "::ffff:1.2.3.4/96", "2000::/3", "Allow",
@@ -44,6 +57,10 @@ const WORDS = [
   "api://AzureADTokenExchange", "/health?bundles", "topology.kubernetes.io/zone", "envoy.filters.http.router",
   "envoy.filters.http.ext_authz", "envoy.filters.http.rbac", "envoy.filters.network.http_connection_manager", "ALLOW", "DENY",
   "eu", "eu-west-1", "high", "spiffe://x/*", "{", "[]", "null", "true", "{\"Statement\":5}", UNKNOWN,
+  "postgres", "mysql", "aurora-postgresql", "sqlserver-se", "valkey", "serverless", "rds.force_ssl", "require_secure_transport", "require_ssl",
+  "tls", "disabled", "Disabled", "1.2", "Tls12", "TLSv1.1", "0.0.0.0", "255.255.255.255", "SERVICE_PROVIDED_EIPS", "TLS_PLAINTEXT",
+  "preferred", "ENCRYPTED_ONLY", "SERVER_AUTHENTICATION", "allAuthenticatedUsers", "alias/aws/rds", "AzureKeyVault", "Microsoft.KeyVault",
+  "SecureString", "KMS", "default.postgres14", "Policy-Min-TLS-1-2-2019-07", "Plaintext",
 ];
 
 const leaf = fc.oneof(
