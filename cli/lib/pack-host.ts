@@ -47,9 +47,10 @@ export interface HostLaunch {
 
 /**
  * The pack's JavaScript entry point: its `index.js`, or its `index.ts` bundled into
- * `.ztmesh-build/` in the pack (rebuilt only when one of its sources changed).
+ * `.ztmesh-build/` in the pack (rebuilt only when one of its sources changed). The policy
+ * tests load the same file in-process (test/helpers/in-process-analyzer.ts).
  */
-function buildPack(packDir: string): string {
+export function packEntry(packDir: string): string {
   const jsEntry = path.join(packDir, "index.js");
   if (fs.existsSync(jsEntry)) return jsEntry;
   const tsEntry = path.join(packDir, "index.ts");
@@ -64,7 +65,7 @@ export function launchPackHost(dir: string, opts: LaunchOptions = {}): HostLaunc
     throw new UsageError(`policy pack ${packDir} has no package.json (the pack's version is read from it)`);
   }
   trace("pack build start");
-  const entry = opts.typescript === "host" ? packDir : buildPack(packDir);
+  const entry = opts.typescript === "host" ? packDir : packEntry(packDir);
   trace("pack build done");
   const host = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/index.js");
   // The preload ends the host with the process that drives it (its stdin is our pipe) and
