@@ -20,10 +20,15 @@
  * Together about 1 s of the host's start-up CPU. Matching is by the requiring file and
  * request, so another layout of `@pulumi/pulumi` only means things load eagerly, as without
  * this preload.
+ * - **ztmesh for its own pack**: a pack that imports `ztmesh` or `ztmesh/policies` where no ztmesh
+ *   is installed (the zero-trust pack inside this package, compiled or given to the host as
+ *   TypeScript) gets the ztmesh that runs it (see own-package.ts). Only where resolution fails,
+ *   so an installed ztmesh is always the one used.
  */
 import * as fs from "node:fs";
 import Module from "node:module";
 import * as path from "node:path";
+import { ownModules } from "./own-package";
 
 process.stdin.on("end", () => process.exit(0));
 process.stdin.on("error", () => process.exit(0));
@@ -202,4 +207,17 @@ loader._load = function (this: unknown, request, parent, isMain) {
     }
   }
   return load.call(this, request, parent, isMain);
+};
+
+type Resolve = (request: string, parent: unknown, isMain: boolean, options?: unknown) => string;
+const resolver = Module as unknown as { _resolveFilename: Resolve };
+const resolveFilename = resolver._resolveFilename;
+resolver._resolveFilename = function (this: unknown, request, parent, isMain, options) {
+  try {
+    return resolveFilename.call(this, request, parent, isMain, options);
+  } catch (e) {
+    const own = request.startsWith("ztmesh") ? ownModules().get(request) : undefined;
+    if (own && fs.existsSync(own)) return own;
+    throw e;
+  }
 };
