@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The package as a user gets it: `npm pack` (after `npm run build`), the tarball installed into
-# an empty project, then `npx ztmesh --help` and `npx ztmesh audit` on a small stack export,
-# which must exit 1 with exactly the two violations the export has. A file the bin needs at run
+# an empty project, then `npx ztmesh --help`, `npx ztmesh audit` on a small stack export and
+# `npx ztmesh preview` of the TypeScript program that export came from (copied into the
+# project), each of which must exit 1 with exactly the two violations the stack has. A file the bin needs at run
 # time (the compiled pack, the analyzer worker, the host preload, the Rego) that package.json
 # `files` leaves out fails here. Needs only Node 20 and npm; dependencies come from the npm cache
 # when they are in it (`--prefer-offline`).
@@ -37,10 +38,25 @@ if [ "$code" -ne 1 ]; then
   cat audit.err >&2
   exit 1
 fi
-node -e '
-  const report = JSON.parse(require("fs").readFileSync("audit.json", "utf8"));
-  const got = report.violations.map((v) => v.policy).sort().join(",");
-  const want = "aws-iam-no-wildcards,kubernetes-namespace-default-deny";
-  if (got !== want) { console.error(`smoke-pack: violations ${got}, expected ${want}`); process.exit(1); }
-'
-echo "smoke-pack: ok in $(( $(date +%s) - start )) s (ztmesh --help, ztmesh audit from the installed tarball)"
+check() {
+  node -e '
+    const report = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const got = report.violations.map((v) => v.policy).sort().join(",");
+    const want = "aws-iam-no-wildcards,kubernetes-namespace-default-deny";
+    if (got !== want) { console.error(`smoke-pack: ${process.argv[1]}: violations ${got}, expected ${want}`); process.exit(1); }
+  ' "$1"
+}
+check audit.json
+
+cp -r "$repo/test/fixtures/programs/basic" basic
+set +e
+npx --no-install ztmesh preview --project basic --stack violating --json > preview.json 2> preview.err
+code=$?
+set -e
+if [ "$code" -ne 1 ]; then
+  echo "smoke-pack: ztmesh preview exited $code, expected 1 (mandatory violations)" >&2
+  cat preview.err >&2
+  exit 1
+fi
+check preview.json
+echo "smoke-pack: ok in $(( $(date +%s) - start )) s (ztmesh --help, audit and preview from the installed tarball)"
