@@ -159,7 +159,8 @@ describe("a remediating pack through both paths", () => {
     const [viaHost, local] = await Promise.all([HostSession.start(PACK), InProcess.start(PACK)]);
     try {
       const resources = [res("kubernetes:core/v1:ConfigMap", "cm", { metadata: { name: "cm" } }), res("kubernetes:core/v1:ConfigMap", "legacy-cm", { metadata: { labels: { owner: "a" } } })];
-      for (const config of [{}, { "label-owner": "advisory" as const }]) {
+      const configs: PolicyConfigFile[] = [{}, { "label-owner": "advisory" }];
+      for (const config of configs) {
         const expected = await viaHost.run(resources, { config });
         expect(expected.map((v) => v.policy)).toContain("reject-legacy");
         expect(await local.run(resources, { config })).toEqual(expected);
