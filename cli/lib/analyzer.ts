@@ -502,10 +502,13 @@ export class PackDriver {
   private readonly providers = new Map<string, PropertyMap>();
   readonly ready: Promise<StartedPack>;
 
-  /** `launch`: the pack's host, already started (see analyzer-worker.ts); else started here. */
-  constructor(packDir: string, opts: SessionOptions, launch?: HostLaunch) {
+  /**
+   * `launch`: the pack's host, already started (see analyzer-worker.ts), or the pack itself
+   * (the tests' in-process pack, see {@link PolicyPackProcess.inProcess}); else started here.
+   */
+  constructor(packDir: string, opts: SessionOptions, launch?: HostLaunch | PolicyPackProcess) {
     this.ready = (async () => {
-      const pack = await (launch ? PolicyPackProcess.connect(launch) : PolicyPackProcess.start(packDir));
+      const pack = await (launch instanceof PolicyPackProcess ? launch : launch ? PolicyPackProcess.connect(launch) : PolicyPackProcess.start(packDir));
       try {
         const info = await pack.info();
         await pack.configure(info.policies, opts.config ?? {});
@@ -611,13 +614,17 @@ function wrapPackError(pack: PolicyPackProcess, e: unknown): Error {
   return new UsageError(`policy pack ${pack.dir} failed: ${(e as Error).message}${detail ? `\n${detail}` : ""}`);
 }
 
-/** Runs one pack over a complete resource graph (as `audit` does) and returns its violations. */
+/**
+ * Runs one pack over a complete resource graph (as `audit` does) and returns its violations.
+ * `pack`: the pack, already started (the tests' in-process pack); else its host is started here.
+ */
 export async function analyzeGraph(
   packDir: string,
   resources: AnalyzedResource[],
   opts: SessionOptions,
+  pack?: PolicyPackProcess,
 ): Promise<AnalysisResult> {
-  const driver = new PackDriver(packDir, opts);
+  const driver = new PackDriver(packDir, opts, pack);
   await driver.ready;
   for (const r of resources) driver.push(r);
   return driver.finish(resources);

@@ -13,6 +13,8 @@
  */
 import * as path from "node:path";
 import { PolicyPackProcess } from "../../cli/lib/analyzer";
+import { runAudit } from "../../cli/lib/audit";
+import type { Report } from "../../cli/lib/report";
 import { DEFAULT_POLICY_PACK } from "../../cli/lib/packs";
 import { inProcessAnalyzer } from "./in-process-analyzer";
 import { PackSession as Session } from "./policy-harness";
@@ -27,3 +29,11 @@ export const PackSession = {
     return Session.over(PolicyPackProcess.inProcess(path.resolve(dir), inProcessAnalyzer(dir)));
   },
 };
+
+/**
+ * `ztmesh audit FILE [--policy-config CONFIG] --json` with the packs loaded in this process: the
+ * command's own code (cli/lib/audit.ts) and report, without its process and pack host.
+ */
+export async function auditInProcess(file: string, policyConfig?: string): Promise<Report> {
+  return runAudit({ file, policyConfig, startPack: (dir) => PolicyPackProcess.inProcess(path.resolve(dir), inProcessAnalyzer(dir)) });
+}
