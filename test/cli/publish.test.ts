@@ -8,8 +8,9 @@
  *
  * Done here the same way, from a temporary directory outside the repository, with one stand-in:
  * the pack's `ztmesh` dependency comes from this package's own `npm pack` tarball instead of the
- * registry. Slow (a full dependency install); needs the compiled package, built first if `dist/`
- * is older than the sources.
+ * registry. Slow (a full dependency install, about a minute), so not part of `npm test`: run it
+ * with `npm run test:package` (CI does, after the build). Needs the compiled package, built
+ * first if `dist/` is older than the sources.
  */
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
