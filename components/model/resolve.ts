@@ -47,7 +47,11 @@ function definedFields<T extends object>(o: T | undefined): Partial<T> {
 
 export function resolveMesh(mesh: MeshSpec, domainSpecs: readonly DomainSpec[], scope: ModelScope = {}): MeshModel {
   const td = mesh.trustDomain;
-  const zones: Zone[] = mesh.zones.map((z) => ({ ...z, failureZones: [...z.failureZones] }));
+  const zones: Zone[] = mesh.zones.map((z) => ({
+    ...z,
+    failureZones: [...z.failureZones],
+    gateway: { host: z.gateway?.host ?? `gateway.${z.id}.${mesh.trustDomain}`, cidrs: [...(z.gateway?.cidrs ?? [])] },
+  }));
   const services = new Map<string, Service>();
   const dataProducts = new Map<string, DataProduct>();
   const domains: Domain[] = [];
@@ -159,8 +163,11 @@ export function resolveMesh(mesh: MeshSpec, domainSpecs: readonly DomainSpec[], 
     paths: spec.paths ? [...spec.paths] : undefined,
     reason: spec.reason,
   });
+  // A mesh-level rule naming a workload or destination of a domain this model does not hold
+  // applies in the stacks that hold it (each domain stack's model has the mesh's rules).
+  const known = (ref: string | undefined): boolean => ref === undefined || ref === ANY_SOURCE || services.has(ref) || dataProducts.has(ref);
   const denyRules: DenyRule[] = [
-    ...(mesh.denyRules ?? []).map((r, i) => deny("global", r, i)),
+    ...(mesh.denyRules ?? []).flatMap((r, i) => (known(r.from) && known(r.to) ? [deny("global", r, i)] : [])),
     ...domainSpecs.flatMap((d) => (scope.focus === undefined || d.name === scope.focus ? (d.denyRules ?? []).map((r, i) => deny(d.name, r, i)) : [])),
   ];
 

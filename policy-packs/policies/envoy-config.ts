@@ -16,7 +16,28 @@ const KINDS = {
   router: ["envoy.filters.http.router", "filters.http.router.v3.Router"],
   tcpProxy: ["envoy.filters.network.tcp_proxy", "filters.network.tcp_proxy.v3.TcpProxy"],
   downstreamTls: ["envoy.transport_sockets.tls", "tls.v3.DownstreamTlsContext"],
+  sniForwardProxy: ["envoy.filters.network.sni_dynamic_forward_proxy", "sni_dynamic_forward_proxy.v3.FilterConfig"],
 } as const;
+
+/** True when a listener is bound to a loopback address: only its own pod reaches it (an application's way out through its proxy). */
+function isLoopbackListener(l: Record<string, unknown>): boolean {
+  const sock = asRecord(field(asRecord(l.address), "socket_address", "socketAddress"));
+  const a = str(sock?.address);
+  return a !== undefined && (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a) || a === "::1" || a === "localhost");
+}
+
+/**
+ * True for a TLS passthrough chain: it takes connections by SNI (`server_names`), terminates no
+ * TLS and only forwards the bytes (tcp_proxy, SNI forward proxy). It cannot authenticate or
+ * authorize anything; the destination it forwards to must (a zone gateway's chain).
+ */
+function isPassthroughChain(chain: Record<string, unknown>): boolean {
+  const match = asRecord(field(chain, "filter_chain_match", "filterChainMatch"));
+  const names = asArray(field(match, "server_names", "serverNames"));
+  if (names.length === 0 || field(chain, "transport_socket", "transportSocket") !== undefined) return false;
+  const filters = asArray(chain.filters);
+  return filters.length > 0 && filters.every((f) => isKind(f, "tcpProxy") || isKind(f, "sniForwardProxy"));
+}
 
 /** A filter's typed config (`typed_config`/`typedConfig`), or an empty object. */
 export function typedConfig(filter: unknown): Record<string, unknown> {
@@ -38,6 +59,18 @@ export interface ChainView {
   tls?: Record<string, unknown>;
   /** The chain's filters in order: network filters, then the HCM's HTTP filters when there is one. */
   layers: { filters: unknown[]; terminal: "router" | "tcpProxy" | "hcm" }[];
+  /**
+   * Why the chain is no enforcement point and the policies do not judge it: `loopback`, a
+   * listener only its own pod reaches (an application's way out through its proxy);
+   * `passthrough`, a chain that takes TLS connections by SNI and forwards them unopened, so the
+   * destination's proxy authenticates and authorizes them (a zone gateway).
+   */
+  exempt?: "loopback" | "passthrough";
+}
+
+/** The chains the policies judge (see {@link ChainView.exempt}). */
+export function enforcingChains(chains: readonly ChainView[]): ChainView[] {
+  return chains.filter((c) => c.exempt === undefined);
 }
 
 function listenersIn(doc: unknown, out: Record<string, unknown>[], depth = 0): void {
@@ -75,8 +108,10 @@ export function chainsOf(docs: unknown[]): ChainView[] {
   const chains: ChainView[] = [];
   listeners.forEach((l, li) => {
     const lname = str(l.name) ?? `#${li}`;
+    const loopback = isLoopbackListener(l);
     asArray(field(l, "filter_chains", "filterChains")).forEach((c, ci) => {
       const chain = asRecord(c) ?? {};
+      const exempt = loopback ? "loopback" : isPassthroughChain(chain) ? "passthrough" : undefined;
       const socket = field(chain, "transport_socket", "transportSocket");
       const tls = isKind(socket, "downstreamTls") ? typedConfig(socket) : undefined;
       const network = asArray(chain.filters);
@@ -86,7 +121,7 @@ export function chainsOf(docs: unknown[]): ChainView[] {
         layers[0].terminal = "hcm";
         layers.push({ filters: asArray(field(typedConfig(hcm), "http_filters", "httpFilters")), terminal: "router" });
       }
-      chains.push({ label: `listener "${lname}" filter chain ${ci}`, tls, layers });
+      chains.push({ label: `listener "${lname}" filter chain ${ci}`, tls, layers, ...(exempt ? { exempt } : {}) });
     });
   });
   return chains;

@@ -1,16 +1,16 @@
 /** Mesh gateways and data proxies (Envoy configs in ConfigMaps labelled `ztmesh.io/role: envoy`): mTLS, ext_authz, RBAC, TLS 1.2+. */
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { ROLES, hasRole } from "./conventions";
-import { type ChainView, chainsOfData, filtersAnywhere, filtersBeforeTerminal, minimumTlsOf, TLS_VERSIONS, typedConfig } from "./envoy-config";
+import { type ChainView, chainsOfData, enforcingChains, filtersAnywhere, filtersBeforeTerminal, minimumTlsOf, TLS_VERSIONS, typedConfig } from "./envoy-config";
 import { ofType, TYPES } from "./types";
 import { asRecord, bool, configWithDefaults, field, stringMap } from "./util";
 
 /** The filter chains of an envoy ConfigMap, or undefined when the resource is not one. */
 function envoyChains(args: ResourceValidationArgs, reportViolation: ReportViolation, reportEmpty: boolean): ChainView[] | undefined {
   if (args.type !== TYPES.k8sConfigMap || !hasRole(args.props, ROLES.envoy)) return undefined;
-  const chains = chainsOfData(stringMap(args.props.data));
-  if (chains.length === 0 && reportEmpty) reportViolation("Envoy ConfigMap has no listener with filter chains in its data (expected an Envoy bootstrap in YAML or JSON).");
-  return chains;
+  const all = chainsOfData(stringMap(args.props.data));
+  if (all.length === 0 && reportEmpty) reportViolation("Envoy ConfigMap has no listener with filter chains in its data (expected an Envoy bootstrap in YAML or JSON).");
+  return enforcingChains(all);
 }
 
 /** Every listener filter chain terminates TLS and requires a client certificate. */
