@@ -9,7 +9,7 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PolicyConfigFile } from "../../cli/lib/analyzer";
-import { compileGateway, toYaml } from "../../components/compile/envoy";
+import { compileDataProxy, toYaml } from "../../components/compile/envoy";
 import { buildMesh } from "../../components/model";
 import { domains, mesh } from "../fixtures/mesh";
 import { PackSession as HostSession, res, secret, UNKNOWN, type TestResource } from "../helpers/policy-harness";
@@ -95,14 +95,14 @@ const REPRESENTATIVE: TestResource[] = [
     metadata: { name: "dp", labels: { "ztmesh.io/role": "data-product" } },
     data: { "product.json": JSON.stringify({ name: "positions", domain: "trading", owner: " ", sensitivity: "secret", residency: "eu", zone: "aws-eu", region: "eu-central-1", consumers: [] }) },
   }),
-  // The compiled gateway's RBAC allows the fixture mesh's flows; the intents declare none of them.
+  // The compiled data proxy's RBAC admits the product's consumers; the intents declare none of them.
   res("kubernetes:core/v1:ConfigMap", "intents", {
     metadata: { name: "ztmesh-intents", namespace: "trading", labels: { "ztmesh.io/role": "intents" } },
     data: { "intents.json": JSON.stringify({ version: 1, domain: "trading", trustDomain: model.trustDomain, intents: [] }) },
   }),
-  res("kubernetes:core/v1:ConfigMap", "aws-eu-gateway", {
-    metadata: { name: "aws-eu-gateway", namespace: "ztmesh-system", labels: { "ztmesh.io/role": "envoy" } },
-    data: { "envoy.yaml": toYaml(compileGateway(model, "aws-eu")) },
+  res("kubernetes:core/v1:ConfigMap", "trades-proxy", {
+    metadata: { name: "trades-proxy", namespace: "ztmesh-system", labels: { "ztmesh.io/role": "envoy" } },
+    data: { "envoy.yaml": toYaml(compileDataProxy(model, "trading/trades")) },
   }),
   res("aws:iam/policy:Policy", "secret-doc", { policy: secret(doc({ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::b" })) }),
 ];
