@@ -13,8 +13,6 @@
  */
 import * as path from "node:path";
 import { PolicyPackProcess } from "../../cli/lib/analyzer";
-import { runAudit } from "../../cli/lib/audit";
-import type { Report } from "../../cli/lib/report";
 import { DEFAULT_POLICY_PACK } from "../../cli/lib/packs";
 import { inProcessAnalyzer } from "./in-process-analyzer";
 import { PackSession as Session } from "./policy-harness";
@@ -24,16 +22,8 @@ export { UNKNOWN, res, secret, type TestResource, type Violation } from "./polic
 export type PackSession = Session;
 
 export const PackSession = {
-  /** Loads a pack (default: the zero-trust pack) into this process. One pack directory per test file. */
+  /** Loads a pack (default: the zero-trust pack) into this process, once per pack (see in-process-analyzer.ts). */
   async start(dir: string = DEFAULT_POLICY_PACK): Promise<Session> {
     return Session.over(PolicyPackProcess.inProcess(path.resolve(dir), inProcessAnalyzer(dir)));
   },
 };
-
-/**
- * `ztmesh audit FILE [--policy-config CONFIG] --json` with the packs loaded in this process: the
- * command's own code (cli/lib/audit.ts) and report, without its process and pack host.
- */
-export async function auditInProcess(file: string, policyConfig?: string): Promise<Report> {
-  return runAudit({ file, policyConfig, startPack: (dir) => PolicyPackProcess.inProcess(path.resolve(dir), inProcessAnalyzer(dir)) });
-}

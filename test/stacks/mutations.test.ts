@@ -2,7 +2,7 @@
  * The example platform stack passes the pack; mutating any one security-critical input of it
  * makes the pack fail with the policy that guards that input. The mutations are applied to
  * the preview's own `stack.json` (inputs and outputs alike) and judged by `audit`'s own code
- * with the pack in-process (test/helpers/policy-inprocess.ts; the command itself is
+ * with the pack in-process (test/helpers/audit-inprocess.ts; the command itself is
  * test/cli/audit.test.ts's).
  */
 import * as fs from "node:fs";
@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli";
-import { auditInProcess } from "../helpers/policy-inprocess";
+import { auditInProcess } from "../helpers/audit-inprocess";
 
 type Resource = { urn: string; type: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> };
 type Mutation = (resources: Resource[]) => Resource[];
