@@ -32,14 +32,10 @@ const COMMANDS: Record<string, Command> = {
     usage: "ztmesh audit FILE [--policy-config FILE] [--policy-pack DIR]... [--json]",
     load: async () => (await import("./audit")).audit,
   },
-  // TODO(trace): cli/trace.ts is not in this tree yet. Once it exports `trace(argv): Promise<number>`,
-  // replace `load` below with `async () => (await import("./trace")).trace` (and its usage line).
   trace: {
-    summary: "follow one request through the artifacts of the stacks, hop by hop",
-    usage: "ztmesh trace ...",
-    load: async () => {
-      throw new UsageError("trace is not available in this version of ztmesh");
-    },
+    summary: "follow one request through the artifacts of the stacks, hop by hop (why is this call denied?)",
+    usage: "ztmesh trace --export FILE [--export FILE]... --from <domain>/<service>|spiffe://...|none --to <domain>/<name>|host[:port] [--method M] [--path P] [--access read|write] [--json]",
+    load: async () => (await import("./trace")).trace,
   },
 };
 

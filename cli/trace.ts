@@ -13,7 +13,8 @@ import { UsageError } from "./lib/errors";
 import { runMain } from "./lib/main";
 import { runTrace } from "./lib/path-trace";
 
-runMain(async (argv) => {
+/** Runs `trace` with its arguments; resolves to the exit code. */
+export async function trace(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
@@ -33,4 +34,6 @@ runMain(async (argv) => {
   if (!values.from) throw new UsageError(`--from is required (e.g. --from trading/order-gateway); ${usage}`);
   if (!values.to) throw new UsageError(`--to is required (e.g. --to trading/matching-engine); ${usage}`);
   return runTrace({ exports: values.export ?? [], from: values.from, to: values.to, method: values.method, path: values.path, access: values.access, json: values.json });
-});
+}
+
+if (require.main === module) runMain(trace);
