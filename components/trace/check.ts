@@ -75,6 +75,12 @@ export interface FlowCheck {
 export interface CheckOptions {
   /** Trace the near misses of every intent too. @default true */
   nearMisses?: boolean;
+  /**
+   * Check intents whose destination zone's OPA data is not in the snapshot (their traces stop
+   * at ext_authz, failing closed). Off for one stack's graph, where another stack publishes them.
+   * @default true
+   */
+  withoutOpaData?: boolean;
 }
 
 function inGraph(snapshot: MeshSnapshot, key: string): boolean {
@@ -95,6 +101,8 @@ export function checkMesh(snapshot: MeshSnapshot, model: MeshModel, opts: CheckO
     out.push({ intent: intent.id, label, expected, ok: expected === "delivered" ? reached : !r.delivered, last, request });
   };
   for (const intent of model.intents) {
+    const zone = model.services.get(intent.to)?.zone ?? model.dataProducts.get(intent.to)?.zone;
+    if (opts.withoutOpaData === false && (zone === undefined || snapshot.zones[zone]?.opa === undefined)) continue;
     if (!inGraph(snapshot, intent.to) && !(intent.kind === "data" && inGraph(snapshot, model.dataProducts.get(intent.to)?.proxy.key ?? ""))) continue;
     const candidates = intent.source.kind === "workload" ? [model.services.get(intent.source.key)] : services.filter((s) => s.key !== intent.to);
     const src = candidates.find((s): s is Service => s !== undefined && s.key !== intent.to && inGraph(snapshot, s.key));

@@ -79,12 +79,19 @@ function socketAddressHost(listener: Obj): string | undefined {
 export function declaredModel(resources: readonly GraphResource[], warnings: string[]): MeshModel | undefined {
   let mesh: MeshSpec | undefined;
   const domains: DomainSpec[] = [];
+  const seen = new Set<string>();
   for (const r of resources) {
-    if (r.type !== "pulumi:pulumi:Stack") continue;
-    const c = r.outputs?.["contract"];
+    // A stack's own contract, or one a domain stack reads from the platform or a peer
+    // (`pulumi.StackReference`: its outputs are under `outputs`).
+    const outputs = r.type === "pulumi:pulumi:Stack" ? r.outputs : r.type === "pulumi:pulumi:StackReference" ? (r.outputs?.["outputs"] as Obj | undefined) : undefined;
+    const c = isObj(outputs) ? outputs["contract"] : undefined;
     if (!isObj(c)) continue;
     if (isObj(c["mesh"])) mesh = c["mesh"] as unknown as MeshSpec;
-    if (isObj(c["domain"])) domains.push(c["domain"] as unknown as DomainSpec);
+    const d = c["domain"];
+    if (isObj(d) && typeof d["name"] === "string" && !seen.has(d["name"])) {
+      seen.add(d["name"]);
+      domains.push(d as unknown as DomainSpec);
+    }
   }
   if (!mesh) {
     warnings.push("no platform contract (stack output contract.mesh) among the exports: sources and destinations can be named by host and SPIFFE ID only");
