@@ -15,6 +15,7 @@ import { selectorMatches } from "../compile/kubernetes/evaluate";
 import { workloadLabels } from "../compile/kubernetes/labels";
 import type { NetworkPolicy } from "../compile/kubernetes/types";
 import { arr, clusters, isObj, listeners, tlsContext } from "./envoy";
+import { compileOpaBundles } from "../compile/opa/compile";
 import { type AssetReader, zoneOpaData } from "./opa-data";
 import {
   type GraphResource,
@@ -40,6 +41,11 @@ export interface ExtractOptions {
   readAsset?: AssetReader;
   /** The declared model, when the caller has it. @default built from the stacks' contract outputs */
   model?: MeshModel;
+  /**
+   * For a graph without the platform's bundles (one domain stack's): compile each zone's platform
+   * data from the declared model. @default false (the platform bundle must be in the artifacts)
+   */
+  platformFromModel?: boolean;
 }
 
 /** Whether a parsed document is an Envoy bootstrap (static listeners or clusters). */
@@ -294,7 +300,8 @@ export function snapshotFromResources(input: readonly GraphResource[], options: 
     }
   }
 
-  for (const [z, { opa, notes }] of zoneOpaData(resources, zoneOf, options.readAsset)) {
+  const platformFallback = options.platformFromModel && model ? (z: string) => (model.zones.some((x) => x.id === z) ? compileOpaBundles(model, z, { policyModules: {} }).platform.data : undefined) : undefined;
+  for (const [z, { opa, notes }] of zoneOpaData(resources, zoneOf, options.readAsset, platformFallback)) {
     const zs = zone(z);
     if (opa) zs.opa = opa;
     zs.opaNotes.push(...notes);

@@ -357,7 +357,7 @@ function checkPaths(resources: PolicyResource[], findings: Finding[]): void {
     inputs: r.props,
     outputs: r.props,
   }));
-  const snapshot = snapshotFromResources(graph);
+  const snapshot = snapshotFromResources(graph, { platformFromModel: true });
   if (!snapshot.model) return;
   // Report on the destination's proxy config (its origin names the resource's URN), else the stack.
   const urnOf = new Map(snapshot.proxies.map((p) => [p.workload, /\((urn:[^)]+)\)/.exec(p.origin)?.[1]]));
