@@ -1,26 +1,45 @@
-/** Mesh gateways and data proxies (Envoy configs in ConfigMaps labelled `ztmesh.io/role: envoy`): mTLS, ext_authz, RBAC, TLS 1.2+. */
+/**
+ * Envoy configs, recognised by what they are: an Envoy bootstrap (or listener discovery file) in
+ * any key of any ConfigMap or Secret, YAML or JSON, labelled or not. Every listener filter chain
+ * requires mTLS, runs ext_authz (fail closed) and RBAC (ALLOW rules) before its router/tcp_proxy,
+ * and accepts TLS 1.2+. Two kinds of chain need no downstream mTLS of their own: a listener bound
+ * only to loopback is reached from inside its pod (the in-pod app -> sidecar hop); a TLS
+ * passthrough chain (SNI-routed, never terminated) leaves mTLS, ext_authz and RBAC to the
+ * destination it forwards to.
+ */
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { ROLES, hasRole } from "./conventions";
-import { type ChainView, chainsOfData, filtersAnywhere, filtersBeforeTerminal, minimumTlsOf, TLS_VERSIONS, typedConfig } from "./envoy-config";
-import { ofType, TYPES } from "./types";
-import { asRecord, bool, configWithDefaults, field, stringMap } from "./util";
+import { type ChainView, envoyOfData, filtersAnywhere, filtersBeforeTerminal, minimumTlsOf, TLS_VERSIONS, typedConfig } from "./envoy-config";
+import { TYPES } from "./types";
+import { asRecord, bool, configWithDefaults, field } from "./util";
+import { configTexts, kindOf } from "./workloads";
 
-/** The filter chains of an envoy ConfigMap, or undefined when the resource is not one. */
-function envoyChains(args: ResourceValidationArgs, reportViolation: ReportViolation, reportEmpty: boolean): ChainView[] | undefined {
-  if (args.type !== TYPES.k8sConfigMap || !hasRole(args.props, ROLES.envoy)) return undefined;
-  const chains = chainsOfData(stringMap(args.props.data));
-  if (chains.length === 0 && reportEmpty) reportViolation("Envoy ConfigMap has no listener with filter chains in its data (expected an Envoy bootstrap in YAML or JSON).");
-  return chains;
+/** The filter chains of the Envoy configs a ConfigMap or Secret holds, or undefined when it holds none. */
+function envoyChains(args: ResourceValidationArgs, reportViolation: ReportViolation, reportServer: boolean): ChainView[] | undefined {
+  if (args.type !== TYPES.k8sConfigMap && args.type !== TYPES.k8sSecret) return undefined;
+  const view = envoyOfData(configTexts(args.type, args.props));
+  if (!view) return undefined;
+  if (view.serverListeners && reportServer) {
+    reportViolation(
+      `Envoy bootstrap in this ${kindOf(args.type)} takes its listeners from a management server (dynamic_resources.lds_config); the pack cannot verify their mTLS, ext_authz and RBAC. Declare the listeners statically or in a listener file in a ConfigMap.`,
+    );
+  }
+  return view.chains;
 }
 
-/** Every listener filter chain terminates TLS and requires a client certificate. */
+/** Envoy configs live in ConfigMaps and Secrets (two types, so no single-type tag for the host). */
+function ofConfigTypes(validate: (args: ResourceValidationArgs, reportViolation: ReportViolation) => void): ResourceValidationPolicy["validateResource"] {
+  return (args, reportViolation) => (args.type === TYPES.k8sConfigMap || args.type === TYPES.k8sSecret ? validate(args, reportViolation) : undefined);
+}
+
+/** Every listener filter chain terminates TLS and requires a client certificate (loopback listeners and TLS passthrough excepted). */
 export const envoyMtlsRequired: ResourceValidationPolicy = {
   name: "envoy-mtls-required",
   description:
-    "Every listener filter chain of a mesh Envoy config terminates TLS with a DownstreamTlsContext that has `require_client_certificate: true`: no peer without a workload certificate gets in.",
+    "Every listener filter chain of an Envoy config (a bootstrap in any ConfigMap or Secret) terminates TLS with a DownstreamTlsContext that has `require_client_certificate: true`: no peer without a workload certificate gets in. Listeners bound only to loopback (in-pod) and TLS passthrough chains (SNI-routed, never terminated: the destination authenticates) are exempt. Listeners served by a management server cannot be verified and fail.",
   enforcementLevel: "mandatory",
-  validateResource: ofType(TYPES.k8sConfigMap, (args, reportViolation) => {
+  validateResource: ofConfigTypes((args, reportViolation) => {
     for (const chain of envoyChains(args, reportViolation, true) ?? []) {
+      if (chain.loopback || chain.passthrough) continue;
       if (!chain.tls) reportViolation(`Envoy ${chain.label} does not terminate TLS (no DownstreamTlsContext transport socket); require mTLS.`);
       else if (bool(field(chain.tls, "require_client_certificate", "requireClientCertificate")) !== true) {
         reportViolation(`Envoy ${chain.label} does not set require_client_certificate: true; clients without a certificate are accepted.`);
@@ -33,10 +52,11 @@ export const envoyMtlsRequired: ResourceValidationPolicy = {
 export const envoyExtAuthzFailClosed: ResourceValidationPolicy = {
   name: "envoy-ext-authz-fail-closed",
   description:
-    "Every listener filter chain of a mesh Envoy config runs ext_authz (HTTP or network) before the router/tcp_proxy, with `failure_mode_allow` not true: no request passes without a policy decision.",
+    "Every listener filter chain of an Envoy config (a bootstrap in any ConfigMap or Secret) runs ext_authz (HTTP or network) before the router/tcp_proxy, with `failure_mode_allow` not true: no request passes without a policy decision. TLS passthrough chains are exempt (the destination decides).",
   enforcementLevel: "mandatory",
-  validateResource: ofType(TYPES.k8sConfigMap, (args, reportViolation) => {
+  validateResource: ofConfigTypes((args, reportViolation) => {
     for (const chain of envoyChains(args, reportViolation, false) ?? []) {
+      if (chain.passthrough) continue;
       const before = filtersBeforeTerminal(chain, ["httpExtAuthz", "netExtAuthz"]);
       if (before.length === 0) {
         const after = filtersAnywhere(chain, ["httpExtAuthz", "netExtAuthz"]).length > 0;
@@ -59,10 +79,11 @@ export const envoyExtAuthzFailClosed: ResourceValidationPolicy = {
 export const envoyRbacDefaultDeny: ResourceValidationPolicy = {
   name: "envoy-rbac-default-deny",
   description:
-    "Every listener filter chain of a mesh Envoy config runs an RBAC filter (HTTP or network) before the router/tcp_proxy with `rules` present and action ALLOW: what no policy names is denied. Absent `rules` (or only `shadow_rules`) enforce nothing; a DENY list allows everything else.",
+    "Every listener filter chain of an Envoy config (a bootstrap in any ConfigMap or Secret) runs an RBAC filter (HTTP or network) before the router/tcp_proxy with `rules` present and action ALLOW: what no policy names is denied. Absent `rules` (or only `shadow_rules`) enforce nothing; a DENY list allows everything else. TLS passthrough chains are exempt (the destination decides).",
   enforcementLevel: "mandatory",
-  validateResource: ofType(TYPES.k8sConfigMap, (args, reportViolation) => {
+  validateResource: ofConfigTypes((args, reportViolation) => {
     for (const chain of envoyChains(args, reportViolation, false) ?? []) {
+      if (chain.passthrough) continue;
       const rbac = filtersBeforeTerminal(chain, ["httpRbac", "netRbac"]);
       if (rbac.length === 0) {
         reportViolation(`Envoy ${chain.label} has no RBAC filter before the router/tcp_proxy; nothing restricts which principals are allowed.`);
@@ -91,14 +112,14 @@ export const envoyRbacDefaultDeny: ResourceValidationPolicy = {
 export const envoyMinimumTls: ResourceValidationPolicy = {
   name: "envoy-minimum-tls-version",
   description:
-    "Every DownstreamTlsContext of a mesh Envoy config has `tls_params.tls_minimum_protocol_version` at least `minimumTlsVersion` (default TLSv1_2). Unset (or TLS_AUTO) counts as TLSv1_2, Envoy's default for servers.",
+    "Every DownstreamTlsContext of an Envoy config (a bootstrap in any ConfigMap or Secret) has `tls_params.tls_minimum_protocol_version` at least `minimumTlsVersion` (default TLSv1_2). Unset (or TLS_AUTO) counts as TLSv1_2, Envoy's default for servers.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
       minimumTlsVersion: { type: "string", enum: ["TLSv1_2", "TLSv1_3"], default: "TLSv1_2", description: "Lowest TLS version a listener may accept." },
     },
   },
-  validateResource: ofType(TYPES.k8sConfigMap, (args, reportViolation) => {
+  validateResource: ofConfigTypes((args, reportViolation) => {
     const chains = envoyChains(args, reportViolation, false);
     if (!chains) return;
     const { minimumTlsVersion } = configWithDefaults(args.getConfig<{ minimumTlsVersion: string }>(), { minimumTlsVersion: "TLSv1_2" });
