@@ -61,7 +61,7 @@ function listenerAddresses(l: Record<string, unknown>): string[] {
   return [one(l.address), ...extra].filter((x): x is string => x !== undefined);
 }
 
-const LOOPBACK = ["127.0.0.0/8", "::1/128", "::ffff:127.0.0.0/104"].map((c) => parseCidr(c)!);
+const LOOPBACK = ["127.0.0.0/8", "::1/128", "::ffff:7f00:0/104"].flatMap((c) => parseCidr(c) ?? []);
 
 /** True for a loopback address (127.0.0.0/8, ::1, IPv4-mapped 127/8). */
 export function isLoopback(address: string): boolean {
