@@ -120,13 +120,13 @@ describe("type tags", () => {
       "azure-no-privileged-role-assignments": TYPES.azureRoleAssignment,
       "kubernetes-network-policy-no-internet-ingress": TYPES.k8sNetworkPolicy,
       "cloud-firewall-no-internet-ingress": undefined,
+      "cloud-firewall-no-internet-egress": undefined,
       "kubernetes-load-balancer-gateway-only": TYPES.k8sService,
-      "envoy-mtls-required": TYPES.k8sConfigMap,
-      "envoy-ext-authz-fail-closed": TYPES.k8sConfigMap,
-      "envoy-rbac-default-deny": TYPES.k8sConfigMap,
-      "envoy-minimum-tls-version": TYPES.k8sConfigMap,
-      "policy-engine-deployment": TYPES.k8sDeployment,
-      "opa-config-secure": TYPES.k8sConfigMap,
+      // Untagged: an Envoy config may be in a ConfigMap or a Secret.
+      "envoy-mtls-required": undefined,
+      "envoy-ext-authz-fail-closed": undefined,
+      "envoy-rbac-default-deny": undefined,
+      "envoy-minimum-tls-version": undefined,
       "storage-no-public-access": undefined,
       "data-product-declaration": TYPES.k8sConfigMap,
     });
@@ -135,7 +135,11 @@ describe("type tags", () => {
     );
     expect(stackTags).toEqual({
       "kubernetes-namespace-default-deny": TYPES.k8sNamespace,
-      "policy-engine-disruption-budget": TYPES.k8sDeployment,
+      "kubernetes-network-policy-no-internet-egress": TYPES.k8sNetworkPolicy,
+      // Untagged: engines are any workload type, their configs ConfigMaps or Secrets.
+      "policy-engine-deployment": undefined,
+      "policy-engine-disruption-budget": undefined,
+      "opa-config-secure": undefined,
       "audit-log-store-immutable": undefined,
       // Untagged: a resource of any type with the intents role makes it apply.
       "mesh-conformance": undefined,
