@@ -2,10 +2,17 @@
  * Recognising the mesh's egress gateway by what it is, on any stack: a workload whose every
  * container (init containers too: they share the pod's network) runs Envoy, and whose Envoy loads
  * (`--config-path`/`-c`, traced through its mounts to a ConfigMap or Secret of the stack) a
- * bootstrap that is an egress allowlist: every listener reachable from outside the pod
+ * bootstrap that is an egress allowlist: it forwards to destinations each request names (HTTP
+ * CONNECT tunnels or a dynamic forward proxy), and every listener reachable from outside the pod
  * terminates mTLS from mesh workloads (`require_client_certificate: true`) and forwards only after
- * ext_authz, failing closed. Such a pod only lets out what the policy engine allows, so it is the
- * one workload a NetworkPolicy may open to the internet. Labels play no part.
+ * ext_authz, failing closed. Such a pod only lets out what the policy engine allows for the
+ * request's destination, so it is the one workload a NetworkPolicy may open to the internet.
+ *
+ * Why per-request destinations: a proxy whose upstreams are fixed in its config (a data proxy in
+ * front of its store, a gateway routing to known clusters) also checks ext_authz, but its
+ * destinations are known at deploy time, so its NetworkPolicy can and must name them; only the
+ * proxy whose job is reaching destinations chosen at request time needs the open internet.
+ * Labels play no part.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { type EnvoyView, envoyOfData, filtersBeforeTerminal, typedConfig } from "./envoy-config";
@@ -21,6 +28,7 @@ export function isEnvoyImage(image: string): boolean {
 /** Why an Envoy config is not an egress allowlist (empty: it is one). */
 export function egressAllowlistProblems(view: EnvoyView): string[] {
   if (view.serverListeners) return ["its listeners come from a management server"];
+  if (!view.perRequestDestinations) return ["it forwards only to upstreams fixed in its config (no CONNECT tunnel or dynamic forward proxy); name them in the NetworkPolicy"];
   const outer = view.chains.filter((c) => !c.loopback);
   if (outer.length === 0) return ["it has no listener reachable from outside its pod"];
   const problems: string[] = [];

@@ -122,6 +122,32 @@ export function listenersFromServer(doc: unknown): boolean {
   return lds !== undefined && (field(lds, "ads") !== undefined || field(lds, "api_config_source", "apiConfigSource") !== undefined);
 }
 
+const DYNAMIC_FORWARD = [
+  "envoy.filters.http.dynamic_forward_proxy",
+  "envoy.filters.network.sni_dynamic_forward_proxy",
+  "envoy.clusters.dynamic_forward_proxy",
+  "dynamic_forward_proxy.v3.FilterConfig",
+  "dynamic_forward_proxy.v3.ClusterConfig",
+];
+
+/**
+ * True when a config forwards to destinations each request names, rather than to upstreams fixed
+ * in the config: HTTP CONNECT tunnels (an `upgrade_configs` entry of type CONNECT, or a route's
+ * `connect_matcher`) or a dynamic forward proxy (HTTP filter, SNI network filter or cluster).
+ */
+export function forwardsPerRequest(doc: unknown, depth = 0): boolean {
+  if (depth > 24) return false;
+  if (Array.isArray(doc)) return doc.some((d) => forwardsPerRequest(d, depth + 1));
+  const r = asRecord(doc);
+  if (!r) return false;
+  if (field(r, "connect_matcher", "connectMatcher") !== undefined) return true;
+  if (str(field(r, "upgrade_type", "upgradeType"))?.toUpperCase() === "CONNECT") return true;
+  const name = str(r.name) ?? "";
+  const type = str(r["@type"]) ?? "";
+  if (DYNAMIC_FORWARD.some((k) => name === k || type.endsWith(k))) return true;
+  return Object.values(r).some((v) => forwardsPerRequest(v, depth + 1));
+}
+
 /** Parses every entry (YAML is a superset of JSON) and keeps the Envoy documents ({@link isEnvoyDocument}); other entries are not Envoy configs. */
 export function parseDocuments(data: Record<string, string>): unknown[] {
   const docs: unknown[] = [];
@@ -169,6 +195,8 @@ export interface EnvoyView {
   chains: ChainView[];
   /** Some bootstrap takes its listeners from a management server. */
   serverListeners: boolean;
+  /** Some listener forwards to destinations each request names ({@link forwardsPerRequest}). */
+  perRequestDestinations: boolean;
 }
 
 /**
@@ -185,7 +213,7 @@ export function envoyOfData(data: Record<string, string>): EnvoyView | undefined
   return recentViews.get(JSON.stringify(data), () => {
     const docs = parseDocuments(data);
     if (docs.length === 0) return undefined;
-    return { chains: chainsOf(docs), serverListeners: docs.some(listenersFromServer) };
+    return { chains: chainsOf(docs), serverListeners: docs.some(listenersFromServer), perRequestDestinations: docs.some((d) => forwardsPerRequest(d)) };
   });
 }
 

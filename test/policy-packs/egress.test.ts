@@ -69,9 +69,14 @@ describe("the mesh egress gateway is recognised by what it runs", () => {
     typed_config: { "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext", require_client_certificate: true, ...extra },
   });
   const authz = (extra: Obj = {}) => ({ name: "envoy.filters.http.ext_authz", typed_config: { failure_mode_allow: false, ...extra } });
-  const hcm = (filters: Obj[]) => ({
+  /** An HCM tunnelling HTTP CONNECT to the host each request names (or routing to a fixed cluster). */
+  const hcm = (filters: Obj[], connect = true) => ({
     name: "envoy.filters.network.http_connection_manager",
-    typed_config: { http_filters: [...filters, { name: "envoy.filters.http.router" }] },
+    typed_config: {
+      ...(connect ? { upgrade_configs: [{ upgrade_type: "CONNECT" }] } : {}),
+      route_config: { virtual_hosts: [{ name: "all", domains: ["*"], routes: [connect ? { match: { connect_matcher: {} }, route: { cluster: "dfp" } } : { match: { prefix: "/" }, route: { cluster: "store" } }] }] },
+      http_filters: [...filters, { name: "envoy.filters.http.router" }],
+    },
   });
   const egressBootstrap = (chain: Obj = { transport_socket: tls(), filters: [hcm([authz()])] }, extra: Obj[] = []) => ({
     static_resources: {
@@ -80,7 +85,7 @@ describe("the mesh egress gateway is recognised by what it runs", () => {
         { name: "admin-local", address: { socket_address: { address: "127.0.0.1", port_value: 9901 } }, filter_chains: [{ filters: [hcm([])] }] },
         ...extra,
       ],
-      clusters: [{ name: "dynamic_forward_proxy" }],
+      clusters: [{ name: "dfp", cluster_type: { name: "envoy.clusters.dynamic_forward_proxy" } }],
     },
   });
   const envoy = (extra: Obj = {}): Obj => ({ name: "envoy", image: "envoyproxy/envoy:v1.37.5", args: ["-c", "/etc/envoy/envoy.yaml"], volumeMounts: [{ name: "cfg", mountPath: "/etc/envoy" }], ...extra });
@@ -101,6 +106,10 @@ describe("the mesh egress gateway is recognised by what it runs", () => {
   });
 
   it.each([
+    [
+      "fixed upstreams (a proxy in front of its store)",
+      [gateway(), config({ static_resources: { listeners: [{ name: "store", address: { socket_address: { address: "0.0.0.0" } }, filter_chains: [{ transport_socket: tls(), filters: [hcm([authz()], false)] }] }], clusters: [{ name: "store" }] } })],
+    ],
     ["ext_authz fails open", [gateway(), config(egressBootstrap({ transport_socket: tls(), filters: [hcm([authz({ failure_mode_allow: true })])] }))]],
     ["no ext_authz", [gateway(), config(egressBootstrap({ transport_socket: tls(), filters: [hcm([])] }))]],
     ["client certificates not required", [gateway(), config(egressBootstrap({ transport_socket: tls({ require_client_certificate: false }), filters: [hcm([authz()])] }))]],
