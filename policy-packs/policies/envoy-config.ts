@@ -8,7 +8,7 @@
  */
 import { parseCidr } from "./cidr";
 import { ContentCache } from "./content-cache";
-import { asArray, asRecord, field, parseYaml, str } from "./util";
+import { asArray, asRecord, field, mayContain, parseDocument, str } from "./util";
 
 /** Filters this pack recognizes, by well-known name or `@type` fragment. */
 const KINDS = {
@@ -148,12 +148,16 @@ export function forwardsPerRequest(doc: unknown, depth = 0): boolean {
   return Object.values(r).some((v) => forwardsPerRequest(v, depth + 1));
 }
 
+/** Keys one of which every Envoy document has ({@link isEnvoyDocument}): texts without any are not parsed. */
+const ENVOY_KEYS = ["static_resources", "staticResources", "dynamic_resources", "dynamicResources", "envoy.config.listener.v3.Listener"];
+
 /** Parses every entry (YAML is a superset of JSON) and keeps the Envoy documents ({@link isEnvoyDocument}); other entries are not Envoy configs. */
 export function parseDocuments(data: Record<string, string>): unknown[] {
   const docs: unknown[] = [];
   for (const text of Object.values(data)) {
+    if (!mayContain(text, ENVOY_KEYS)) continue;
     try {
-      const doc = parseYaml(text);
+      const doc = parseDocument(text);
       if (isEnvoyDocument(doc)) docs.push(doc);
     } catch {
       // not YAML/JSON: not an Envoy config

@@ -13,7 +13,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { ContentCache } from "./content-cache";
 import { k8sName } from "./conventions";
-import { asRecord, parseYaml } from "./util";
+import { asRecord, mayContain, parseDocument } from "./util";
 import { commandLine, type ConfigIndex, type ConfigSource, configMounts, containersOf, kindOf, type MountedFile, optionValues, parseImage, podSpecOf, resolveFile } from "./workloads";
 
 type Obj = Record<string, unknown>;
@@ -45,7 +45,7 @@ const parsed = new ContentCache<unknown>(8 * 1024 * 1024);
 export function parseText(text: string): unknown {
   return parsed.get(text, () => {
     try {
-      return parseYaml(text);
+      return parseDocument(text);
     } catch {
       return undefined;
     }
@@ -112,10 +112,15 @@ export interface EngineView {
   containers: Obj[];
 }
 
+/** True when a text is an OPA config that enables the ext_authz plugin (texts naming neither plugin name are not parsed). */
+export function enablesPlugin(text: string): boolean {
+  return mayContain(text, EXT_AUTHZ_PLUGINS) && extAuthzPlugin(parseText(text)) !== undefined;
+}
+
 /** True when a ConfigMap/Secret source a workload mounts holds an OPA config enabling the plugin. */
 function mountsPluginConfig(workload: PolicyResource, source: ConfigSource, configs: ConfigIndex | undefined): boolean {
   const texts = configs?.texts(workload, source) ?? {};
-  return Object.values(texts).some((t) => extAuthzPlugin(parseText(t)) !== undefined);
+  return Object.values(texts).some(enablesPlugin);
 }
 
 /** The engine containers of a workload (empty: not a policy engine). `configs` lets mounted configs count. */

@@ -4,7 +4,7 @@
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { k8sNamespace } from "./conventions";
-import { type EngineView, effectiveConfig, engineView, extAuthzPlugin, opaCommand, parseText } from "./opa-engine";
+import { type EngineView, effectiveConfig, enablesPlugin, engineView, extAuthzPlugin, opaCommand, parseText } from "./opa-engine";
 import { resourcesOfType } from "./stack-index";
 import { TYPES } from "./types";
 import { asArray, asRecord, bool, configWithDefaults, num, str } from "./util";
@@ -174,9 +174,8 @@ export const opaConfigSecure: StackValidationPolicy = {
       deferred.run(() => {
         for (const [key, text] of Object.entries(configTexts(r.type, r.props))) {
           if (loaded.has(`${r.urn}\u0000${key}`)) continue;
-          const config = parseText(text);
-          if (extAuthzPlugin(config) === undefined) continue;
-          for (const p of opaConfigProblems(config)) reportViolation(`${kindOf(r.type)} key "${key}": ${p}`, r.urn);
+          if (!enablesPlugin(text)) continue;
+          for (const p of opaConfigProblems(parseText(text))) reportViolation(`${kindOf(r.type)} key "${key}": ${p}`, r.urn);
         }
       });
     }

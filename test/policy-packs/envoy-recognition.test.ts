@@ -87,6 +87,13 @@ describe("an Envoy config is recognised by its shape, in any ConfigMap or Secret
     expect(await envoyViolations([configMap({ "envoy.yaml": JSON.stringify(fileBased) })])).toEqual([]);
   });
 
+  it("recognises a bootstrap whose keys are spelled with escapes (YAML \\x, JSON \\u)", async () => {
+    const json = JSON.stringify(bootstrap(listener([chain(undefined, null)]))).replace('"static_resources"', '"\\u0073tatic_resources"');
+    const yaml = `"\\x73tatic_resources":\n  listeners: ${JSON.stringify([listener([chain(undefined, null)])])}\n`;
+    const v = await pack.violationsOf(MTLS, [configMap({ "a.json": json }, "a"), configMap({ "b.yaml": yaml }, "b")]);
+    expect(v.map((x) => x.urn.split("::").pop())).toEqual(["a", "b"]);
+  });
+
   it("judges the default filter chain too", async () => {
     const text = JSON.stringify(bootstrap(listener([chain()], { default_filter_chain: chain([tcpProxy], null) })));
     expect(messages(await pack.violationsOf(MTLS, [configMap({ "envoy.json": text })]))).toEqual([
