@@ -16,7 +16,8 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { type EnvoyView, envoyOfData, filtersBeforeTerminal, typedConfig } from "./envoy-config";
-import { bool, field, str } from "./util";
+import { disablesExtAuthz, routeOverrides } from "./envoy-routes";
+import { asRecord, bool, field, str } from "./util";
 import { commandLine, type ConfigIndex, containersOf, optionValues, parseImage, podSpecOf, resolveFile } from "./workloads";
 
 /** True for an Envoy image (`envoyproxy/envoy`, `envoy-contrib`, `envoy-distroless`, any registry, tag or digest). */
@@ -38,6 +39,8 @@ export function egressAllowlistProblems(view: EnvoyView): string[] {
     const authz = filtersBeforeTerminal(c, ["httpExtAuthz", "netExtAuthz"]);
     if (authz.length === 0) problems.push(`${c.label} forwards without ext_authz`);
     else if (authz.some((f) => bool(field(typedConfig(f), "failure_mode_allow", "failureModeAllow")) === true)) problems.push(`${c.label} ext_authz fails open`);
+    const offRoutes = authz.flatMap((f) => routeOverrides(c, str(asRecord(f)?.name) ?? "").filter((o) => disablesExtAuthz(o.config)));
+    if (offRoutes.length > 0) problems.push(`${c.label} turns ext_authz off for ${offRoutes[0].where}`);
   }
   return problems;
 }

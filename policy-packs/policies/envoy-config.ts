@@ -52,6 +52,8 @@ export interface ChainView {
    * network RBAC/ext_authz). mTLS and authorization are the destination's.
    */
   passthrough: boolean;
+  /** The HTTP connection manager's typed config, when the chain has one (its inline `route_config` carries per-route filter overrides). */
+  hcm?: Record<string, unknown>;
 }
 
 /** The addresses a listener binds (`address` and `additional_addresses`), as written. */
@@ -188,7 +190,14 @@ export function chainsOf(docs: unknown[]): ChainView[] {
         layers[0].terminal = "hcm";
         layers.push({ filters: asArray(field(typedConfig(hcm), "http_filters", "httpFilters")), terminal: "router" });
       }
-      chains.push({ label: `listener "${lname}" ${which}`, tls, layers, loopback, passthrough: isPassthrough(l, chain, tls, network) });
+      chains.push({
+        label: `listener "${lname}" ${which}`,
+        tls,
+        layers,
+        loopback,
+        passthrough: isPassthrough(l, chain, tls, network),
+        hcm: hcm === undefined ? undefined : typedConfig(hcm),
+      });
     }
   });
   return chains;

@@ -10,7 +10,8 @@
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { type ChainView, envoyOfData, filtersAnywhere, filtersBeforeTerminal, minimumTlsOf, TLS_VERSIONS, typedConfig } from "./envoy-config";
 import { TYPES } from "./types";
-import { asRecord, bool, configWithDefaults, field } from "./util";
+import { disablesExtAuthz, disablesRbac, routeOverrides } from "./envoy-routes";
+import { asRecord, bool, configWithDefaults, field, str } from "./util";
 import { configTexts, kindOf } from "./workloads";
 
 /** The filter chains of the Envoy configs a ConfigMap or Secret holds, or undefined when it holds none. */
@@ -52,7 +53,7 @@ export const envoyMtlsRequired: ResourceValidationPolicy = {
 export const envoyExtAuthzFailClosed: ResourceValidationPolicy = {
   name: "envoy-ext-authz-fail-closed",
   description:
-    "Every listener filter chain of an Envoy config (a bootstrap in any ConfigMap or Secret) runs ext_authz (HTTP or network) before the router/tcp_proxy, with `failure_mode_allow` not true: no request passes without a policy decision. TLS passthrough chains are exempt (the destination decides).",
+    "Every listener filter chain of an Envoy config (a bootstrap in any ConfigMap or Secret) runs ext_authz (HTTP or network) before the router/tcp_proxy, with `failure_mode_allow` not true and not turned off per route (`typed_per_filter_config`): no request passes without a policy decision. TLS passthrough chains are exempt (the destination decides).",
   enforcementLevel: "mandatory",
   validateResource: ofConfigTypes((args, reportViolation) => {
     for (const chain of envoyChains(args, reportViolation, false) ?? []) {
@@ -70,6 +71,10 @@ export const envoyExtAuthzFailClosed: ResourceValidationPolicy = {
         if (bool(field(typedConfig(f), "failure_mode_allow", "failureModeAllow")) === true) {
           reportViolation(`Envoy ${chain.label} ext_authz has failure_mode_allow: true; requests pass when the policy engine is unreachable.`);
         }
+        const name = str(asRecord(f)?.name);
+        for (const o of name === undefined ? [] : routeOverrides(chain, name)) {
+          if (disablesExtAuthz(o.config)) reportViolation(`Envoy ${chain.label} turns ext_authz off for ${o.where} (typed_per_filter_config); requests there pass without a policy decision.`);
+        }
       }
     }
   }),
@@ -79,7 +84,7 @@ export const envoyExtAuthzFailClosed: ResourceValidationPolicy = {
 export const envoyRbacDefaultDeny: ResourceValidationPolicy = {
   name: "envoy-rbac-default-deny",
   description:
-    "Every listener filter chain of an Envoy config (a bootstrap in any ConfigMap or Secret) runs an RBAC filter (HTTP or network) before the router/tcp_proxy with `rules` present and action ALLOW: what no policy names is denied. Absent `rules` (or only `shadow_rules`) enforce nothing; a DENY list allows everything else. TLS passthrough chains are exempt (the destination decides).",
+    "Every listener filter chain of an Envoy config (a bootstrap in any ConfigMap or Secret) runs an RBAC filter (HTTP or network) before the router/tcp_proxy with `rules` present and action ALLOW, not turned off per route: what no policy names is denied. Absent `rules` (or only `shadow_rules`) enforce nothing; a DENY list allows everything else. TLS passthrough chains are exempt (the destination decides).",
   enforcementLevel: "mandatory",
   validateResource: ofConfigTypes((args, reportViolation) => {
     for (const chain of envoyChains(args, reportViolation, false) ?? []) {
@@ -94,6 +99,12 @@ export const envoyRbacDefaultDeny: ResourceValidationPolicy = {
         const action = rules?.action ?? "ALLOW";
         return rules !== undefined && (action === "ALLOW" || action === 0);
       });
+      for (const f of enforcing) {
+        const name = str(asRecord(f)?.name);
+        for (const o of name === undefined ? [] : routeOverrides(chain, name)) {
+          if (disablesRbac(o.config)) reportViolation(`Envoy ${chain.label} turns RBAC off for ${o.where} (typed_per_filter_config); requests there are not restricted to allowed principals.`);
+        }
+      }
       if (enforcing.length === 0) {
         const cfg = typedConfig(rbac[0]);
         const rules = asRecord(cfg.rules);

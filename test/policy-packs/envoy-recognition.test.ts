@@ -145,3 +145,49 @@ describe("TLS passthrough chains", () => {
     ]);
   });
 });
+
+describe("per-route overrides", () => {
+  const authzFilter = { name: "authz", typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz" } };
+  const rbacFilter = { name: "envoy.filters.http.rbac", typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC", rules: { action: "ALLOW", policies: {} } } };
+  const httpChain = (perRoute: Obj, onHost: Obj = {}) =>
+    chain(
+      [
+        {
+          name: "envoy.filters.network.http_connection_manager",
+          typed_config: {
+            "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+            route_config: { virtual_hosts: [{ name: "api", domains: ["*"], typed_per_filter_config: onHost, routes: [{ name: "health", match: { prefix: "/" }, route: { cluster: "up" }, typed_per_filter_config: perRoute }] }] },
+            http_filters: [authzFilter, rbacFilter, { name: "envoy.filters.http.router" }],
+          },
+        },
+      ],
+      tls(),
+    );
+  const cmOf = (c: Obj) => configMap({ "envoy.json": JSON.stringify(bootstrap(listener([c]))) });
+  const off = (policy: string, c: Obj) => pack.violationsOf(policy, [cmOf(c)]).then(messages);
+  const extAuthzPerRoute = (extra: Obj) => ({ "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute", ...extra });
+  const wrapper = (extra: Obj) => ({ "@type": "type.googleapis.com/envoy.config.route.v3.FilterConfig", ...extra });
+  const rbacPerRoute = (extra: Obj) => ({ "@type": "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute", ...extra });
+
+  it("pass overrides that keep authorization on", async () => {
+    const keep = { authz: extAuthzPerRoute({ check_settings: { context_extensions: { a: "b" } } }), "envoy.filters.http.rbac": rbacPerRoute({ rbac: { rules: { action: "ALLOW", policies: {} } } }) };
+    expect(await envoyViolations([cmOf(httpChain(keep))])).toEqual([]);
+  });
+
+  it.each([
+    ["ExtAuthzPerRoute disabled on a route", httpChain({ authz: extAuthzPerRoute({ disabled: true }) }), 'virtual host "api" route "health"'],
+    ["a disabled FilterConfig on a virtual host", httpChain({}, { authz: wrapper({ disabled: true }) }), 'virtual host "api"'],
+  ])("fail ext_authz turned off: %s", async (_l, c, where) => {
+    expect(await off(AUTHZ, c)).toEqual([`Envoy listener "ingress" filter chain 0 turns ext_authz off for ${where} (typed_per_filter_config); requests there pass without a policy decision.`]);
+  });
+
+  it.each([
+    ["an RBACPerRoute without rbac", rbacPerRoute({})],
+    ["an RBACPerRoute with a DENY list", rbacPerRoute({ rbac: { rules: { action: "DENY" } } })],
+    ["a disabled FilterConfig", wrapper({ disabled: true })],
+  ])("fail RBAC turned off by %s", async (_l, config) => {
+    expect(await off(RBAC, httpChain({ "envoy.filters.http.rbac": config }))).toEqual([
+      'Envoy listener "ingress" filter chain 0 turns RBAC off for virtual host "api" route "health" (typed_per_filter_config); requests there are not restricted to allowed principals.',
+    ]);
+  });
+});

@@ -39,6 +39,8 @@ const KEYS = [
   "stringData", "binaryData", "listener_filters", "filter_chain_match", "server_names", "address", "socket_address",
   "additional_addresses", "default_filter_chain", "dynamic_resources", "lds_config", "ads", "resources", "matchExpressions",
   "operator", "values", "maxUnavailable", "envoy.ext_authz.grpc", "dry_run",
+  "typed_per_filter_config", "route_config", "virtual_hosts", "routes", "route", "weighted_clusters", "clusters", "rbac", "upgrade_configs",
+  "upgrade_type", "connect_matcher", "cluster_type",
 ];
 const WORDS = [
   "*", "?", "0.0.0.0/0", "::/0", "0.0.0.0/1", "128.0.0.0/1", "10.0.0.0/8", "1.2.3.4/33", "::", "::ffff:1.2.3.4/96", "2000::/3", "Allow",
@@ -52,7 +54,8 @@ const WORDS = [
   "openpolicyagent/opa:1.4.2-envoy", "openpolicyagent/opa@sha256:0", "envoyproxy/envoy:v1.37.5", "--config-file=/config/config.yaml", "-c",
   "--config-path", "/config", "/config/config.yaml", "--set=plugins.envoy_ext_authz_grpc.dry-run=true", "--set", "a.b=1,c", "--skip-verify",
   "--config-yaml", "127.0.0.1", "::1", "EGRESS", "Outbound", "envoy.filters.listener.tls_inspector", "envoy.filters.network.tcp_proxy",
-  "envoy.filters.network.sni_dynamic_forward_proxy", "In", "NotIn", "Exists", "egress-gateway", "100%", "0%",
+  "envoy.filters.network.sni_dynamic_forward_proxy", "CONNECT", "envoy.clusters.dynamic_forward_proxy",
+  "type.googleapis.com/envoy.config.route.v3.FilterConfig", "In", "NotIn", "Exists", "egress-gateway", "100%", "0%",
 ];
 
 const leaf = fc.oneof(
