@@ -159,6 +159,14 @@ describe("policy-engine-disruption-budget", () => {
     expect(names(v)).toEqual(["engine"]);
   });
 
+  it("matches the PDB in the engine's own cluster (provider)", async () => {
+    const providers = ["zone-a", "zone-b"].map((n) => res("pulumi:providers:kubernetes", n, {}));
+    const inA = (r: TestResource) => ({ ...r, provider: "zone-a" });
+    expect(await pack.violationsOf(P, [...providers, inA(engine()), inA(pdb()), inA(opaConfig())])).toEqual([]);
+    const v = await pack.violationsOf(P, [...providers, inA(engine()), { ...pdb(), provider: "zone-b" }, inA(opaConfig())]);
+    expect(names(v)).toEqual(["engine"]);
+  });
+
   it("needs no PDB for a DaemonSet engine", async () => {
     expect(await pack.violationsOf(P, [workload("kubernetes:apps/v1:DaemonSet", "ds"), opaConfig()])).toEqual([]);
   });
