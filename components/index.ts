@@ -19,6 +19,7 @@ export { WorkloadIdentityFederation, federationFor, type WorkloadIdentityFederat
 export { AuditLogStore, type AuditLogStoreArgs, type Retention } from "./log-store";
 export { LogCollector, type LogCollectorArgs, type AuditLogStoreTarget } from "./log-collector";
 export { PolicyEngine, policyEngineName, type PolicyEngineArgs, type BundleStoreArgs } from "./policy-engine";
-export { EnvoyGateway, type EnvoyGatewayArgs, type IssuerArgs } from "./gateway";
+export { EnvoyGateway, EgressGateway, type EnvoyGatewayArgs, type EgressGatewayArgs, type IssuerArgs } from "./gateway";
 export { DataProxy, dataProductManifest, type DataProxyArgs, type DataProductManifest } from "./data-proxy";
 export { MeshNamespace, type MeshNamespaceArgs } from "./namespace";
+export { MeshWorkload, type MeshWorkloadArgs } from "./workload";

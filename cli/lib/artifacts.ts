@@ -18,6 +18,20 @@ export interface ResourceLike {
   type: string;
   name: string;
   rawInputs: PropertyMap;
+  /** Provider reference (`<urn>::<id>`): a Kubernetes object's cluster. */
+  provider?: string;
+}
+
+/**
+ * The cluster a Kubernetes object goes to: its provider's name (one `k8s.Provider` per
+ * zone's cluster), else its `ztmesh.io/zone` label, else `default` (the ambient cluster).
+ */
+function clusterOf(r: ResourceLike, metadata: { [k: string]: PropertyValue } | undefined): string {
+  const urn = r.provider?.split("::").slice(0, -1).join("::");
+  const name = urn?.split("::").pop();
+  if (name) return name;
+  const zone = obj(metadata?.labels)?.[K8S.zone];
+  return typeof zone === "string" ? zone : "default";
 }
 
 function obj(v: PropertyValue | undefined): { [k: string]: PropertyValue } | undefined {
@@ -78,7 +92,8 @@ export function collectArtifacts(resources: ResourceLike[]): Map<string, string>
     if (r.type.startsWith("kubernetes:") && typeof inputs.kind === "string") {
       const ns = typeof metadata?.namespace === "string" ? `${metadata.namespace}-` : "";
       const name = typeof metadata?.name === "string" ? metadata.name : r.name;
-      files.set(`kubernetes/${safe(`${inputs.kind.toLowerCase()}-${ns}${name}`)}.yaml`, toYaml(inputs, { sortMapEntries: true }));
+      // Per cluster: the zones' clusters hold objects of the same kind, namespace and name.
+      files.set(`kubernetes/${safe(clusterOf(r, metadata))}/${safe(`${inputs.kind.toLowerCase()}-${ns}${name}`)}.yaml`, toYaml(inputs, { sortMapEntries: true }));
     }
     if (r.type === "aws:iam/rolePolicy:RolePolicy" && typeof inputs.policy === "string") {
       files.set(`iam/aws/${safe(r.name)}.json`, JSON.stringify(JSON.parse(inputs.policy), null, 2));

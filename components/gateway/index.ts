@@ -1,8 +1,8 @@
 /**
- * EnvoyGateway: the zone's Envoy gateway (east-west and ingress) in `ztmesh-system`, with the
- * compiled bootstrap (downstream mTLS with SPIRE SVIDs over SDS, ext_authz to the zone's OPA,
- * RBAC compiled from the intents), a LoadBalancer Service, a PodDisruptionBudget, zone spread
- * and the gateway's NetworkPolicies.
+ * EnvoyGateway: the zone's Envoy gateway (east-west and ingress) in `ztmesh-system`: a TLS
+ * passthrough by SNI to the mesh port of in-cluster hosts, where the destination's own proxy
+ * authenticates and authorizes (see compile/envoy/gateway.ts), a LoadBalancer Service, a
+ * PodDisruptionBudget, zone spread and the gateway's NetworkPolicies.
  *
  * ```ts
  * const gw = new EnvoyGateway("aws-eu-gateway", {
@@ -24,21 +24,18 @@ import {
   checkImage,
   checkIssuer,
   checkResources,
-  emptyDir,
   findZone,
-  restrictedPodSecurityContext,
   selectorLabels,
   spireSocketPath,
-  spireSocketVolume,
   zoneCluster,
-  redundantDeployment,
-  configHash,
 } from "../k8s";
 import type { MeshModel } from "../model/model";
 import type { Cloud } from "../model/types";
-import { ENVOY_CONFIG_KEY, ENVOY_IMAGE, ENVOY_RESOURCES, ENVOY_UID, envoyContainer } from "./workload";
+import { gatewayDeployment } from "./deployment";
+import { ENVOY_CONFIG_KEY } from "./workload";
 
 export * from "./workload";
+export * from "./egress";
 
 /** Type token of {@link EnvoyGateway}. */
 export const ENVOY_GATEWAY_TYPE = "ztmesh:gateway:EnvoyGateway";
@@ -171,26 +168,19 @@ export class EnvoyGateway extends pulumi.ComponentResource {
       childOpts,
     );
 
-    const spire = spireSocketVolume(args.issuer);
-    this.deployment = redundantDeployment(
-      name,
-      {
-        metadata: { name: resourceName, namespace: ns, labels },
-        selector,
-        replicas,
-        configHash: configHash(this.envoyYaml),
-        failureZones: zone!.failureZones,
-        pod: {
-          serviceAccountName: resourceName,
-          automountServiceAccountToken: false,
-          securityContext: restrictedPodSecurityContext(ENVOY_UID),
-          terminationGracePeriodSeconds: 30,
-          containers: [envoyContainer({ image: args.image ?? ENVOY_IMAGE, listenerPort: GATEWAY_PORT, spireMount: spire.mount, resources: args.resources ?? ENVOY_RESOURCES })],
-          volumes: [{ name: "envoy-config", configMap: { name: config.metadata.name } }, spire.volume, emptyDir("tmp")],
-        },
-      },
-      childOpts,
-    );
+    this.deployment = gatewayDeployment(name, {
+      resourceName,
+      labels,
+      selector,
+      replicas,
+      envoyYaml: this.envoyYaml,
+      configMap: config,
+      failureZones: zone!.failureZones,
+      issuer: args.issuer,
+      image: args.image,
+      resources: args.resources,
+      listenerPort: GATEWAY_PORT,
+    }, childOpts);
 
     const annotations = { ...(args.internal ? INTERNAL_LB_ANNOTATIONS[zone!.cloud] : {}), ...(args.serviceAnnotations ?? {}) };
     this.service = new k8s.core.v1.Service(

@@ -28,7 +28,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { compileWorkloadProxy, toYaml } from "../compile/envoy";
 import { compileIam } from "../compile/iam";
+import { PROXY_KIND_LABEL, workloadSelector } from "../compile/kubernetes/labels";
+import { WORKLOAD_PROXY_CONFIG_KEY, workloadProxyConfigMapName } from "../compile/kubernetes/workload-proxy";
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "../compile/kubernetes/labels";
 import { bundleFiles, compileOpaBundles } from "../compile/opa";
 import { withSignature } from "../compile/opa/signing";
@@ -212,6 +215,25 @@ export class MeshDomain extends pulumi.ComponentResource {
           `${n}-${p.name}-proxy`,
           { model, product: p.key, issuer: { trustDomain: model.trustDomain }, replicas: args.proxyReplicas, clusters: { [zoneId]: cluster } },
           { ...onK8s, dependsOn: [created.get(p.namespace)!] },
+        );
+      }
+
+      // Each service's workload proxy bootstrap, for the sidecar its pod runs (see
+      // compile/kubernetes/workload-proxy.ts: `workloadProxyPod` / `withWorkloadProxy`).
+      for (const svc of model.services.values()) {
+        if (svc.domain !== domain || svc.zone !== zoneId) continue;
+        new k8s.core.v1.ConfigMap(
+          `${n}-${svc.name}-proxy`,
+          {
+            metadata: {
+              name: workloadProxyConfigMapName(svc),
+              namespace: created.get(svc.namespace)!.namespaceName,
+              labels: { [K8S.role]: ROLES.envoyConfig, [K8S.zone]: zoneId, [PROXY_KIND_LABEL]: "workload", ...workloadSelector(svc).matchLabels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
+              annotations: { [K8S.artifact]: `envoy/${zoneId}/${svc.domain}-${svc.name}-proxy.yaml` },
+            },
+            data: { [WORKLOAD_PROXY_CONFIG_KEY]: toYaml(compileWorkloadProxy(model, svc.key)) },
+          },
+          { parent: this, provider: cluster, dependsOn: [created.get(svc.namespace)!] },
         );
       }
 

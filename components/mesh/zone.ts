@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { awsRoleName } from "../compile/iam/names";
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, SYSTEM_NAMESPACE } from "../compile/kubernetes/labels";
 import { K8S } from "../conventions";
-import { EnvoyGateway } from "../gateway";
+import { EgressGateway, EnvoyGateway } from "../gateway";
 import { IdentityIssuer } from "../identity-issuer";
 import { AWS_DEFAULT_AUDIENCE, WORKLOAD_IDENTITY_FEDERATION_TYPE, WorkloadIdentityFederation, defaultPoolId } from "../identity";
 import { cloudTags } from "../common/cloud";
@@ -83,6 +83,7 @@ export interface ZoneParts {
   collector: LogCollector;
   engine: PolicyEngine;
   gateway: EnvoyGateway;
+  egress: EgressGateway;
   contract: pulumi.Output<ContractZone>;
 }
 
@@ -238,10 +239,17 @@ export function buildZone(ctx: ZoneContext): ZoneParts & { cloudParts?: CloudZon
     { ...inSystem, dependsOn: [namespace, engine] },
   );
 
+  // The zone's only way out to cloud token endpoints (object-store intents).
+  const egress = new EgressGateway(
+    `${n}-egress`,
+    { model, zone: zone.id, issuer: issuerArgs, replicas: args.gatewayReplicas, clusters: { [zone.id]: cluster } },
+    { ...inSystem, dependsOn: [namespace, engine] },
+  );
+
   const contract = pulumi.output(gateway.address).apply(
     (address): ContractZone => ({ id: zone.id, cloud: zone.cloud, region: zone.region, issuerUrl, gatewayAddress: address ?? "", bundleStore: bundles.contract }),
   );
-  return { namespace, issuer, trustedBy, federation, store, collector, engine, gateway, contract, cloudParts };
+  return { namespace, issuer, trustedBy, federation, store, collector, engine, gateway, egress, contract, cloudParts };
 }
 
 /** Whether the provider hosted by `hostZone` lives in `zone`'s AWS account. */

@@ -22,6 +22,13 @@ export interface Zone {
   aws?: AwsZoneSettings;
   azure?: AzureZoneSettings;
   gcp?: GcpZoneSettings;
+  /** How other zones reach the zone's gateway (`resolveMesh` applies the defaults; see {@link zoneGateway}). */
+  gateway?: { host: string; cidrs: string[] };
+}
+
+/** A zone's gateway address and CIDRs, with the defaults for a zone built by hand. */
+export function zoneGateway(zone: Zone, trustDomain: string): { host: string; cidrs: string[] } {
+  return zone.gateway ?? { host: `gateway.${zone.id}.${trustDomain}`, cidrs: [] };
 }
 
 export interface Port {

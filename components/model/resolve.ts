@@ -47,7 +47,11 @@ function definedFields<T extends object>(o: T | undefined): Partial<T> {
 
 export function resolveMesh(mesh: MeshSpec, domainSpecs: readonly DomainSpec[], scope: ModelScope = {}): MeshModel {
   const td = mesh.trustDomain;
-  const zones: Zone[] = mesh.zones.map((z) => ({ ...z, failureZones: [...z.failureZones] }));
+  const zones: Zone[] = mesh.zones.map((z) => ({
+    ...z,
+    failureZones: [...z.failureZones],
+    gateway: { host: z.gateway?.host ?? `gateway.${z.id}.${mesh.trustDomain}`, cidrs: [...(z.gateway?.cidrs ?? [])] },
+  }));
   const services = new Map<string, Service>();
   const dataProducts = new Map<string, DataProduct>();
   const domains: Domain[] = [];

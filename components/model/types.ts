@@ -42,6 +42,26 @@ export interface GcpZoneSettings {
   projectNumber: string;
 }
 
+/**
+ * Where a zone's gateway is reached from other zones and from outside the cluster: callers in
+ * other zones connect to `host` on the gateway port, with the destination's in-cluster host
+ * as TLS SNI (the gateway passes the connection through to the destination's proxy).
+ */
+export interface ZoneGatewaySettings {
+  /**
+   * DNS name of the gateway's LoadBalancer, resolvable from every zone.
+   * @default `gateway.<zone id>.<trustDomain>`
+   */
+  host?: string;
+  /**
+   * The addresses the gateway's LoadBalancer takes (CIDRs). Workloads of other zones get
+   * NetworkPolicy egress to these on the gateway port only. Without them that egress is
+   * port-only (any address on the gateway port), which the pack's internet-egress rule refuses.
+   * @default []
+   */
+  cidrs?: string[];
+}
+
 /** A zone: one Kubernetes cluster in one cloud region (or on-prem site). */
 export interface ZoneSpec {
   /** Zone id, a DNS-1123 label (e.g. `aws-eu`). Used in resource names. */
@@ -65,6 +85,8 @@ export interface ZoneSpec {
   azure?: AzureZoneSettings;
   /** Required when `cloud` is `gcp`. */
   gcp?: GcpZoneSettings;
+  /** How other zones reach this zone's gateway. @default `{ host: "gateway.<id>.<trustDomain>", cidrs: [] }` */
+  gateway?: ZoneGatewaySettings;
 }
 
 /** Policy engine (OPA) settings shared by every zone. */

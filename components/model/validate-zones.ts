@@ -9,7 +9,9 @@ export interface ZoneInfo {
   region: string | undefined;
 }
 
-const ZONE_KEYS = ["id", "cloud", "region", "failureZones", "aws", "azure", "gcp"] as const;
+const ZONE_KEYS = ["id", "cloud", "region", "failureZones", "aws", "azure", "gcp", "gateway"] as const;
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SETTINGS_CLOUDS = ["aws", "azure", "gcp"] as const;
 /** A GUID (Azure subscription and tenant ids, client ids). */
 export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -46,11 +48,32 @@ export function validateZones(issues: Issues, zonesValue: unknown): Map<string, 
     if (cloudOk && regionOk) regionOk = checkRegion(issues, `${path}.region`, z.cloud as Cloud, z.region as string);
     checkFailureZones(issues, `${path}.failureZones`, z.failureZones);
     if (cloudOk) checkCloudSettings(issues, path, z, z.cloud as Cloud);
+    if (z.gateway !== undefined) checkGateway(issues, `${path}.gateway`, z.gateway);
     if (idOk) {
       zones.set(z.id as string, { cloud: cloudOk ? (z.cloud as Cloud) : undefined, region: regionOk ? (z.region as string) : undefined });
     }
   });
   return zones;
+}
+
+/** The zone's gateway settings: a DNS host and private IPv4 CIDRs that are not the whole internet. */
+function checkGateway(issues: Issues, path: string, g: unknown): void {
+  if (!isRecord(g)) {
+    issues.add(path, `expected gateway settings, got ${show(g)}`, "declare gateway: { host?, cidrs? }");
+    return;
+  }
+  issues.unknownKeys(path, g, ["host", "cidrs"], "gateway settings");
+  if (g.host !== undefined && (typeof g.host !== "string" || !DNS_NAME.test(g.host))) {
+    issues.add(`${path}.host`, `invalid gateway host ${show(g.host)}`, "use the DNS name of the gateway's LoadBalancer, e.g. \"gateway.aws-eu.mesh.acme.example\"");
+  }
+  if (g.cidrs === undefined) return;
+  issues.array(`${path}.cidrs`, g.cidrs, "cidrs", true).forEach((c, i) => {
+    if (typeof c !== "string" || !IPV4_CIDR.test(c)) {
+      issues.add(`${path}.cidrs[${i}]`, `invalid CIDR ${show(c)}`, "use an IPv4 CIDR such as \"10.20.0.0/24\"");
+    } else if (Number(c.split("/")[1]) < 8) {
+      issues.add(`${path}.cidrs[${i}]`, `CIDR ${show(c)} is too wide for a gateway address`, "name the LoadBalancer's own addresses (a /8 or narrower)");
+    }
+  });
 }
 
 function checkRegion(issues: Issues, path: string, cloud: Cloud, region: string): boolean {

@@ -12,7 +12,7 @@ import { readTarGz } from "../../components/compile/opa/tarball";
 import { ROLES } from "../../components/conventions";
 import { hasRole, markersOf } from "./conventions";
 import { resourcesOfType } from "./stack-index";
-import { chainsOfData, filtersBeforeTerminal, typedConfig } from "./envoy-config";
+import { chainsOfData, enforcingChains, filtersBeforeTerminal, typedConfig } from "./envoy-config";
 import { asArray, asRecord, field, str, stringMap, strings } from "./util";
 
 /** One declared intent as MeshDomain writes it in `intents.json`. */
@@ -161,7 +161,7 @@ function ownIdentity(tls: Record<string, unknown> | undefined): string | undefin
 function checkEnvoy(r: PolicyResource, index: IntentIndex, trustDomain: string, findings: Finding[]): void {
   const intents = index.all;
   const probe = `spiffe://${trustDomain}/ns/ztmesh-conformance/sa/probe`;
-  for (const chain of chainsOfData(stringMap(r.props.data))) {
+  for (const chain of enforcingChains(chainsOfData(stringMap(r.props.data)))) {
     const self = ownIdentity(chain.tls);
     // L4 (data proxies): the proxy's own identity is the destination.
     for (const f of filtersBeforeTerminal(chain, ["netRbac"])) {

@@ -30,11 +30,11 @@ export function isEnvoyImage(image: string): boolean {
 export function egressAllowlistProblems(view: EnvoyView): string[] {
   if (view.serverListeners) return ["its listeners come from a management server"];
   if (!view.perRequestDestinations) return ["it forwards only to upstreams fixed in its config (no CONNECT tunnel or dynamic forward proxy); name them in the NetworkPolicy"];
-  const outer = view.chains.filter((c) => !c.loopback);
+  const outer = view.chains.filter((c) => c.exempt !== "loopback");
   if (outer.length === 0) return ["it has no listener reachable from outside its pod"];
   const problems: string[] = [];
   for (const c of outer) {
-    if (c.passthrough) problems.push(`${c.label} passes TLS through without terminating it`);
+    if (c.exempt === "passthrough") problems.push(`${c.label} passes TLS through without terminating it`);
     else if (!c.tls || bool(field(c.tls, "require_client_certificate", "requireClientCertificate")) !== true) problems.push(`${c.label} does not require client certificates`);
     const authz = filtersBeforeTerminal(c, ["httpExtAuthz", "netExtAuthz"]);
     if (authz.length === 0) problems.push(`${c.label} forwards without ext_authz`);

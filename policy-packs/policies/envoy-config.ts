@@ -44,16 +44,22 @@ export interface ChainView {
   tls?: Record<string, unknown>;
   /** The chain's filters in order: network filters, then the HCM's HTTP filters when there is one. */
   layers: { filters: unknown[]; terminal: "router" | "tcpProxy" | "hcm" }[];
-  /** Every address of the listener is loopback (127.0.0.0/8, ::1): only the pod itself connects. */
-  loopback: boolean;
   /**
-   * TLS passthrough: the listener inspects TLS (tls_inspector), the chain matches `server_names`,
-   * terminates no TLS and only forwards (tcp_proxy, sni_dynamic_forward_proxy, optionally behind
-   * network RBAC/ext_authz). mTLS and authorization are the destination's.
+   * Why the chain is no enforcement point and the policies do not judge it: `loopback`, a
+   * listener bound only to loopback addresses (127.0.0.0/8, ::1), which only its own pod reaches
+   * (an application's way out through its proxy); `passthrough`, a chain that inspects TLS
+   * (tls_inspector), matches `server_names`, terminates no TLS and only forwards the bytes
+   * (tcp_proxy, sni_dynamic_forward_proxy, optionally behind network RBAC/ext_authz), so the
+   * destination's proxy authenticates and authorizes (a zone gateway).
    */
-  passthrough: boolean;
+  exempt?: "loopback" | "passthrough";
   /** The HTTP connection manager's typed config, when the chain has one (its inline `route_config` carries per-route filter overrides). */
   hcm?: Record<string, unknown>;
+}
+
+/** The chains the policies judge (see {@link ChainView.exempt}). */
+export function enforcingChains(chains: readonly ChainView[]): ChainView[] {
+  return chains.filter((c) => c.exempt === undefined);
 }
 
 /** The addresses a listener binds (`address` and `additional_addresses`), as written. */
@@ -190,12 +196,12 @@ export function chainsOf(docs: unknown[]): ChainView[] {
         layers[0].terminal = "hcm";
         layers.push({ filters: asArray(field(typedConfig(hcm), "http_filters", "httpFilters")), terminal: "router" });
       }
+      const exempt = loopback ? "loopback" : isPassthrough(l, chain, tls, network) ? "passthrough" : undefined;
       chains.push({
         label: `listener "${lname}" ${which}`,
         tls,
         layers,
-        loopback,
-        passthrough: isPassthrough(l, chain, tls, network),
+        ...(exempt ? { exempt } : {}),
         hcm: hcm === undefined ? undefined : typedConfig(hcm),
       });
     }

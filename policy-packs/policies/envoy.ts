@@ -2,13 +2,13 @@
  * Envoy configs, recognised by what they are: an Envoy bootstrap (or listener discovery file) in
  * any key of any ConfigMap or Secret, YAML or JSON, labelled or not. Every listener filter chain
  * requires mTLS, runs ext_authz (fail closed) and RBAC (ALLOW rules) before its router/tcp_proxy,
- * and accepts TLS 1.2+. Two kinds of chain need no downstream mTLS of their own: a listener bound
- * only to loopback is reached from inside its pod (the in-pod app -> sidecar hop); a TLS
- * passthrough chain (SNI-routed, never terminated) leaves mTLS, ext_authz and RBAC to the
- * destination it forwards to.
+ * and accepts TLS 1.2+. Two kinds of chain are no enforcement points and are not judged
+ * ({@link enforcingChains}): a listener bound only to loopback is reached from inside its pod (the
+ * in-pod app -> sidecar hop); a TLS passthrough chain (SNI-routed, never terminated) leaves mTLS,
+ * ext_authz and RBAC to the destination it forwards to.
  */
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { type ChainView, envoyOfData, filtersAnywhere, filtersBeforeTerminal, minimumTlsOf, TLS_VERSIONS, typedConfig } from "./envoy-config";
+import { type ChainView, enforcingChains, envoyOfData, filtersAnywhere, filtersBeforeTerminal, minimumTlsOf, TLS_VERSIONS, typedConfig } from "./envoy-config";
 import { TYPES } from "./types";
 import { disablesExtAuthz, disablesRbac, routeOverrides } from "./envoy-routes";
 import { asRecord, bool, configWithDefaults, field, str } from "./util";
@@ -24,7 +24,7 @@ function envoyChains(args: ResourceValidationArgs, reportViolation: ReportViolat
       `Envoy bootstrap in this ${kindOf(args.type)} takes its listeners from a management server (dynamic_resources.lds_config); the pack cannot verify their mTLS, ext_authz and RBAC. Declare the listeners statically or in a listener file in a ConfigMap.`,
     );
   }
-  return view.chains;
+  return enforcingChains(view.chains);
 }
 
 /** Envoy configs live in ConfigMaps and Secrets (two types, so no single-type tag for the host). */
@@ -36,11 +36,10 @@ function ofConfigTypes(validate: (args: ResourceValidationArgs, reportViolation:
 export const envoyMtlsRequired: ResourceValidationPolicy = {
   name: "envoy-mtls-required",
   description:
-    "Every listener filter chain of an Envoy config (a bootstrap in any ConfigMap or Secret) terminates TLS with a DownstreamTlsContext that has `require_client_certificate: true`: no peer without a workload certificate gets in. Listeners bound only to loopback (in-pod) and TLS passthrough chains (SNI-routed, never terminated: the destination authenticates) are exempt. Listeners served by a management server cannot be verified and fail.",
+    "Every listener filter chain of an Envoy config (a bootstrap in any ConfigMap or Secret) terminates TLS with a DownstreamTlsContext that has `require_client_certificate: true`: no peer without a workload certificate gets in. Listeners bound only to loopback (in-pod) and TLS passthrough chains (SNI-routed, never terminated: the destination authenticates) are no enforcement points and are not judged (by any Envoy policy). Listeners served by a management server cannot be verified and fail.",
   enforcementLevel: "mandatory",
   validateResource: ofConfigTypes((args, reportViolation) => {
     for (const chain of envoyChains(args, reportViolation, true) ?? []) {
-      if (chain.loopback || chain.passthrough) continue;
       if (!chain.tls) reportViolation(`Envoy ${chain.label} does not terminate TLS (no DownstreamTlsContext transport socket); require mTLS.`);
       else if (bool(field(chain.tls, "require_client_certificate", "requireClientCertificate")) !== true) {
         reportViolation(`Envoy ${chain.label} does not set require_client_certificate: true; clients without a certificate are accepted.`);
@@ -53,11 +52,10 @@ export const envoyMtlsRequired: ResourceValidationPolicy = {
 export const envoyExtAuthzFailClosed: ResourceValidationPolicy = {
   name: "envoy-ext-authz-fail-closed",
   description:
-    "Every listener filter chain of an Envoy config (a bootstrap in any ConfigMap or Secret) runs ext_authz (HTTP or network) before the router/tcp_proxy, with `failure_mode_allow` not true and not turned off per route (`typed_per_filter_config`): no request passes without a policy decision. TLS passthrough chains are exempt (the destination decides).",
+    "Every listener filter chain of an Envoy config (a bootstrap in any ConfigMap or Secret) runs ext_authz (HTTP or network) before the router/tcp_proxy, with `failure_mode_allow` not true and not turned off per route (`typed_per_filter_config`): no request passes without a policy decision. Loopback listeners and TLS passthrough chains are not judged (the destination decides).",
   enforcementLevel: "mandatory",
   validateResource: ofConfigTypes((args, reportViolation) => {
     for (const chain of envoyChains(args, reportViolation, false) ?? []) {
-      if (chain.passthrough) continue;
       const before = filtersBeforeTerminal(chain, ["httpExtAuthz", "netExtAuthz"]);
       if (before.length === 0) {
         const after = filtersAnywhere(chain, ["httpExtAuthz", "netExtAuthz"]).length > 0;
@@ -84,11 +82,10 @@ export const envoyExtAuthzFailClosed: ResourceValidationPolicy = {
 export const envoyRbacDefaultDeny: ResourceValidationPolicy = {
   name: "envoy-rbac-default-deny",
   description:
-    "Every listener filter chain of an Envoy config (a bootstrap in any ConfigMap or Secret) runs an RBAC filter (HTTP or network) before the router/tcp_proxy with `rules` present and action ALLOW, not turned off per route: what no policy names is denied. Absent `rules` (or only `shadow_rules`) enforce nothing; a DENY list allows everything else. TLS passthrough chains are exempt (the destination decides).",
+    "Every listener filter chain of an Envoy config (a bootstrap in any ConfigMap or Secret) runs an RBAC filter (HTTP or network) before the router/tcp_proxy with `rules` present and action ALLOW, not turned off per route: what no policy names is denied. Absent `rules` (or only `shadow_rules`) enforce nothing; a DENY list allows everything else. Loopback listeners and TLS passthrough chains are not judged (the destination decides).",
   enforcementLevel: "mandatory",
   validateResource: ofConfigTypes((args, reportViolation) => {
     for (const chain of envoyChains(args, reportViolation, false) ?? []) {
-      if (chain.passthrough) continue;
       const rbac = filtersBeforeTerminal(chain, ["httpRbac", "netRbac"]);
       if (rbac.length === 0) {
         reportViolation(`Envoy ${chain.label} has no RBAC filter before the router/tcp_proxy; nothing restricts which principals are allowed.`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULTS, buildMesh } from "../../components/model";
+import { DEFAULTS, buildMesh, zoneGateway, type Zone } from "../../components/model";
 import { domains, mesh } from "../fixtures/mesh";
 
 describe("resolveMesh (through buildMesh)", () => {
@@ -76,5 +76,37 @@ describe("resolveMesh (through buildMesh)", () => {
     const partial = buildMesh({ ...mesh, policyEngine: { replicas: 5, decisionTimeoutMs: undefined }, logRetention: { hotDays: 30 } }, domains);
     expect(partial.policyEngine).toEqual({ ...DEFAULTS.policyEngine, replicas: 5 });
     expect(partial.logRetention).toEqual({ hotDays: 30, retainedDays: DEFAULTS.logRetention.retainedDays });
+  });
+});
+
+describe("resolveMesh: zone gateways", () => {
+  it("defaults each zone's gateway to gateway.<zone>.<trustDomain> without CIDRs", () => {
+    const model = buildMesh(mesh, domains);
+    expect(model.zones.map((z) => [z.id, z.gateway])).toEqual([
+      ["aws-eu", { host: "gateway.aws-eu.mesh.acme.example", cidrs: [] }],
+      ["gcp-eu", { host: "gateway.gcp-eu.mesh.acme.example", cidrs: [] }],
+      ["azure-eu", { host: "gateway.azure-eu.mesh.acme.example", cidrs: [] }],
+      ["dc-eu", { host: "gateway.dc-eu.mesh.acme.example", cidrs: [] }],
+    ]);
+  });
+
+  it("keeps declared settings, defaulting only what is left out, and does not share the caller's lists", () => {
+    const spec = structuredClone(mesh);
+    spec.zones[0].gateway = { host: "east-west.aws.acme.example", cidrs: ["10.20.0.0/28"] };
+    spec.zones[1].gateway = { cidrs: ["10.40.0.0/28"] };
+    spec.zones[2].gateway = { host: "gw.azure.acme.example" };
+    const zones = buildMesh(spec, domains).zones;
+    expect(zones[0].gateway).toEqual({ host: "east-west.aws.acme.example", cidrs: ["10.20.0.0/28"] });
+    expect(zones[1].gateway).toEqual({ host: "gateway.gcp-eu.mesh.acme.example", cidrs: ["10.40.0.0/28"] });
+    expect(zones[2].gateway).toEqual({ host: "gw.azure.acme.example", cidrs: [] });
+    expect(zones[0].gateway?.cidrs).not.toBe(spec.zones[0].gateway.cidrs);
+    spec.zones[0].gateway.cidrs?.push("10.99.0.0/28");
+    expect(zones[0].gateway?.cidrs).toEqual(["10.20.0.0/28"]);
+  });
+
+  it("zoneGateway gives the same default for a zone built by hand", () => {
+    const zone: Zone = { id: "onprem-x", cloud: "onprem", region: "eu-frankfurt-dc1", failureZones: ["a"] };
+    expect(zoneGateway(zone, "td.example")).toEqual({ host: "gateway.onprem-x.td.example", cidrs: [] });
+    expect(zoneGateway({ ...zone, gateway: { host: "h.example", cidrs: ["10.0.0.0/24"] } }, "td.example")).toEqual({ host: "h.example", cidrs: ["10.0.0.0/24"] });
   });
 });

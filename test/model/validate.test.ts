@@ -146,3 +146,46 @@ describe("buildMesh", () => {
     expect(() => buildMesh(null as never, [null] as never)).toThrow(ValidationError);
   });
 });
+
+describe("validateMesh: zone gateway settings", () => {
+  /** [name, gateway value, path, exact message, exact fix] */
+  type GatewayCase = [string, unknown, string, string, string];
+  const HOST_FIX = 'use the DNS name of the gateway\'s LoadBalancer, e.g. "gateway.aws-eu.mesh.acme.example"';
+  const CIDR_FIX = 'use an IPv4 CIDR such as "10.20.0.0/24"';
+  const WIDE_FIX = "name the LoadBalancer's own addresses (a /8 or narrower)";
+  const cases: GatewayCase[] = [
+    ["not an object", "gateway.aws-eu.example", "mesh.zones[0].gateway", 'expected gateway settings, got "gateway.aws-eu.example"', "declare gateway: { host?, cidrs? }"],
+    ["a list", ["10.0.0.0/24"], "mesh.zones[0].gateway", "expected gateway settings, got an array", "declare gateway: { host?, cidrs? }"],
+    ["unknown key", { host: "gw.example", cidr: ["10.0.0.0/24"] }, "mesh.zones[0].gateway.cidr", 'unknown field "cidr" in gateway settings', 'did you mean "cidrs"?'],
+    ["uppercase host", { host: "Gateway.AWS.example" }, "mesh.zones[0].gateway.host", 'invalid gateway host "Gateway.AWS.example"', HOST_FIX],
+    ["host with a scheme", { host: "https://gw.example" }, "mesh.zones[0].gateway.host", 'invalid gateway host "https://gw.example"', HOST_FIX],
+    ["host with a port", { host: "gw.example:8443" }, "mesh.zones[0].gateway.host", 'invalid gateway host "gw.example:8443"', HOST_FIX],
+    ["empty host", { host: "" }, "mesh.zones[0].gateway.host", 'invalid gateway host ""', HOST_FIX],
+    ["numeric host", { host: 42 }, "mesh.zones[0].gateway.host", "invalid gateway host 42", HOST_FIX],
+    ["cidrs not a list", { cidrs: "10.0.0.0/24" }, "mesh.zones[0].gateway.cidrs", 'cidrs must be a list, got "10.0.0.0/24"', "declare cidrs as a list"],
+    ["prefix over 32", { cidrs: ["10.0.0.0/24", "10.0.0.0/33"] }, "mesh.zones[0].gateway.cidrs[1]", 'invalid CIDR "10.0.0.0/33"', CIDR_FIX],
+    ["octet over 255", { cidrs: ["10.256.0.0/24"] }, "mesh.zones[0].gateway.cidrs[0]", 'invalid CIDR "10.256.0.0/24"', CIDR_FIX],
+    ["no prefix length", { cidrs: ["10.0.0.1"] }, "mesh.zones[0].gateway.cidrs[0]", 'invalid CIDR "10.0.0.1"', CIDR_FIX],
+    ["three octets", { cidrs: ["10.0.0/24"] }, "mesh.zones[0].gateway.cidrs[0]", 'invalid CIDR "10.0.0/24"', CIDR_FIX],
+    ["IPv6", { cidrs: ["fd00::/64"] }, "mesh.zones[0].gateway.cidrs[0]", 'invalid CIDR "fd00::/64"', CIDR_FIX],
+    ["a number", { cidrs: [10] }, "mesh.zones[0].gateway.cidrs[0]", "invalid CIDR 10", CIDR_FIX],
+    ["the whole internet", { cidrs: ["0.0.0.0/0"] }, "mesh.zones[0].gateway.cidrs[0]", 'CIDR "0.0.0.0/0" is too wide for a gateway address', WIDE_FIX],
+    ["wider than /8", { cidrs: ["10.20.0.0/24", "10.0.0.0/7"] }, "mesh.zones[0].gateway.cidrs[1]", 'CIDR "10.0.0.0/7" is too wide for a gateway address', WIDE_FIX],
+  ];
+  it.each(cases)("rejects %s", (_, gateway, path, message, fix) => {
+    const issues = issuesAfter((m) => set(m.zones[0], "gateway", gateway));
+    expect(issues.map((i) => [i.path, i.message, i.fix])).toEqual([[path, message, fix]]);
+  });
+
+  it("reports every bad entry of one zone's settings, each at its path", () => {
+    const issues = issuesAfter((m) => set(m.zones[1], "gateway", { host: "bad host", cidrs: ["10.0.0.0/33", "1.0.0.0/4"] }));
+    expect(issues.map((i) => i.path)).toEqual(["mesh.zones[1].gateway.host", "mesh.zones[1].gateway.cidrs[0]", "mesh.zones[1].gateway.cidrs[1]"]);
+  });
+
+  it("accepts a DNS host, /8 to /32 CIDRs, an empty list and empty settings", () => {
+    expect(issuesAfter((m) => (m.zones[0].gateway = { host: "east-west.aws-eu.mesh.acme.example", cidrs: ["10.0.0.0/8", "10.20.0.7/32", "192.168.4.0/24"] }))).toEqual([]);
+    expect(issuesAfter((m) => (m.zones[0].gateway = { host: "gateway" }))).toEqual([]);
+    expect(issuesAfter((m) => (m.zones[0].gateway = { cidrs: [] }))).toEqual([]);
+    expect(issuesAfter((m) => (m.zones[0].gateway = {}))).toEqual([]);
+  });
+});

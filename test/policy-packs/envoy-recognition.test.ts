@@ -102,7 +102,7 @@ describe("an Envoy config is recognised by its shape, in any ConfigMap or Secret
   });
 });
 
-describe("loopback listeners", () => {
+describe("loopback listeners (inside the pod: no enforcement point)", () => {
   const loop = (address: string, extra: Obj = {}) =>
     bootstrap(listener([chain(undefined, null)], { name: "outbound", address: { socket_address: { address, port_value: 15001 } }, ...extra }));
 
@@ -110,11 +110,9 @@ describe("loopback listeners", () => {
     expect(await envoyViolations([configMap({ "envoy.yaml": JSON.stringify(loop(address)) })])).toEqual([]);
   });
 
-  it("still need ext_authz", async () => {
-    const text = JSON.stringify(bootstrap(listener([chain([netRbac, tcpProxy], null)], { address: { socket_address: { address: "127.0.0.1" } } })));
-    expect(messages(await envoyViolations([configMap({ "envoy.yaml": text })]))).toEqual([
-      'Envoy listener "ingress" filter chain 0 has no ext_authz filter before the router/tcp_proxy; requests are not authorized by the policy engine.',
-    ]);
+  it("are not judged at all: no ext_authz or RBAC needed either (the destination enforces)", async () => {
+    const text = JSON.stringify(bootstrap(listener([chain([tcpProxy], null)], { address: { socket_address: { address: "127.0.0.1" } } })));
+    expect(await envoyViolations([configMap({ "envoy.yaml": text })])).toEqual([]);
   });
 
   it("are not loopback when any address is not (additional_addresses), or none is given", async () => {

@@ -8,6 +8,7 @@ import { trustDomainPrefix } from "../../model/spiffe";
 import {
   ADMIN_PORT,
   FILTER,
+  NODE_LABELS_KEY,
   POLICY_ENGINE_CLUSTER,
   POLICY_ENGINE_GRPC_PORT,
   SPIRE_AGENT_CLUSTER,
@@ -24,9 +25,11 @@ import type {
   EnvoyCompileOptions,
   GrpcService,
   Listener,
+  MeshUpstreamTlsContext,
   NamedFilter,
   SdsSecretConfig,
   TransportSocket,
+  ZtmeshNodeLabels,
 } from "./types";
 
 /**
@@ -219,14 +222,53 @@ export function mtlsListener(
   };
 }
 
-/** The bootstrap skeleton: node, admin on loopback, the listener and clusters (clusters sorted by name). */
-export function bootstrap(nodeId: string, adminPort: number, listener: Listener, clusters: Cluster[]): EnvoyBootstrap {
+/**
+ * The bootstrap skeleton: node (with the labels ext_authz sends to OPA, for enforcement
+ * points), admin on loopback, the listeners and clusters (clusters sorted by name).
+ */
+export function bootstrap(
+  nodeId: string,
+  adminPort: number,
+  listeners: Listener | Listener[],
+  clusters: Cluster[],
+  labels?: ZtmeshNodeLabels,
+): EnvoyBootstrap {
   return {
-    node: { id: nodeId, cluster: nodeId },
+    node: { id: nodeId, cluster: nodeId, ...(labels ? { metadata: { [NODE_LABELS_KEY]: labels } } : {}) },
     admin: { address: { socket_address: { address: "127.0.0.1", port_value: adminPort } } },
     static_resources: {
-      listeners: [listener],
+      listeners: Array.isArray(listeners) ? listeners : [listeners],
       clusters: [...clusters].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     },
   };
+}
+
+/**
+ * Upstream mTLS of a mesh hop: presents `ownSpiffeId`'s SVID, sends `sni` (the destination's
+ * in-cluster host, which a zone gateway passes through by), and accepts only a peer whose
+ * certificate chains to the trust domain's SPIRE bundle with exactly `peerSpiffeId` as URI SAN,
+ * so no hop in between (a gateway) can stand in for the destination.
+ */
+export function meshUpstreamTls(trustDomain: string, ownSpiffeId: string, peerSpiffeId: string, sni: string, alpnProtocols?: string[]): TransportSocket<MeshUpstreamTlsContext> {
+  return {
+    name: FILTER.tls,
+    typed_config: {
+      "@type": TYPE_URL.upstreamTls,
+      sni,
+      common_tls_context: {
+        tls_params: { tls_minimum_protocol_version: "TLSv1_2" },
+        tls_certificate_sds_secret_configs: [spireSecret(ownSpiffeId)],
+        combined_validation_context: {
+          default_validation_context: { match_typed_subject_alt_names: [{ san_type: "URI", matcher: { exact: peerSpiffeId } }] },
+          validation_context_sds_secret_config: spireSecret(trustBundleSdsName(trustDomain)),
+        },
+        ...(alpnProtocols ? { alpn_protocols: alpnProtocols } : {}),
+      },
+    },
+  };
+}
+
+/** Explicit HTTP/2 upstream protocol options, for gRPC clusters. */
+export function grpcClusterOptions(): Cluster["typed_extension_protocol_options"] {
+  return http2Options();
 }

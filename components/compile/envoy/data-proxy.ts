@@ -1,8 +1,16 @@
 /**
  * The data proxy: one Envoy per data product, the only path to its store. L4: downstream
- * mTLS, network ext_authz (OPA, fail closed), RBAC ALLOW for the product's consumers,
- * RBAC DENY for whole-product deny rules, the engine's protocol filter where Envoy has one,
- * then tcp_proxy to the store (TLS origination to object stores).
+ * mTLS on the mesh port, network ext_authz (OPA, fail closed), RBAC ALLOW for the product's
+ * consumers, RBAC DENY for whole-product deny rules, the engine's protocol filter where Envoy
+ * has one, then tcp_proxy to the store.
+ *
+ * Encryption to the store: object stores see the consumer's own TLS connection, end to end (the
+ * consumer calls the store by its real name, which its pod maps to its proxy, and the data proxy
+ * forwards the unopened stream); PostgreSQL gets TLS from the proxy (the Postgres filter's
+ * `upstream_ssl: REQUIRE` over a STARTTLS transport socket, verified against the system CAs or
+ * `storeCaFile`). MySQL is the one plaintext hop: Envoy's MySQL filter cannot originate TLS, so
+ * the store's network (NetworkPolicy to the store CIDR, the cloud firewall admitting only the
+ * proxy) is its compensating control (README, "Plaintext exceptions").
  */
 import type { DataProduct, MeshModel } from "../../model/model";
 import type { DataEngine } from "../../model/types";
@@ -18,7 +26,7 @@ import {
   spireAgentCluster,
   TCP_LOG_FORMAT,
 } from "./common";
-import { FILTER, SYSTEM_CA_BUNDLE, TYPE_URL, dataProxyListenerPort, storeClusterName } from "./names";
+import { FILTER, NODE_LABELS_KEY, SYSTEM_CA_BUNDLE, TYPE_URL, dataProxyListenerPort, storeClusterName } from "./names";
 import { compileNetworkAllowRules, compileNetworkDenyRules } from "./rbac";
 import type {
   Cluster,
@@ -35,13 +43,15 @@ import type {
 export interface DataProxyOptions extends EnvoyCompileOptions {
   /** Host of the store endpoint, overriding the engine's default (see {@link storeEndpoint}). */
   storeHost?: string;
+  /** CA bundle verifying a PostgreSQL store's certificate. @default the system CAs of the Envoy image */
+  storeCaFile?: string;
 }
 
 /** Where the proxy forwards to. */
 export interface StoreEndpoint {
   host: string;
   port: number;
-  /** Whether the proxy originates TLS to the store (object stores). */
+  /** Whether the store is an object store spoken to in TLS end to end by the consumer (the proxy forwards it unopened). */
   tls: boolean;
 }
 
@@ -50,7 +60,8 @@ export const NETWORK_RBAC_DENY_FILTER = "ztmesh.filters.network.rbac_deny";
 
 /**
  * The store endpoint of a product: databases at `location:port` (plain TCP); S3 at the
- * bucket's virtual-hosted regional endpoint; GCS at `storage.googleapis.com`; Azure Blob at
+ * bucket's virtual-hosted regional endpoint; GCS at the bucket's virtual-hosted endpoint
+ * `<bucket>.storage.googleapis.com` (one host per bucket, so each maps to its own proxy); Azure Blob at
  * `<location>.blob.core.windows.net` (so `location` must be the storage account); all object
  * stores on 443 with TLS.
  */
@@ -63,7 +74,7 @@ export function storeEndpoint(model: MeshModel, product: DataProduct, storeHost?
       return objectStore(`${product.location}.s3.${zone?.region ?? "us-east-1"}.${suffix}`);
     }
     case "gcs":
-      return objectStore("storage.googleapis.com");
+      return objectStore(`${product.location}.storage.googleapis.com`);
     case "blob":
       return objectStore(`${product.location}.blob.core.windows.net`);
     case "postgres":
@@ -76,7 +87,7 @@ export function storeEndpoint(model: MeshModel, product: DataProduct, storeHost?
 export function protocolFilter(engine: DataEngine, statPrefix: string): NamedFilter | undefined {
   switch (engine) {
     case "postgres":
-      return { name: FILTER.postgres, typed_config: { "@type": TYPE_URL.postgres, stat_prefix: statPrefix } };
+      return { name: FILTER.postgres, typed_config: { "@type": TYPE_URL.postgres, stat_prefix: statPrefix, upstream_ssl: "REQUIRE" } };
     case "mysql":
       return { name: FILTER.mysql, typed_config: { "@type": TYPE_URL.mysql, stat_prefix: statPrefix } };
     default:
@@ -84,21 +95,23 @@ export function protocolFilter(engine: DataEngine, statPrefix: string): NamedFil
   }
 }
 
-function storeCluster(product: DataProduct, ep: StoreEndpoint): Cluster {
+function storeCluster(product: DataProduct, ep: StoreEndpoint, caFile: string): Cluster {
   const cluster = singleHostCluster(storeClusterName(product.key), ep.host, ep.port, 5000);
-  if (!ep.tls) return cluster;
+  if (product.engine !== "postgres") return cluster; // object stores: the consumer's TLS passes through
   const tls: UpstreamTlsContext = {
     "@type": TYPE_URL.upstreamTls,
     sni: ep.host,
     common_tls_context: {
       tls_params: { tls_minimum_protocol_version: "TLSv1_2" },
       validation_context: {
-        trusted_ca: { filename: SYSTEM_CA_BUNDLE },
+        trusted_ca: { filename: caFile },
         match_typed_subject_alt_names: [{ san_type: "DNS", matcher: { exact: ep.host } }],
       },
     },
   };
-  return { ...cluster, transport_socket: { name: FILTER.tls, typed_config: tls } };
+  // Postgres negotiates TLS in its own protocol (SSLRequest): the filter does it, then switches this socket to TLS.
+  const startTls = { "@type": TYPE_URL.upstreamStartTls, cleartext_socket_config: {}, tls_socket_config: tls };
+  return { ...cluster, transport_socket: { name: FILTER.startTls, typed_config: startTls } };
 }
 
 /** The network filters of a product's proxy, in order: ext_authz, RBAC allow, RBAC deny (when any), protocol, tcp_proxy. */
@@ -111,6 +124,7 @@ export function dataProxyFilters(model: MeshModel, product: DataProduct): NamedF
     transport_api_version: "V3",
     failure_mode_allow: false,
     include_peer_certificate: true,
+    bootstrap_metadata_labels_key: NODE_LABELS_KEY,
   };
   const allow: NetworkRbac = {
     "@type": TYPE_URL.networkRbac,
@@ -159,7 +173,7 @@ export function compileDataProxy(model: MeshModel, productKey: string, opts: Dat
   const clusters = [
     spireAgentCluster(o.spireSocketPath),
     policyEngineCluster(o),
-    storeCluster(product, storeEndpoint(model, product, opts.storeHost)),
+    storeCluster(product, storeEndpoint(model, product, opts.storeHost), opts.storeCaFile ?? SYSTEM_CA_BUNDLE),
   ];
-  return bootstrap(`${product.domain}-${product.proxy.name}`, o.adminPort, listener, clusters);
+  return bootstrap(`${product.domain}-${product.proxy.name}`, o.adminPort, listener, clusters, { domain: product.domain, workload: product.key });
 }

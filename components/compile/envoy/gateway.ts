@@ -1,92 +1,79 @@
 /**
- * The zone gateway: one Envoy per zone, east-west and ingress for the zone's services.
- * Downstream mTLS (SPIRE SVIDs over SDS), then ext_authz (OPA, fail closed), RBAC ALLOW
- * compiled from the intents, RBAC DENY compiled from the deny rules, and the router.
+ * The zone gateway: one Envoy per zone, the zone's door for callers in other zones (east-west)
+ * and outside the cluster (north-south). It does not terminate TLS: it reads the SNI of each
+ * connection (the destination's in-cluster host, `*.svc.cluster.local`) and passes the
+ * connection through to that host on the mesh port, where the destination's own proxy (its
+ * workload proxy or data proxy) verifies the caller's SVID, asks the zone's OPA and applies
+ * its RBAC. So the caller's mTLS runs end to end, the gateway holds no per-domain
+ * configuration (a domain's `pulumi up` makes its paths effective without a platform update),
+ * and a connection with another SNI, or none, matches no filter chain and is closed (and
+ * logged). Istio's multi-network east-west gateway (`AUTO_PASSTHROUGH`) works the same way.
  */
-import type { MeshModel, Service } from "../../model/model";
+import type { MeshModel } from "../../model/model";
+import { durationMs, jsonAccessLog, resolveOptions, TCP_LOG_FORMAT, bootstrap } from "./common";
 import {
-  bootstrap,
-  downstreamMtls,
-  HTTP_LOG_FORMAT,
-  jsonAccessLog,
-  mtlsListener,
-  policyEngineCluster,
-  policyEngineGrpc,
-  resolveOptions,
-  routedPort,
-  singleHostCluster,
-  spireAgentCluster,
-} from "./common";
-import { FILTER, GATEWAY_PORT, TYPE_URL, gatewayServiceAccount, gatewaySpiffeId, serviceClusterName } from "./names";
-import { compileHttpAllowRules, compileHttpDenyRules } from "./rbac";
-import type {
-  Cluster,
-  EnvoyBootstrap,
-  EnvoyCompileOptions,
-  HttpConnectionManager,
-  HttpExtAuthz,
-  HttpRbac,
-  NamedFilter,
-  VirtualHost,
-} from "./types";
+  FILTER,
+  GATEWAY_PORT,
+  MESH_PORT,
+  PASSTHROUGH_CLUSTER,
+  PASSTHROUGH_DNS_CACHE,
+  PASSTHROUGH_SERVER_NAMES,
+  TYPE_URL,
+  gatewayServiceAccount,
+} from "./names";
+import type { Cluster, EnvoyBootstrap, EnvoyCompileOptions, Listener, TcpProxy } from "./types";
 
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** The zone's services the gateway routes to, sorted by key. */
-function routedServices(model: MeshModel, zoneId: string): Service[] {
-  return [...model.services.values()]
-    .filter((s) => s.zone === zoneId && routedPort(s) !== undefined)
-    .sort((a, b) => cmp(a.key, b.key));
+/** The DNS cache shared by the SNI filter and the forward proxy cluster (they must agree). */
+function dnsCache(): Record<string, unknown> {
+  return { name: PASSTHROUGH_DNS_CACHE, dns_lookup_family: "V4_ONLY", host_ttl: durationMs(30_000) };
 }
 
-function serviceCluster(svc: Service): Cluster {
-  const port = routedPort(svc)!;
-  const cluster = singleHostCluster(serviceClusterName(svc.key), svc.host, port.port);
-  if (port.protocol !== "grpc") return cluster;
+/** The passthrough listener: SNI in `*.svc.cluster.local` -> that host on the mesh port. */
+export function passthroughListener(name: string, port: number): Listener {
+  const tcp: TcpProxy = {
+    "@type": TYPE_URL.tcpProxy,
+    stat_prefix: "passthrough",
+    cluster: PASSTHROUGH_CLUSTER,
+    access_log: jsonAccessLog(name, { ...TCP_LOG_FORMAT, requested_server_name: "%REQUESTED_SERVER_NAME%" }),
+    idle_timeout: "3600s",
+  };
   return {
-    ...cluster,
-    typed_extension_protocol_options: {
-      [FILTER.httpProtocolOptions]: {
-        "@type": TYPE_URL.httpProtocolOptions,
-        explicit_http_config: { http2_protocol_options: {} },
+    name,
+    address: { socket_address: { address: "0.0.0.0", port_value: port } },
+    listener_filters: [{ name: FILTER.tlsInspector, typed_config: { "@type": TYPE_URL.tlsInspector } }],
+    filter_chains: [
+      {
+        filter_chain_match: { server_names: [...PASSTHROUGH_SERVER_NAMES] },
+        filters: [
+          {
+            name: FILTER.sniDynamicForwardProxy,
+            typed_config: { "@type": TYPE_URL.sniDynamicForwardProxy, dns_cache_config: dnsCache(), port_value: MESH_PORT },
+          },
+          { name: FILTER.tcpProxy, typed_config: tcp },
+        ],
       },
+    ],
+    // Connections no chain takes (another SNI, none) are closed; this logs them.
+    access_log: jsonAccessLog(name, { ...TCP_LOG_FORMAT, requested_server_name: "%REQUESTED_SERVER_NAME%" }),
+  };
+}
+
+/** The dynamic forward proxy cluster the passthrough chain connects through. */
+export function passthroughCluster(): Cluster {
+  return {
+    name: PASSTHROUGH_CLUSTER,
+    connect_timeout: "2s",
+    lb_policy: "CLUSTER_PROVIDED",
+    cluster_type: {
+      name: FILTER.dynamicForwardProxyCluster,
+      typed_config: { "@type": TYPE_URL.dynamicForwardProxyCluster, dns_cache_config: dnsCache() },
     },
   };
 }
 
-function virtualHost(svc: Service): VirtualHost {
-  const ports = [...new Set(svc.ports.map((p) => p.port))].sort((a, b) => a - b);
-  return {
-    name: svc.key,
-    domains: [svc.host, ...ports.map((p) => `${svc.host}:${p}`)],
-    routes: [{ match: { prefix: "/" }, route: { cluster: serviceClusterName(svc.key) } }],
-  };
-}
-
-/** The HTTP filters of the gateway, in enforcement order: ext_authz, RBAC allow, RBAC deny (when any), router. */
-export function gatewayHttpFilters(model: MeshModel, zoneId: string): NamedFilter[] {
-  const extAuthz: HttpExtAuthz = {
-    "@type": TYPE_URL.httpExtAuthz,
-    grpc_service: policyEngineGrpc(model.policyEngine.decisionTimeoutMs),
-    transport_api_version: "V3",
-    failure_mode_allow: false,
-    include_peer_certificate: true,
-  };
-  const allow: HttpRbac = { "@type": TYPE_URL.httpRbac, rules: compileHttpAllowRules(model, zoneId) };
-  const denyRules = compileHttpDenyRules(model, zoneId);
-  const filters: NamedFilter[] = [
-    { name: FILTER.httpExtAuthz, typed_config: extAuthz },
-    { name: FILTER.httpRbac, typed_config: allow },
-  ];
-  if (Object.keys(denyRules.policies).length > 0) {
-    filters.push({ name: FILTER.httpRbacDeny, typed_config: { "@type": TYPE_URL.httpRbac, rules: denyRules } });
-  }
-  filters.push({ name: FILTER.router, typed_config: { "@type": TYPE_URL.router } });
-  return filters;
-}
-
 /**
- * Compiles the Envoy bootstrap of zone `zoneId`'s gateway.
+ * Compiles the Envoy bootstrap of zone `zoneId`'s gateway. The same for every zone but for
+ * its name: nothing in it depends on the domains.
  * @throws Error when the zone does not exist in the model.
  */
 export function compileGateway(model: MeshModel, zoneId: string, opts: EnvoyCompileOptions = {}): EnvoyBootstrap {
@@ -95,28 +82,5 @@ export function compileGateway(model: MeshModel, zoneId: string, opts: EnvoyComp
   }
   const o = resolveOptions(zoneId, opts);
   const name = gatewayServiceAccount(zoneId);
-  const services = routedServices(model, zoneId);
-  const hcm: HttpConnectionManager = {
-    "@type": TYPE_URL.httpConnectionManager,
-    stat_prefix: "gateway",
-    codec_type: "AUTO",
-    use_remote_address: true,
-    normalize_path: true,
-    merge_slashes: true,
-    path_with_escaped_slashes_action: "REJECT_REQUEST",
-    common_http_protocol_options: { headers_with_underscores_action: "REJECT_REQUEST" },
-    forward_client_cert_details: "SANITIZE_SET",
-    set_current_client_cert_details: { uri: true },
-    access_log: jsonAccessLog(name, HTTP_LOG_FORMAT),
-    http_filters: gatewayHttpFilters(model, zoneId),
-    route_config: { name, virtual_hosts: services.map(virtualHost) },
-  };
-  const listener = mtlsListener(
-    name,
-    opts.listenerPort ?? GATEWAY_PORT,
-    [{ name: FILTER.httpConnectionManager, typed_config: hcm }],
-    downstreamMtls(model.trustDomain, gatewaySpiffeId(model.trustDomain, zoneId)),
-  );
-  const clusters = [spireAgentCluster(o.spireSocketPath), policyEngineCluster(o), ...services.map(serviceCluster)];
-  return bootstrap(name, o.adminPort, listener, clusters);
+  return bootstrap(name, o.adminPort, passthroughListener(name, opts.listenerPort ?? GATEWAY_PORT), [passthroughCluster()]);
 }

@@ -1,7 +1,10 @@
-/** Envoy config compiler: gateways and data proxies as typed bootstrap objects, plus an offline schema checker and RBAC evaluator. */
+/** Envoy config compiler: workload proxies, gateways and data proxies as typed bootstrap objects, plus an offline schema checker and RBAC evaluator. */
 export * from "./types";
 export * from "./names";
-export { compileGateway, gatewayHttpFilters } from "./gateway";
+export { compileGateway, passthroughCluster, passthroughListener } from "./gateway";
+export { compileWorkloadProxy, upstreamHostAliases, workloadUpstreams } from "./workload-proxy";
+export { compileEgressGateway, egressClusterName } from "./egress";
+export type { Upstream } from "./workload-proxy";
 export { compileDataProxy, dataProxyFilters, protocolFilter, storeEndpoint, NETWORK_RBAC_DENY_FILTER } from "./data-proxy";
 export type { DataProxyOptions, StoreEndpoint } from "./data-proxy";
 export {
@@ -9,6 +12,9 @@ export {
   authorityMatcher,
   compileHttpAllowRules,
   compileHttpDenyRules,
+  compileOutboundDenyRules,
+  compileServiceAllowRules,
+  compileServiceDenyRules,
   compileNetworkAllowRules,
   compileNetworkDenyRules,
   sourceToken,

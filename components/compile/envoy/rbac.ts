@@ -2,7 +2,7 @@
  * Intents and deny rules -> Envoy RBAC rules. Pure and deterministic (policies keyed and
  * sorted by name, principals and permissions sorted).
  *
- * - Gateway (HTTP): one ALLOW policy per (destination service of the zone, source), so each
+ * - Workload proxy inbound (HTTP): one ALLOW policy per (destination service, source), so each
  *   source gets exactly the methods and paths declared for it (a single policy per service
  *   would let every source use every other source's methods). A second RBAC filter with
  *   action DENY carries the deny rules that target the zone's services (deny-overrides at L7).
@@ -61,9 +61,31 @@ function sorted<T>(record: Map<string, T>): Record<string, T> {
   return out;
 }
 
-/** The HTTP ALLOW rules of zone `zoneId`'s gateway. Empty policies (deny all) when no intent reaches the zone. */
+/** The HTTP ALLOW rules of zone `zoneId`'s services. Empty policies (deny all) when no intent reaches the zone. */
 export function compileHttpAllowRules(model: MeshModel, zoneId: string): RbacRules {
-  const services = zoneServices(model, zoneId);
+  return httpAllowRules(model, zoneServices(model, zoneId));
+}
+
+/** The HTTP ALLOW rules of one service's inbound (its workload proxy). Empty policies (deny all) without intents. */
+export function compileServiceAllowRules(model: MeshModel, svc: Service): RbacRules {
+  return httpAllowRules(model, new Map(routedPort(svc) ? [[svc.key, svc]] : []));
+}
+
+/** The HTTP DENY rules of one service's inbound: every deny rule the model holds that targets it. */
+export function compileServiceDenyRules(model: MeshModel, svc: Service): RbacRules {
+  return httpDenyRules(new Map(routedPort(svc) ? [[svc.key, svc]] : []), model.denyRules);
+}
+
+/**
+ * The HTTP DENY rules a caller enforces on its own way out to `upstream`: the deny rules its own
+ * domain declared about it that match the caller (the destination's stack may never see them).
+ */
+export function compileOutboundDenyRules(model: MeshModel, caller: Service, upstream: Service): RbacRules {
+  const own = model.denyRules.filter((r) => r.scope === caller.domain && (r.source.kind === "any" || r.source.key === caller.key));
+  return httpDenyRules(new Map([[upstream.key, upstream]]), own);
+}
+
+function httpAllowRules(model: MeshModel, services: Map<string, Service>): RbacRules {
   // policy name -> {source, host, "METHOD path" combinations}
   const grants = new Map<string, { source: Source; host: string; combos: Set<string> }>();
   for (const intent of model.intents) {
@@ -98,11 +120,14 @@ function denyTargets(rule: DenyRule, candidates: Iterable<{ key: string; domain:
   return out.sort(cmp);
 }
 
-/** The HTTP DENY rules of zone `zoneId`'s gateway: one policy per deny rule that targets a service of the zone. */
+/** The HTTP DENY rules of zone `zoneId`'s services: one policy per deny rule that targets a service of the zone. */
 export function compileHttpDenyRules(model: MeshModel, zoneId: string): RbacRules {
-  const services = zoneServices(model, zoneId);
+  return httpDenyRules(zoneServices(model, zoneId), model.denyRules);
+}
+
+function httpDenyRules(services: Map<string, Service>, rules: readonly DenyRule[]): RbacRules {
   const policies = new Map<string, RbacPolicy>();
-  for (const rule of model.denyRules) {
+  for (const rule of rules) {
     const targets = denyTargets(rule, services.values());
     if (targets.length === 0) continue;
     const permissions: RbacPermission[] = targets.map((key) => {

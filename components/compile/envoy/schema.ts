@@ -29,6 +29,8 @@ export const ENVOY_PROTO_FILES: readonly string[] = [
   "envoy/extensions/filters/network/rbac/v3/rbac.proto",
   "envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto",
   "envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto",
+  "envoy/extensions/filters/network/sni_dynamic_forward_proxy/v3/sni_dynamic_forward_proxy.proto",
+  "envoy/extensions/clusters/dynamic_forward_proxy/v3/cluster.proto",
   "envoy/extensions/transport_sockets/tls/v3/tls.proto",
   "envoy/extensions/transport_sockets/starttls/v3/starttls.proto",
   "envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.proto",

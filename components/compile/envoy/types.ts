@@ -98,6 +98,10 @@ export interface HttpExtAuthz extends TypedConfig {
   failure_mode_allow: boolean;
   include_peer_certificate: boolean;
   status_on_error?: { code: string };
+  /** Node metadata key whose value is sent as the destination's labels (the OPA input's `destination.labels`). */
+  bootstrap_metadata_labels_key?: string;
+  /** Request headers sent to OPA besides `:authority`, `:method` and `:path` (absent: every header, credentials included). */
+  allowed_headers?: { patterns: StringMatcher[] };
 }
 
 /** `envoy.extensions.filters.network.ext_authz.v3.ExtAuthz`. */
@@ -107,6 +111,10 @@ export interface NetworkExtAuthz extends TypedConfig {
   transport_api_version: "V3";
   failure_mode_allow: boolean;
   include_peer_certificate: boolean;
+  /** Send the TLS session (SNI) with each check (the egress gateway's target and caller domain). */
+  include_tls_session?: boolean;
+  /** Node metadata key whose value is sent as the destination's labels (the OPA input's `destination.labels`). */
+  bootstrap_metadata_labels_key?: string;
 }
 
 /** `envoy.extensions.access_loggers.file.v3.FileAccessLog` with a JSON format. */
@@ -172,6 +180,15 @@ export interface UpstreamTlsContext extends TypedConfig {
   };
 }
 
+/**
+ * `envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext` of a mesh hop: the caller's
+ * own SVID, the peer verified against the SPIRE trust bundle and its exact SPIFFE ID.
+ */
+export interface MeshUpstreamTlsContext extends TypedConfig {
+  sni: string;
+  common_tls_context: CommonTlsContext;
+}
+
 /** `envoy.config.core.v3.TransportSocket`. */
 export interface TransportSocket<T extends TypedConfig = TypedConfig> {
   name: string;
@@ -187,7 +204,7 @@ export interface NamedFilter<T extends TypedConfig = TypedConfig> {
 /** `envoy.config.route.v3.Route` (prefix match to one cluster). */
 export interface Route {
   match: { prefix: string };
-  route: { cluster: string; timeout?: Duration };
+  route: { cluster: string; timeout?: Duration; host_rewrite_literal?: string };
 }
 
 /** `envoy.config.route.v3.VirtualHost`. */
@@ -229,15 +246,22 @@ export interface TcpProxy extends TypedConfig {
 
 /** `envoy.config.listener.v3.FilterChain`. */
 export interface FilterChain {
+  /** Which connections the chain takes (TLS SNI); absent: every connection. */
+  filter_chain_match?: { server_names?: string[] };
   filters: NamedFilter[];
-  transport_socket: TransportSocket<DownstreamTlsContext>;
+  /** Downstream TLS; absent for plaintext in-pod listeners and TLS passthrough. */
+  transport_socket?: TransportSocket<DownstreamTlsContext>;
 }
 
 /** `envoy.config.listener.v3.Listener`. */
 export interface Listener {
   name: string;
   address: Address;
+  /** Listener filters (the TLS inspector, for SNI matching). */
+  listener_filters?: NamedFilter[];
   filter_chains: FilterChain[];
+  /** Connections no filter chain takes are logged here. */
+  access_log?: AccessLog[];
 }
 
 /** `envoy.config.endpoint.v3.ClusterLoadAssignment` (one locality, static endpoints). */
@@ -249,11 +273,15 @@ export interface ClusterLoadAssignment {
 /** `envoy.config.cluster.v3.Cluster`. */
 export interface Cluster {
   name: string;
-  type: "STATIC" | "STRICT_DNS" | "LOGICAL_DNS";
+  /** Discovery type; absent for extension clusters ({@link cluster_type}). */
+  type?: "STATIC" | "STRICT_DNS" | "LOGICAL_DNS";
+  /** An extension cluster (the dynamic forward proxy). */
+  cluster_type?: { name: string; typed_config: TypedConfig };
   connect_timeout: Duration;
-  lb_policy?: "ROUND_ROBIN" | "LEAST_REQUEST";
+  lb_policy?: "ROUND_ROBIN" | "LEAST_REQUEST" | "CLUSTER_PROVIDED";
   dns_lookup_family?: "V4_ONLY" | "V6_ONLY" | "AUTO" | "V4_PREFERRED" | "ALL";
-  load_assignment: ClusterLoadAssignment;
+  /** Endpoints; absent for extension clusters. */
+  load_assignment?: ClusterLoadAssignment;
   typed_extension_protocol_options?: Record<string, TypedConfig>;
   transport_socket?: TransportSocket;
 }
@@ -265,9 +293,20 @@ export interface Admin {
 
 /** `envoy.config.bootstrap.v3.Bootstrap` (static resources only). */
 export interface EnvoyBootstrap {
-  node: { id: string; cluster: string };
+  /** `metadata.ztmesh` carries the destination labels ext_authz sends to OPA ({@link ZtmeshNodeLabels}). */
+  node: { id: string; cluster: string; metadata?: { ztmesh: ZtmeshNodeLabels } };
   admin: Admin;
   static_resources: { listeners: Listener[]; clusters: Cluster[] };
+}
+
+/** Labels an enforcement point sends to OPA with every check (`input.attributes.destination.labels`). */
+export interface ZtmeshNodeLabels {
+  /** The destination's domain: OPA finds its bundle by this key (empty at the egress gateway, which serves every domain). */
+  domain: string;
+  /** The destination's key (`<domain>/<name>`), or `egress/<zone>`. */
+  workload: string;
+  /** `egress` at an egress gateway: OPA decides by the caller's grants on the target its SNI names. */
+  kind?: "egress";
 }
 
 /** Options shared by the gateway and data proxy compilers. */

@@ -2,15 +2,22 @@
  * Compiles the intents of one zone into Kubernetes NetworkPolicies for the mesh workloads
  * (services and data proxies) located there.
  *
+ * They are the second layer: every connection they admit still ends at an enforcement point
+ * (the destination's workload proxy or data proxy, on the mesh port) that verifies the
+ * caller's SVID and asks OPA. Pods are only ever admitted on the mesh port, so no caller
+ * reaches an application's own port.
+ *
  * Shape (deny by default, one allow policy per workload and direction, never one per intent):
  * - per namespace used in the zone: `default-deny` (every pod, Ingress + Egress, no rules)
  *   and `allow-dns` (egress to kube-system's kube-dns on UDP/TCP 53);
- * - per destination with at least one permitted source: `allow-ingress-<domain>-<name>`
- *   admitting each same-zone source, plus the zone gateway when a source is in another zone
- *   or is `*`; a `*` source admits every mesh pod, never an IP block;
- * - per source with at least one destination: `allow-egress-<domain>-<name>` to each
- *   same-zone destination on its ports (one rule per set of ports), plus the zone gateway for
- *   cross-zone destinations;
+ * - per destination with at least one permitted source: `allow-ingress-<domain>-<name>` on the
+ *   mesh port, admitting each same-zone source, plus the zone gateway when a source is in
+ *   another zone or is `*`; a `*` source admits every mesh pod, never an IP block;
+ * - per service: `allow-egress-<domain>-<name>` to the zone's policy engines (its proxy's
+ *   ext_authz), to each same-zone destination on the mesh port, and to the gateway of each
+ *   zone holding one of its destinations (that zone's `gateway.cidrs` on the gateway port;
+ *   port-only when the zone declares none), and to the zone's egress gateway when its
+ *   object-store intents need a cloud token endpoint;
  * - workloads of one namespace are one peer (`ztmesh.io/workload In [...]`, see
  *   {@link workloadPeers}), so a policy grows by a name per workload, not by a peer;
  * - per data proxy: `allow-egress-<domain>-<name>` to its store on the store port and to the
@@ -18,11 +25,14 @@
  *   {@link NetworkPolicyOptions.storeCidrs} names one, the store rule is port-only (any
  *   destination on that port); the cloud firewall narrows it further.
  */
-import type { MeshModel, Workload } from "../../model/model";
+import { zoneGateway, type MeshModel, type Service, type Workload } from "../../model/model";
+import { workloadEgressTargets } from "../egress-targets";
 import {
   DNS_PORT,
+  EGRESS_GATEWAY_APP,
   GATEWAY_APP,
   GATEWAY_PORT,
+  MESH_PORT,
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
   POLICY_ENGINE_APP,
@@ -161,15 +171,36 @@ function ingressPolicy(d: PlannedDestination, zoneId: string): NetworkPolicy {
   return networkPolicy(ingressPolicyName(d.workload), d.workload.namespace, zoneId, {
     podSelector: workloadSelector(d.workload),
     policyTypes: ["Ingress"],
-    ingress: [{ from, ports: tcpPorts(d.ports) }],
+    ingress: [{ from, ports: tcpPorts([MESH_PORT]) }],
   });
 }
 
-function egressPolicy(s: PlannedSource, zoneId: string): NetworkPolicy {
-  const egress = workloadEgressRules(s.sameZoneDestinations);
-  if (s.viaGateway) egress.push({ to: [gatewayPeer()], ports: tcpPorts([GATEWAY_PORT]) });
-  return networkPolicy(egressPolicyName(s.workload), s.workload.namespace, zoneId, {
-    podSelector: workloadSelector(s.workload),
+/** Egress to the gateways of `zones` (their CIDRs on the gateway port; port-only for a zone that declares none). */
+function remoteGatewayRules(model: MeshModel, zones: readonly string[]): NetworkPolicyEgressRule[] {
+  const cidrs = new Set<string>();
+  let unknown = false;
+  for (const id of zones) {
+    const zone = model.zones.find((z) => z.id === id);
+    const declared = zone ? zoneGateway(zone, model.trustDomain).cidrs : [];
+    if (declared.length === 0) unknown = true;
+    for (const c of declared) cidrs.add(c);
+  }
+  if (unknown) return [{ ports: tcpPorts([GATEWAY_PORT]) }];
+  return cidrs.size === 0 ? [] : [{ to: [...cidrs].sort().map((cidr) => ({ ipBlock: { cidr } })), ports: tcpPorts([GATEWAY_PORT]) }];
+}
+
+function egressPolicy(model: MeshModel, svc: Service, s: PlannedSource | undefined, zoneId: string): NetworkPolicy {
+  const egress: NetworkPolicyEgressRule[] = [{ to: [policyEnginePeer()], ports: tcpPorts([POLICY_ENGINE_GRPC_PORT]) }];
+  if (s) {
+    egress.push(...workloadEgressRules(s.sameZoneDestinations.map((d) => ({ ...d, ports: [MESH_PORT] }))));
+    egress.push(...remoteGatewayRules(model, s.remoteZones));
+  }
+  // Cloud token endpoints, for object-store intents: only through the zone's egress gateway.
+  if (workloadEgressTargets(model, svc.key).length > 0) {
+    egress.push({ to: [{ namespaceSelector: namespaceSelector(SYSTEM_NAMESPACE), podSelector: appSelector(EGRESS_GATEWAY_APP) }], ports: tcpPorts([MESH_PORT]) });
+  }
+  return networkPolicy(egressPolicyName(svc), svc.namespace, zoneId, {
+    podSelector: workloadSelector(svc),
     policyTypes: ["Egress"],
     egress,
   });
@@ -202,7 +233,11 @@ export function compileNetworkPolicies(model: MeshModel, zoneId: string, options
   const namespaces = [...new Set(plan.workloads.map((w) => w.workload.namespace))].sort();
   const policies: NetworkPolicy[] = namespaces.flatMap((ns) => namespaceBaseline(ns, zoneId));
   for (const d of plan.destinations) policies.push(ingressPolicy(d, zoneId));
-  for (const s of plan.sources) policies.push(egressPolicy(s, zoneId));
+  const sources = new Map(plan.sources.map((s) => [s.workload.key, s]));
+  for (const w of plan.workloads) {
+    const svc = w.product ? undefined : model.services.get(w.workload.key);
+    if (svc) policies.push(egressPolicy(model, svc, sources.get(svc.key), zoneId));
+  }
   for (const w of plan.workloads) if (w.product) policies.push(proxyEgressPolicy(w, zoneId, options));
   return sortPolicies(policies);
 }

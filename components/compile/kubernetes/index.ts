@@ -5,3 +5,4 @@ export { planZone, type ZonePlan, type ZoneWorkload, type PlannedDestination, ty
 export * from "./compile";
 export * from "./system";
 export * from "./evaluate";
+export * from "./workload-proxy";

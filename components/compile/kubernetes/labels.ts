@@ -9,6 +9,8 @@ import type { LabelSelector } from "./types";
 export const WORKLOAD_LABEL = "ztmesh.io/workload";
 /** Pod label naming the workload's domain; with {@link WORKLOAD_LABEL} it identifies the workload mesh-wide. */
 export const DOMAIN_LABEL = "ztmesh.io/domain";
+/** Label on an Envoy bootstrap ConfigMap saying which kind of proxy it configures (`workload`, `data`, `gateway`). */
+export const PROXY_KIND_LABEL = "ztmesh.io/proxy";
 /** Pod label carried by every mesh workload pod (value {@link MESH_LABEL_VALUE}). */
 export const MESH_LABEL = "ztmesh.io/mesh";
 /** Value of {@link MESH_LABEL}. */
@@ -26,10 +28,17 @@ export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 export const SYSTEM_NAMESPACE = "ztmesh-system";
 /** {@link APP_NAME_LABEL} value of gateway pods. */
 export const GATEWAY_APP = "ztmesh-gateway";
+/** {@link APP_NAME_LABEL} value of egress gateway pods. */
+export const EGRESS_GATEWAY_APP = "ztmesh-egress-gateway";
 /** {@link APP_NAME_LABEL} value of policy engine (OPA) pods. */
 export const POLICY_ENGINE_APP = "ztmesh-policy-engine";
-/** The gateway's listener port (mTLS, east-west and ingress). */
+/** The gateway's listener port (TLS passthrough by SNI: east-west and ingress). */
 export const GATEWAY_PORT = 8443;
+/**
+ * The mesh port: the mTLS listener of every enforcement point a caller connects to (each
+ * workload's proxy and each data proxy). NetworkPolicies admit mesh pods on this port only.
+ */
+export const MESH_PORT = 15006;
 /** OPA's Envoy ext_authz gRPC port. */
 export const POLICY_ENGINE_GRPC_PORT = 9191;
 /** The cluster DNS port (UDP and TCP). */

@@ -30,6 +30,8 @@ export interface PlannedSource {
   sameZoneDestinations: ZoneWorkload[];
   /** True when at least one destination is in another zone (reached through the gateway). */
   viaGateway: boolean;
+  /** The zones of those destinations (their gateways are the next hop), sorted. */
+  remoteZones: string[];
 }
 
 /** The zone's traffic plan. */
@@ -104,6 +106,7 @@ export function planZone(model: MeshModel, zoneId: string): ZonePlan {
       workload: svc,
       sameZoneDestinations: dests.filter((d) => d.workload.zone === zoneId),
       viaGateway: dests.some((d) => d.workload.zone !== zoneId),
+      remoteZones: [...new Set(dests.map((d) => d.workload.zone).filter((z) => z !== zoneId))].sort(),
     });
   }
   return { zoneId, workloads, destinations, sources };

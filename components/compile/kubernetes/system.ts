@@ -3,35 +3,44 @@
  * gateways and the policy engines.
  *
  * - `default-deny` and `allow-dns`, as in every namespace;
- * - `allow-ingress-policy-engine`: ext_authz gRPC (9191) only from the zone's gateways and
- *   the data proxies located in the zone;
+ * - `allow-ingress-policy-engine`: ext_authz gRPC (9191) only from mesh pods (every workload
+ *   proxy and data proxy asks its zone's engines);
  * - `allow-egress-policy-engine`: TCP 443 to any destination (bundle download from the
  *   zone's object storage and the cloud's token exchange; their addresses are not known);
- * - `allow-ingress-gateway`: the listener port only, from every mesh pod and from anywhere
- *   (`0.0.0.0/0` and `::/0`). This is the one documented exception to "never an IP block":
- *   a gateway terminates east-west (other zones) and north-south traffic, authenticated by
- *   mTLS and authorized by ext_authz + RBAC, so its network peers are not known in advance;
- * - `allow-egress-gateway`: the policy engines on 9191, every zone workload that admits the
- *   gateway (on that workload's ports), and remote gateways on the listener port (an IP
- *   block, same exception) when the mesh has more than one zone.
+ * - `allow-ingress-gateway`: the listener port only, from anywhere (`0.0.0.0/0` and `::/0`).
+ *   This is the one documented exception to "never an IP block": the gateway is the zone's
+ *   door for other zones (east-west) and outside callers (north-south), whose addresses are
+ *   not known in advance; it only passes TLS through by SNI to the mesh port of in-cluster
+ *   hosts, where the destination's proxy authenticates (mTLS) and authorizes (OPA, RBAC);
+ * - `allow-egress-gateway`: mesh pods on the mesh port only (where enforcement points listen).
+ *   Domain-agnostic, so a domain's new destinations need no platform update;
+ * - `allow-ingress-egress-gateway`: the mesh port from mesh pods only;
+ * - `allow-egress-egress-gateway`: the policy engines on 9191 and anywhere on 443 (an IP block,
+ *   the second documented exception): the cloud token endpoints it forwards to have no fixed
+ *   addresses; what it forwards is limited by its filter chains (one per token endpoint, by SNI)
+ *   and OPA (per caller and endpoint).
  */
 import type { MeshModel } from "../../model/model";
 import {
   DECISION_LOG_PORT,
+  EGRESS_GATEWAY_APP,
   GATEWAY_APP,
   LOG_COLLECTOR_APP,
   GATEWAY_PORT,
+  MESH_PORT,
   POLICY_ENGINE_APP,
   POLICY_ENGINE_GRPC_PORT,
   SYSTEM_NAMESPACE,
   appSelector,
 } from "./labels";
-import { anyMeshPeer, namespaceBaseline, networkPolicy, sortPolicies, tcpPorts, workloadEgressRules, workloadPeers } from "./compile";
-import { planZone } from "./plan";
+import { anyMeshPeer, namespaceBaseline, networkPolicy, sortPolicies, tcpPorts } from "./compile";
 import type { NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer } from "./types";
 
 /** The IP blocks a gateway accepts east-west / ingress traffic from (its documented exception). */
 export const GATEWAY_OPEN_BLOCKS: readonly string[] = ["0.0.0.0/0", "::/0"];
+
+/** Where the egress gateway may connect (on 443 only): the token endpoints have no fixed addresses. */
+export const EGRESS_OPEN_BLOCKS: readonly string[] = ["0.0.0.0/0", "::/0"];
 
 /** HTTPS, for policy engines pulling bundles from object storage. */
 export const HTTPS_PORT = 443;
@@ -40,21 +49,14 @@ export const HTTPS_PORT = 443;
  * The NetworkPolicies of `ztmesh-system` in zone `zoneId`, sorted by name. Pure and
  * deterministic.
  */
-export function compileSystemNetworkPolicies(model: MeshModel, zoneId: string): NetworkPolicy[] {
-  const plan = planZone(model, zoneId);
+export function compileSystemNetworkPolicies(_model: MeshModel, zoneId: string): NetworkPolicy[] {
   const ns = SYSTEM_NAMESPACE;
   const gateways = appSelector(GATEWAY_APP);
   const engines = appSelector(POLICY_ENGINE_APP);
-  const proxies = workloadPeers(plan.workloads.filter((w) => w.product).map((w) => w.workload));
 
-  const engineFrom: NetworkPolicyPeer[] = [{ podSelector: gateways }, ...proxies];
+  const engineFrom: NetworkPolicyPeer[] = [anyMeshPeer()];
   const openBlocks: NetworkPolicyPeer[] = GATEWAY_OPEN_BLOCKS.map((cidr) => ({ ipBlock: { cidr } }));
-
-  const gatewayEgress: NetworkPolicyEgressRule[] = [
-    { to: [{ podSelector: engines }], ports: tcpPorts([POLICY_ENGINE_GRPC_PORT]) },
-    ...workloadEgressRules(plan.destinations.filter((d) => d.viaGateway)),
-  ];
-  if (model.zones.length > 1) gatewayEgress.push({ to: openBlocks, ports: tcpPorts([GATEWAY_PORT]) });
+  const gatewayEgress: NetworkPolicyEgressRule[] = [{ to: [anyMeshPeer()], ports: tcpPorts([MESH_PORT]) }];
 
   return sortPolicies([
     ...namespaceBaseline(ns, zoneId),
@@ -81,6 +83,19 @@ export function compileSystemNetworkPolicies(model: MeshModel, zoneId: string): 
       podSelector: gateways,
       policyTypes: ["Egress"],
       egress: gatewayEgress,
+    }),
+    networkPolicy("allow-ingress-egress-gateway", ns, zoneId, {
+      podSelector: appSelector(EGRESS_GATEWAY_APP),
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [anyMeshPeer()], ports: tcpPorts([MESH_PORT]) }],
+    }),
+    networkPolicy("allow-egress-egress-gateway", ns, zoneId, {
+      podSelector: appSelector(EGRESS_GATEWAY_APP),
+      policyTypes: ["Egress"],
+      egress: [
+        { to: [{ podSelector: engines }], ports: tcpPorts([POLICY_ENGINE_GRPC_PORT]) },
+        { to: EGRESS_OPEN_BLOCKS.map((cidr) => ({ ipBlock: { cidr } })), ports: tcpPorts([HTTPS_PORT]) },
+      ],
     }),
   ]);
 }

@@ -8,6 +8,7 @@
  * decided about D's destinations (whoever declared it) and a change to D's intents never
  * touches the platform bundle.
  */
+import { workloadEgressTargets } from "../egress-targets";
 import { HTTP_METHODS, type DataAccess, type HttpMethod } from "../../model/types";
 import type { DataProduct, DenyRule, MeshModel, Service, Source } from "../../model/model";
 import { splitKey } from "../../model/resolve";
@@ -74,13 +75,18 @@ export function compileOpaBundles(model: MeshModel, zoneId: string, options: Com
   const domainData = (name: string): DomainData => {
     let d = domains.get(name);
     if (!d) {
-      d = { routes: {}, proxies: {}, allow: {}, deny: {} };
+      d = { services: {}, proxies: {}, allow: {}, deny: {}, egress: {} };
       domains.set(name, d);
     }
     return d;
   };
 
-  for (const s of model.services.values()) if (s.zone === zoneId) domainData(s.domain).routes[s.host] = s.key;
+  for (const s of model.services.values()) {
+    if (s.zone !== zoneId) continue;
+    domainData(s.domain).services[s.spiffeId] = s.key;
+    const targets = workloadEgressTargets(model, s.key);
+    if (targets.length > 0) domainData(s.domain).egress[s.spiffeId] = Object.fromEntries(targets.map((t) => [t.id, true as const]));
+  }
   for (const p of model.dataProducts.values()) if (p.zone === zoneId) domainData(p.domain).proxies[p.proxy.spiffeId] = p.key;
 
   for (const intent of model.intents) {
@@ -115,7 +121,8 @@ export function compileOpaBundles(model: MeshModel, zoneId: string, options: Com
   for (const name of [...domains.keys()].sort()) {
     const d = domains.get(name) as DomainData;
     const data: DomainData = {
-      routes: sortRecord(d.routes),
+      services: sortRecord(d.services),
+      egress: sortRecord(d.egress),
       proxies: sortRecord(d.proxies),
       allow: sortIndex(d.allow, byIntent),
       deny: sortIndex(d.deny, byId),

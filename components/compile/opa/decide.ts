@@ -20,8 +20,10 @@ import type { DataAccess } from "../../model/types";
 export interface CheckInput {
   attributes?: {
     source?: { principal?: string };
-    destination?: { principal?: string };
+    destination?: { principal?: string; labels?: Record<string, string> };
     request?: { http?: { method?: string; path?: string; host?: string } };
+    /** Sent by the egress gateway's network ext_authz (`include_tls_session`). */
+    tls_session?: { sni?: string };
   };
 }
 
@@ -69,34 +71,36 @@ export function decide(bundles: OpaZoneBundles | ZtmeshData, input: CheckInput):
   const isHttp = http?.method !== undefined;
   const method = http?.method;
   const path = http?.path;
-  const host = http?.host === undefined ? undefined : trimSuffix(http.host.toLowerCase().split(":")[0], ".");
 
-  // proxy_claims, service_claims (iterates the domain bundles, keyed lookups only)
-  const proxyClaims: Target[] = [];
-  const serviceClaims: Target[] = [];
-  for (const d of Object.keys(data.domains)) {
-    const k = get(data.domains[d].proxies, destinationPrincipal);
-    if (k !== undefined) proxyClaims.push({ domain: d, key: k, kind: "data" });
-    const route = isHttp ? get(data.domains[d].routes, host) : undefined;
-    if (route !== undefined) serviceClaims.push({ domain: d, key: route, kind: "service" });
-  }
-  // target, ambiguous (a destination claimed by exactly one bundle; a proxy identity first)
-  const claims = proxyClaims.length > 0 ? proxyClaims : serviceClaims;
-  const target = claims.length === 1 ? claims[0] : undefined;
-  const ambiguous = claims.length > 1 ? claims.map((c) => c.domain).sort() : undefined;
+  // destination_domain, domain_data (by key: the domain the enforcement point names)
+  const label = attrs.destination?.labels?.domain;
+  const destinationDomain = typeof label === "string" ? label : undefined;
+  const domainData = get(data.domains, destinationDomain);
+  // target: a data proxy by its identity, else a service by its identity
+  let target: Target | undefined;
+  const proxyKey = get(domainData?.proxies, destinationPrincipal);
+  const serviceKey = get(domainData?.services, destinationPrincipal);
+  if (proxyKey !== undefined) target = { domain: destinationDomain!, key: proxyKey, kind: "data" };
+  else if (serviceKey !== undefined) target = { domain: destinationDomain!, key: serviceKey, kind: "service" };
 
   if (source === undefined) return { allow: false, reason: "no client certificate: the caller has no SPIFFE ID" };
-  if (ambiguous !== undefined) {
-    return {
-      allow: false,
-      reason: `ambiguous destination: claimed by the bundles of domains ${ambiguous.join(", ")} (a host or data proxy identity must belong to one domain)`,
-    };
+  // is_egress, egress_request, egress_allows
+  if (attrs.destination?.labels?.kind === "egress") {
+    const parts = (attrs.tls_session?.sni ?? "").toLowerCase().split(".");
+    const request = parts.length > 3 && parts[2] === "egress" && parts.slice(3).join(".") === data.platform.trust_domain ? { domain: parts[0], target: parts[1] } : undefined;
+    if (request === undefined) return { allow: false, reason: "egress: the TLS SNI names no target (expected <domain>.<target>.egress.<trust domain>)" };
+    if (get(get(get(data.domains, request.domain)?.egress, source), request.target) === true) {
+      return { allow: true, reason: `egress to ${request.target} allowed by the object-store intents of domain ${request.domain}` };
+    }
+    return { allow: false, reason: `egress to ${request.target}: no intent of domain ${request.domain} lets this workload use it` };
   }
+  if (destinationDomain === undefined) {
+    return { allow: false, reason: "unknown destination: the enforcement point names no destination domain (ext_authz bootstrap_metadata_labels_key)" };
+  }
+  if (domainData === undefined) return { allow: false, reason: `unknown destination: no bundle of domain ${destinationDomain} in this zone` };
   if (target === undefined) {
-    return { allow: false, reason: "unknown destination: no service routed for this host and no data proxy with this identity in this zone" };
+    return { allow: false, reason: `unknown destination: domain ${destinationDomain} has no service or data proxy with identity ${destinationPrincipal} in this zone` };
   }
-  // domain_data
-  const domainData = data.domains[target.domain];
 
   // in_trust_domain, grants
   const inTrustDomain = source.startsWith(`spiffe://${data.platform.trust_domain}/`);
@@ -155,6 +159,3 @@ export function decide(bundles: OpaZoneBundles | ZtmeshData, input: CheckInput):
   return { allow: false, reason: "no intent allows this request" };
 }
 
-function trimSuffix(s: string, suffix: string): string {
-  return s.endsWith(suffix) ? s.slice(0, -suffix.length) : s;
-}

@@ -5,7 +5,7 @@
  *
  * Layout under `data.ztmesh` (one bundle root each, never overlapping):
  * - `platform` (platform bundle): trust domain, zone, global deny rules.
- * - `domains.<domain>` (one bundle per domain): routes, proxies, allow and deny entries of the
+ * - `domains.<domain>` (one bundle per domain): services, proxies, allow and deny entries of the
  *   domain's destinations located in the zone.
  */
 import type { Cloud, DataAccess, HttpMethod } from "../../model/types";
@@ -83,14 +83,19 @@ export interface PlatformData {
 
 /** Data of one domain bundle, at `data.ztmesh.domains.<domain>`. */
 export interface DomainData {
-  /** Service host (`<name>.<namespace>.svc.cluster.local`) -> service key, for the domain's services in the zone. */
-  routes: Record<string, string>;
+  /** Service SPIFFE ID (its workload proxy's identity) -> service key, for the domain's services in the zone. */
+  services: Record<string, string>;
   /** Data proxy SPIFFE ID -> data product key, for the domain's products in the zone. */
   proxies: Record<string, string>;
   /** Grants on the domain's destinations in the zone. */
   allow: AllowIndex;
   /** Domain deny rules (and rules naming one of its destinations) relevant to the zone. */
   deny: DenyIndex;
+  /**
+   * `egress[<SPIFFE ID>][<target id>]`: the cloud token endpoints (egress gateway targets) each of
+   * the domain's workloads in the zone may reach, from its object-store intents.
+   */
+  egress: Record<string, Record<string, true>>;
 }
 
 /** An OPA bundle `.manifest`: only what OPA needs. */

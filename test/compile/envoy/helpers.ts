@@ -1,26 +1,65 @@
 /** Shared helpers of the Envoy compiler tests: navigate compiled bootstraps. */
-import type { EnvoyBootstrap, FilterChain, HttpConnectionManager, NamedFilter, RbacRules } from "../../../components/compile/envoy";
+import type {
+  Address,
+  Cluster,
+  DownstreamTlsContext,
+  EnvoyBootstrap,
+  FilterChain,
+  HttpConnectionManager,
+  Listener,
+  NamedFilter,
+  RbacRules,
+} from "../../../components/compile/envoy";
 
-/** The first filter chain of the first listener. */
-export function chainOf(b: EnvoyBootstrap): FilterChain {
-  return b.static_resources.listeners[0].filter_chains[0];
+/** The listener named `name`, or the first listener. */
+export function listenerOf(b: EnvoyBootstrap, name?: string): Listener {
+  const listeners = b.static_resources.listeners;
+  const l = name === undefined ? listeners[0] : listeners.find((x) => x.name === name);
+  if (!l) throw new Error(`no listener ${name ?? "(first)"} in ${listeners.map((x) => x.name).join(", ")}`);
+  return l;
 }
 
-/** The gateway's HTTP connection manager. */
-export function hcmOf(b: EnvoyBootstrap): HttpConnectionManager {
-  return chainOf(b).filters[0].typed_config as HttpConnectionManager;
+/** The first filter chain of the listener named `listener` (default: the first listener). */
+export function chainOf(b: EnvoyBootstrap, listener?: string): FilterChain {
+  return listenerOf(b, listener).filter_chains[0];
 }
 
-/** The gateway's HTTP filters. */
-export function httpFiltersOf(b: EnvoyBootstrap): NamedFilter[] {
-  return hcmOf(b).http_filters;
+/** The downstream TLS context of the listener's first chain (throws when it terminates no TLS). */
+export function downstreamTlsOf(b: EnvoyBootstrap, listener?: string): DownstreamTlsContext {
+  const ts = chainOf(b, listener).transport_socket;
+  if (!ts) throw new Error(`listener ${listener ?? "(first)"} terminates no TLS`);
+  return ts.typed_config;
 }
 
-/** The RBAC rules of the named filter (HTTP filters first, then network filters). */
-export function rulesOf(b: EnvoyBootstrap, filterName: string): RbacRules | undefined {
-  const filters = [...(chainOf(b).filters[0].name === "envoy.filters.network.http_connection_manager" ? httpFiltersOf(b) : []), ...chainOf(b).filters];
+/** The HTTP connection manager of the listener's first chain. */
+export function hcmOf(b: EnvoyBootstrap, listener?: string): HttpConnectionManager {
+  return chainOf(b, listener).filters[0].typed_config as HttpConnectionManager;
+}
+
+/** The HTTP filters of the listener's first chain. */
+export function httpFiltersOf(b: EnvoyBootstrap, listener?: string): NamedFilter[] {
+  return hcmOf(b, listener).http_filters;
+}
+
+/** The RBAC rules of the named filter (HTTP filters first, then network filters) of a listener (default: the first). */
+export function rulesOf(b: EnvoyBootstrap, filterName: string, listener?: string): RbacRules | undefined {
+  const chain = chainOf(b, listener);
+  const filters = [...(chain.filters[0].name === "envoy.filters.network.http_connection_manager" ? httpFiltersOf(b, listener) : []), ...chain.filters];
   const f = filters.find((x) => x.name === filterName);
   return f ? (f.typed_config["rules"] as RbacRules) : undefined;
+}
+
+/** The cluster named `name` (throws when absent). */
+export function clusterOf(b: EnvoyBootstrap, name: string): Cluster {
+  const c = b.static_resources.clusters.find((x) => x.name === name);
+  if (!c) throw new Error(`no cluster ${name} in ${b.static_resources.clusters.map((x) => x.name).join(", ")}`);
+  return c;
+}
+
+/** The address of a cluster's only endpoint (throws for clusters without endpoints). */
+export function endpointOf(c: Cluster): Address {
+  if (!c.load_assignment) throw new Error(`cluster ${c.name} has no endpoints`);
+  return c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address;
 }
 
 /** The exact and prefix principal names of a rule set's policies, sorted. */

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { compileDataProxy, compileGateway, toYaml, validateEnvoyConfig } from "../../../components/compile/envoy";
+import { compileDataProxy, compileGateway, compileWorkloadProxy, toYaml, validateEnvoyConfig } from "../../../components/compile/envoy";
 import { buildMesh } from "../../../components/model";
 import { domains, mesh } from "../../fixtures/mesh";
 
 const model = buildMesh(mesh, domains);
-/** A fresh JSON copy of the aws-eu gateway. */
-const gateway = (): Record<string, unknown> => JSON.parse(JSON.stringify(compileGateway(model, "aws-eu"))) as Record<string, unknown>;
+/** A fresh JSON copy of matching's workload proxy (its inbound listener comes first: HCM, ext_authz, RBAC, mTLS). */
+const proxy = (): Record<string, unknown> => JSON.parse(JSON.stringify(compileWorkloadProxy(model, "trading/matching"))) as Record<string, unknown>;
 /** Sets `value` at `path` (keys and indexes) inside a JSON value, in place; returns the root. */
 function setAt<T>(root: T, path: (string | number)[], value: unknown): T {
   let node = root as unknown as Record<string | number, unknown>;
@@ -19,14 +19,16 @@ const TLS_PATH = ["static_resources", "listeners", 0, "filter_chains", 0, "trans
 const HCM = "$.static_resources.listeners[0].filter_chains[0].filters[0].typed_config";
 
 describe("validateEnvoyConfig", () => {
-  it("accepts the compiled gateway and data proxy, also after a YAML round trip", () => {
+  it("accepts the compiled gateway, workload proxy and data proxy, also after a YAML round trip", () => {
     expect(validateEnvoyConfig(compileGateway(model, "aws-eu"))).toEqual([]);
     expect(validateEnvoyConfig(parse(toYaml(compileGateway(model, "aws-eu"))))).toEqual([]);
+    expect(validateEnvoyConfig(compileWorkloadProxy(model, "trading/order-api"))).toEqual([]);
+    expect(validateEnvoyConfig(parse(toYaml(compileWorkloadProxy(model, "trading/order-api"))))).toEqual([]);
     expect(validateEnvoyConfig(parse(toYaml(compileDataProxy(model, "risk/risk-db"))))).toEqual([]);
   });
 
   it("serializes to YAML that parses back to the same object, quoting pseudo-headers", () => {
-    const b = compileGateway(model, "aws-eu");
+    const b = compileWorkloadProxy(model, "trading/matching");
     const text = toYaml(b);
     expect(parse(text)).toEqual(JSON.parse(JSON.stringify(b)));
     expect(text).toContain('name: ":authority"');
@@ -34,21 +36,21 @@ describe("validateEnvoyConfig", () => {
   });
 
   it("reports an unknown field with its path", () => {
-    const g = setAt(gateway(), [...HCM_PATH, "http_filters", 1, "typed_config", "rules", "polices"], {});
+    const g = setAt(proxy(), [...HCM_PATH, "http_filters", 1, "typed_config", "rules", "polices"], {});
     expect(validateEnvoyConfig(g)).toEqual([`${HCM}.http_filters[1].typed_config.rules.polices: unknown field of envoy.config.rbac.v3.RBAC`]);
-    const top = { ...gateway(), statics: {} };
+    const top = { ...proxy(), statics: {} };
     expect(validateEnvoyConfig(top)).toEqual(["$.statics: unknown field of envoy.config.bootstrap.v3.Bootstrap"]);
   });
 
   it("reports a wrong scalar type (string where bool)", () => {
-    const g = setAt(gateway(), [...TLS_PATH, "require_client_certificate"], "true");
+    const g = setAt(proxy(), [...TLS_PATH, "require_client_certificate"], "true");
     expect(validateEnvoyConfig(g)).toEqual([
       "$.static_resources.listeners[0].filter_chains[0].transport_socket.typed_config.require_client_certificate: expected bool, got string",
     ]);
   });
 
   it("reports an unknown enum value", () => {
-    const g = setAt(gateway(), [...HCM_PATH, "http_filters", 1, "typed_config", "rules", "action"], "ALOW");
+    const g = setAt(proxy(), [...HCM_PATH, "http_filters", 1, "typed_config", "rules", "action"], "ALOW");
     const errors = validateEnvoyConfig(g);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(new RegExp(`^${HCM.replace(/[$.[\]]/g, "\\$&")}\\.http_filters\\[1\\]\\.typed_config\\.rules\\.action: unknown Action value "ALOW"`));
@@ -56,14 +58,14 @@ describe("validateEnvoyConfig", () => {
 
   it("reports an unknown @type URL", () => {
     const url = "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuth";
-    const g = setAt(gateway(), [...HCM_PATH, "http_filters", 0, "typed_config", "@type"], url);
+    const g = setAt(proxy(), [...HCM_PATH, "http_filters", 0, "typed_config", "@type"], url);
     expect(validateEnvoyConfig(g)).toEqual([
       `${HCM}.http_filters[0].typed_config["@type"]: unknown type URL "${url}"`,
     ]);
   });
 
   it("checks durations, integer ranges, lists and oneofs", () => {
-    const g = gateway();
+    const g = proxy();
     setAt(g, ["static_resources", "clusters", 0, "connect_timeout"], "250ms");
     setAt(g, ["admin", "address", "socket_address", "port_value"], 70000.5);
     setAt(g, ["static_resources", "listeners", 0, "filter_chains"], {});

@@ -38,12 +38,14 @@ describe("compileOpaBundles: the fixture mesh", () => {
     }
   });
 
-  it("keys grants by destination and source SPIFFE ID", () => {
+  it("lists each domain's destinations of the zone by SPIFFE ID, and keys grants by destination and source SPIFFE ID", () => {
     const trading = compileOpaBundles(model, "aws-eu").domains.trading.data;
-    expect(trading.routes).toEqual({
-      "matching.trading.svc.cluster.local": "trading/matching",
-      "order-api.trading.svc.cluster.local": "trading/order-api",
+    // Destinations by their enforcement point's own identity: the service's (its workload proxy) or the data proxy's.
+    expect(trading.services).toEqual({
+      [`${td}/trading/sa/matching`]: "trading/matching",
+      [`${td}/trading/sa/order-api`]: "trading/order-api",
     });
+    expect(trading).not.toHaveProperty("routes");
     expect(trading.proxies).toEqual({ [`${td}/trading/sa/trades-proxy`]: "trading/trades" });
     expect(trading.allow).toEqual({
       "trading/matching": { [`${td}/trading/sa/order-api`]: [{ intent: "trading#0", methods: { POST: true }, paths: ["/orders"] }] },
@@ -82,6 +84,14 @@ describe("compileOpaBundles: the fixture mesh", () => {
     });
     // risk-db lives in dc-eu; a rule limited to a path takes no access class from an L4 data proxy.
     expect(compileOpaBundles(m, "dc-eu").domains.risk.data.deny["risk/risk-db"]["*"][0].access).toEqual([]);
+  });
+
+  it("lists a service under its own SPIFFE ID, also with a custom namespace and service account, and only in its own zone's bundle", () => {
+    const custom: DomainSpec = { ...risk, services: [{ ...risk.services[0], namespace: "risk-apps", serviceAccount: "engine" }] };
+    const m = buildMesh(mesh, domains.map((d) => (d.name === "risk" ? custom : d)));
+    expect(compileOpaBundles(m, "gcp-eu").domains.risk.data.services).toEqual({ [`${td}/risk-apps/sa/engine`]: "risk/risk-engine" });
+    expect(compileOpaBundles(m, "dc-eu").domains.risk.data.services).toEqual({});
+    expect(compileOpaBundles(m, "dc-eu").domains.risk.data.proxies).toEqual({ [`${td}/risk/sa/risk-db-proxy`]: "risk/risk-db" });
   });
 
   it("throws on an unknown zone, naming the zones", () => {

@@ -6,19 +6,30 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bundleFiles, compileOpaBundles, dataTree, decide, type CheckInput, type DomainData, type ZtmeshData } from "../../../components/compile/opa";
-import { HTTP_METHODS, buildMesh, type DataAccess, type DenyRule, type HttpMethod, type MeshModel } from "../../../components/model";
+import { HTTP_METHODS, buildMesh, type DataAccess, type DataProduct, type DenyRule, type HttpMethod, type MeshModel, type Service } from "../../../components/model";
 import { arbMesh, type GeneratedMesh } from "../../fixtures/arbitraries";
 
 const noRego = { policyModules: {} };
 const RUNS = { numRuns: 40 };
-const GATEWAY = "spiffe://gateway.invalid/ns/ztmesh-system/sa/gateway";
 
 const subPath = (p: string): string => (p.endsWith("/") ? `${p}sub` : `${p}/sub`);
-const callInput = (src: string, method: string, path: string, host: string): CheckInput => ({
-  attributes: { source: { principal: src }, destination: { principal: GATEWAY }, request: { http: { method, path, host } } },
+/** The enforcement point of a destination: its own SPIFFE ID and the labels its ext_authz sends. */
+const at = (principal: string, domain: string, workload: string) => ({ principal, labels: { domain, workload } });
+/** An HTTP check at service `dst`'s workload proxy. */
+const callInput = (src: string, method: string, path: string, dst: Service): CheckInput => ({
+  attributes: {
+    source: { principal: src },
+    destination: at(dst.spiffeId, dst.domain, dst.key),
+    request: { http: { method, path, host: `${dst.host}:${dst.ports[0].port}` } },
+  },
 });
-const dataInput = (src: string, proxy: string, method?: string): CheckInput => ({
-  attributes: { source: { principal: src }, destination: { principal: proxy }, ...(method ? { request: { http: { method, path: "/", host: "store" } } } : {}) },
+/** An L4 check (or HTTP, with `method`) at product `dst`'s data proxy. */
+const dataInput = (src: string, dst: DataProduct, method?: string): CheckInput => ({
+  attributes: {
+    source: { principal: src },
+    destination: at(dst.proxy.spiffeId, dst.domain, dst.key),
+    ...(method ? { request: { http: { method, path: "/", host: "store" } } } : {}),
+  },
 });
 
 // ---- Oracle: the intended semantics, straight from the model -------------------------------
@@ -86,7 +97,7 @@ describe("OPA bundles over generated meshes", () => {
               for (const m of HTTP_METHODS) {
                 for (const p of paths) {
                   const expected = dst.zone === zone && oracleCall(model, src, dst.key, m, p);
-                  const got = decide(data, callInput(src, m, p, `${dst.host}:${dst.ports[0].port}`)).allow;
+                  const got = decide(data, callInput(src, m, p, dst)).allow;
                   if (got !== expected) expect({ zone, src, dst: dst.key, m, p, got }).toEqual({ zone, src, dst: dst.key, m, p, got: expected });
                 }
               }
@@ -105,9 +116,9 @@ describe("OPA bundles over generated meshes", () => {
           for (const dst of model.dataProducts.values()) {
             for (const src of sources(model)) {
               const kept = dst.zone === zone ? oracleAccess(model, src, dst.key) : new Set<DataAccess>();
-              expect(decide(data, dataInput(src, dst.proxy.spiffeId)).allow, `L4 ${src} -> ${dst.key} in ${zone}`).toBe(kept.size > 0);
-              expect(decide(data, dataInput(src, dst.proxy.spiffeId, "GET")).allow, `GET ${src} -> ${dst.key}`).toBe(kept.has("read"));
-              expect(decide(data, dataInput(src, dst.proxy.spiffeId, "PUT")).allow, `PUT ${src} -> ${dst.key}`).toBe(kept.has("write"));
+              expect(decide(data, dataInput(src, dst)).allow, `L4 ${src} -> ${dst.key} in ${zone}`).toBe(kept.size > 0);
+              expect(decide(data, dataInput(src, dst, "GET")).allow, `GET ${src} -> ${dst.key}`).toBe(kept.has("read"));
+              expect(decide(data, dataInput(src, dst, "PUT")).allow, `PUT ${src} -> ${dst.key}`).toBe(kept.has("write"));
             }
           }
         });
@@ -129,13 +140,13 @@ describe("OPA bundles over generated meshes", () => {
             const dst = model.services.get(i.to);
             if (!dst) throw new Error(i.to);
             const data = byZone.get(dst.zone) as ZtmeshData;
-            for (const m of i.methods) for (const p of i.paths) for (const path of [p, subPath(p)]) expect(decide(data, callInput(src, m, path, dst.host)).allow, `${i.id} ${m} ${path}`).toBe(true);
+            for (const m of i.methods) for (const p of i.paths) for (const path of [p, subPath(p)]) expect(decide(data, callInput(src, m, path, dst)).allow, `${i.id} ${m} ${path}`).toBe(true);
           } else {
             const dst = model.dataProducts.get(i.to);
             if (!dst) throw new Error(i.to);
             const data = byZone.get(dst.zone) as ZtmeshData;
-            expect(decide(data, dataInput(src, dst.proxy.spiffeId)).allow, i.id).toBe(true);
-            for (const a of i.access) expect(decide(data, dataInput(src, dst.proxy.spiffeId, a === "read" ? "GET" : "POST")).allow, `${i.id} ${a}`).toBe(true);
+            expect(decide(data, dataInput(src, dst)).allow, i.id).toBe(true);
+            for (const a of i.access) expect(decide(data, dataInput(src, dst, a === "read" ? "GET" : "POST")).allow, `${i.id} ${a}`).toBe(true);
           }
         }
       }),
@@ -151,12 +162,12 @@ describe("OPA bundles over generated meshes", () => {
             const declared = (to: string): boolean => model.intents.some((i) => i.to === to && sourceMatches(model, i.source, src, true));
             for (const dst of model.services.values()) {
               if (dst.zone === zone && declared(dst.key)) continue;
-              for (const m of HTTP_METHODS) expect(decide(data, callInput(src, m, "/", dst.host)).allow).toBe(false);
+              for (const m of HTTP_METHODS) expect(decide(data, callInput(src, m, "/", dst)).allow).toBe(false);
             }
             for (const dst of model.dataProducts.values()) {
               if (dst.zone === zone && declared(dst.key)) continue;
-              expect(decide(data, dataInput(src, dst.proxy.spiffeId)).allow).toBe(false);
-              expect(decide(data, dataInput(src, dst.proxy.spiffeId, "GET")).allow).toBe(false);
+              expect(decide(data, dataInput(src, dst)).allow).toBe(false);
+              expect(decide(data, dataInput(src, dst, "GET")).allow).toBe(false);
             }
           }
         });
@@ -171,8 +182,8 @@ describe("OPA bundles over generated meshes", () => {
         const denyAll: GeneratedMesh = { mesh: { ...g.mesh, denyRules: [...(g.mesh.denyRules ?? []), { reason: "lockdown" }] }, domains: g.domains };
         forEachZone(denyAll, (model, _zone, data) => {
           for (const src of sources(model)) {
-            for (const dst of model.services.values()) for (const m of HTTP_METHODS) expect(decide(data, callInput(src, m, "/x", dst.host)).allow).toBe(false);
-            for (const dst of model.dataProducts.values()) expect(decide(data, dataInput(src, dst.proxy.spiffeId)).allow).toBe(false);
+            for (const dst of model.services.values()) for (const m of HTTP_METHODS) expect(decide(data, callInput(src, m, "/x", dst)).allow).toBe(false);
+            for (const dst of model.dataProducts.values()) expect(decide(data, dataInput(src, dst)).allow).toBe(false);
           }
         });
       }),
@@ -219,40 +230,55 @@ describe("OPA bundles over generated meshes", () => {
       RUNS,
     );
   });
-  it("denies a destination a second domain bundle also claims to every source, whatever either grants; other destinations are unaffected", () => {
+  it("finds the destination by its enforcement point's domain label and identity: other bundles never change a decision, a wrong or missing label is denied with its reason", () => {
     fc.assert(
       fc.property(arbMesh(), fc.nat(), (g, pick) => {
         forEachZone(g, (model, zone, data) => {
           const local = [...model.services.values()].filter((s) => s.zone === zone);
-          const proxies = [...model.dataProducts.values()].filter((p) => p.zone === zone);
+          const products = [...model.dataProducts.values()].filter((p) => p.zone === zone);
           if (local.length === 0) return;
           const taken = local[pick % local.length];
-          const takenProxy = proxies.length > 0 ? proxies[pick % proxies.length] : undefined;
-          // A bundle granting everything on what it claims: two domains that put workloads of one name in one namespace.
+          const takenProduct = products.length > 0 ? products[pick % products.length] : undefined;
+          // A bundle claiming those identities and granting everything on them (another domain's stack, say).
           const rogue: DomainData = {
-            routes: { [taken.host]: "zz-rogue/svc" },
-            proxies: takenProxy ? { [takenProxy.proxy.spiffeId]: "zz-rogue/data" } : {},
+            services: { [taken.spiffeId]: "zz-rogue/svc" },
+            proxies: takenProduct ? { [takenProduct.proxy.spiffeId]: "zz-rogue/data" } : {},
             allow: {
               "zz-rogue/svc": { "*": [{ intent: "zz-rogue#0", methods: Object.fromEntries(HTTP_METHODS.map((m) => [m, true])), paths: ["/"] }] },
               "zz-rogue/data": { "*": [{ intent: "zz-rogue#1", access: ["read", "write"] }] },
             },
             deny: {},
+            egress: {},
           };
           const withRogue: ZtmeshData = { ...data, domains: { ...data.domains, "zz-rogue": rogue } };
-          const ambiguous = new RegExp(`^ambiguous destination: claimed by the bundles of domains (${taken.domain}, zz-rogue|zz-rogue, ${taken.domain}) `);
+          // A domain with a bundle in this zone that is not the destination's (when there is one), and one with none.
+          const otherDomain = Object.keys(data.domains).find((d) => d !== taken.domain);
+          const noBundle = "zz-absent";
           for (const src of sources(model)) {
-            for (const m of HTTP_METHODS) {
-              const d = decide(withRogue, callInput(src, m, "/", taken.host));
-              expect(d.allow, `${src} ${m} ${taken.host}`).toBe(false);
-              expect(d.reason).toMatch(ambiguous);
+            for (const m of ["GET", "POST", "DELETE"]) {
+              const input = callInput(src, m, "/", taken);
+              // Decided by the destination's own bundle, whatever else is loaded.
+              expect(decide(withRogue, input), `${src} ${m} ${taken.key}`).toEqual(decide(data, input));
+              const relabel = (labels: Record<string, string> | undefined): CheckInput => ({
+                attributes: { ...input.attributes, destination: { principal: taken.spiffeId, ...(labels ? { labels } : {}) } },
+              });
+              expect(decide(withRogue, relabel(undefined))).toEqual({
+                allow: false,
+                reason: "unknown destination: the enforcement point names no destination domain (ext_authz bootstrap_metadata_labels_key)",
+              });
+              expect(decide(withRogue, relabel({ domain: noBundle, workload: taken.key }))).toEqual({ allow: false, reason: `unknown destination: no bundle of domain ${noBundle} in this zone` });
+              if (otherDomain !== undefined) {
+                expect(decide(withRogue, relabel({ domain: otherDomain, workload: taken.key }))).toEqual({
+                  allow: false,
+                  reason: `unknown destination: domain ${otherDomain} has no service or data proxy with identity ${taken.spiffeId} in this zone`,
+                });
+              }
             }
-            if (takenProxy) {
-              expect(decide(withRogue, dataInput(src, takenProxy.proxy.spiffeId)).allow, `L4 ${src} -> ${takenProxy.key}`).toBe(false);
-              expect(decide(withRogue, dataInput(src, takenProxy.proxy.spiffeId, "GET")).reason).toMatch(/^ambiguous destination: /);
-            }
-            for (const other of local) {
-              if (other === taken) continue;
-              for (const m of ["GET", "POST"]) expect(decide(withRogue, callInput(src, m, "/", other.host))).toEqual(decide(data, callInput(src, m, "/", other.host)));
+            if (takenProduct) {
+              for (const method of [undefined, "GET", "PUT"]) {
+                const input = dataInput(src, takenProduct, method);
+                expect(decide(withRogue, input), `${method ?? "L4"} ${src} -> ${takenProduct.key}`).toEqual(decide(data, input));
+              }
             }
           }
         });

@@ -2,6 +2,10 @@
  * The cases of `authz_test.rego`, one entry per `test_*` rule with the same name and checks,
  * so `decide` is held to exactly what `opa test` holds the Rego to (rego.test.ts checks the
  * names match one to one).
+ *
+ * Every check is made at an enforcement point: a workload proxy (destination principal = the
+ * service's SPIFFE ID) or a data proxy (its own SPIFFE ID), which names its destination's
+ * domain and key in `destination.labels` (ext_authz `bootstrap_metadata_labels_key`).
  */
 import type { CheckInput, DomainData } from "../../../components/compile/opa";
 
@@ -9,35 +13,54 @@ const gateway = "spiffe://mesh.test/ns/ztmesh-system/sa/gateway";
 const orderApi = "spiffe://mesh.test/ns/trading/sa/order-api";
 const matching = "spiffe://mesh.test/ns/trading/sa/matching";
 const riskEngine = "spiffe://mesh.test/ns/risk/sa/risk-engine";
+const reporter = "spiffe://mesh.test/ns/risk/sa/reporter";
 const tradesProxy = "spiffe://mesh.test/ns/trading/sa/trades-proxy";
 const customerRiskProxy = "spiffe://mesh.test/ns/risk/sa/customer-risk-proxy";
 const matchingHost = "matching.trading.svc.cluster.local:9090";
 const riskHost = "risk-engine.risk.svc.cluster.local:8080";
 
-const httpCheck = (src: string, m: string, p: string, h: string): CheckInput => ({
-  attributes: { source: { principal: src }, destination: { principal: gateway }, request: { http: { method: m, path: p, host: h } } },
+/** An enforcement point: its own SPIFFE ID and the labels its ext_authz sends. */
+interface At {
+  principal: string;
+  labels?: Record<string, string>;
+}
+const at = (principal: string, domain: string, workload: string): At => ({ principal, labels: { domain, workload } });
+const atMatching = at(matching, "trading", "trading/matching");
+const atOrderApi = at(orderApi, "trading", "trading/order-api");
+const atRiskEngine = at(riskEngine, "risk", "risk/risk-engine");
+const atTrades = at(tradesProxy, "trading", "trading/trades");
+const atCustomerRisk = at(customerRiskProxy, "risk", "risk/customer-risk");
+
+/** An HTTP check at a workload proxy (or any enforcement point `dst`). */
+const httpCheck = (src: string, dst: At, m: string, p: string, h: string): CheckInput => ({
+  attributes: { source: { principal: src }, destination: dst, request: { http: { method: m, path: p, host: h } } },
 });
-const proxyHttpCheck = (src: string, proxy: string, m: string): CheckInput => ({
-  attributes: { source: { principal: src }, destination: { principal: proxy }, request: { http: { method: m, path: "/", host: "store" } } },
+/** An HTTP check at a data proxy. */
+const proxyHttpCheck = (src: string, proxy: At, m: string): CheckInput => ({
+  attributes: { source: { principal: src }, destination: proxy, request: { http: { method: m, path: "/", host: "store" } } },
 });
-const l4Check = (src: string, proxy: string): CheckInput => ({ attributes: { source: { principal: src }, destination: { principal: proxy } } });
+/** An L4 (network ext_authz) check at a data proxy: no HTTP attributes. */
+const l4Check = (src: string, proxy: At): CheckInput => ({ attributes: { source: { principal: src }, destination: proxy } });
 
 /**
- * A second domain bundle claiming trading's `matching` host and `trades` proxy (two domains
- * putting workloads of the same name in one namespace), granting them to everyone: authz_test.rego's
- * `rogue`, loaded beside the compiled data as `data.ztmesh.domains.rogue`.
+ * A second domain bundle claiming trading's `matching` and `trades` identities and granting
+ * them to everyone: authz_test.rego's `rogue`, loaded beside the compiled data as
+ * `data.ztmesh.domains.rogue`. Enforcement points labelled `trading` never consult it.
  */
 export const ROGUE_DOMAIN: DomainData = {
-  routes: { "matching.trading.svc.cluster.local": "rogue/matching" },
+  services: { [matching]: "rogue/matching" },
   proxies: { [tradesProxy]: "rogue/trades" },
   allow: {
     "rogue/matching": { "*": [{ intent: "rogue#0", methods: { POST: true }, paths: ["/"] }] },
     "rogue/trades": { "*": [{ intent: "rogue#1", access: ["read", "write"] }] },
   },
   deny: {},
+  egress: {},
 };
 
-const ambiguousReason = "ambiguous destination: claimed by the bundles of domains rogue, trading (a host or data proxy identity must belong to one domain)";
+const noDomainReason = "unknown destination: the enforcement point names no destination domain (ext_authz bootstrap_metadata_labels_key)";
+const notInDomain = (domain: string, principal: string): string =>
+  `unknown destination: domain ${domain} has no service or data proxy with identity ${principal} in this zone`;
 
 /** One expectation: the input, whether it is allowed, and optionally the reason (exact, or a prefix). */
 export interface RegoCheck {
@@ -51,57 +74,86 @@ export interface RegoCheck {
 
 /** `test_<name>` of authz_test.rego -> its checks. */
 export const REGO_CASES: Record<string, RegoCheck[]> = {
-  test_allowed_call: [{ input: httpCheck(orderApi, "POST", "/orders/42", matchingHost), allow: true, reason: "allowed by trading#0" }],
-  test_host_without_port_any_case_trailing_dot: [{ input: httpCheck(orderApi, "GET", "/orders", "Matching.Trading.svc.cluster.local."), allow: true }],
-  test_wrong_method: [{ input: httpCheck(orderApi, "DELETE", "/orders/42", matchingHost), allow: false, reason: "no intent allows this request" }],
-  test_wrong_path_prefix: [{ input: httpCheck(orderApi, "POST", "/trades/42", matchingHost), allow: false }],
-  test_unknown_source: [{ input: httpCheck("spiffe://mesh.test/ns/other/sa/intruder", "POST", "/orders/42", matchingHost), allow: false }],
+  test_allowed_call: [{ input: httpCheck(orderApi, atMatching, "POST", "/orders/42", matchingHost), allow: true, reason: "allowed by trading#0" }],
+  test_host_does_not_choose_the_destination: [
+    { input: httpCheck(orderApi, atMatching, "GET", "/orders", "Matching.Trading.svc.cluster.local."), allow: true },
+    // The host names risk-engine, but the check is made at matching's proxy: matching's grants decide.
+    { input: httpCheck(orderApi, atMatching, "GET", "/limits/today", riskHost), allow: false, reason: "no intent allows this request" },
+    { input: httpCheck(orderApi, atRiskEngine, "POST", "/orders/42", matchingHost), allow: false, reason: "no intent allows this request" },
+  ],
+  test_wrong_method: [{ input: httpCheck(orderApi, atMatching, "DELETE", "/orders/42", matchingHost), allow: false, reason: "no intent allows this request" }],
+  test_wrong_path_prefix: [{ input: httpCheck(orderApi, atMatching, "POST", "/trades/42", matchingHost), allow: false }],
+  test_unknown_source: [{ input: httpCheck("spiffe://mesh.test/ns/other/sa/intruder", atMatching, "POST", "/orders/42", matchingHost), allow: false }],
   test_no_peer_certificate: [
     {
-      input: { attributes: { destination: { principal: gateway }, request: { http: { method: "POST", path: "/orders/42", host: matchingHost } } } },
+      input: { attributes: { destination: atMatching, request: { http: { method: "POST", path: "/orders/42", host: matchingHost } } } },
       allow: false,
       reason: "no client certificate: the caller has no SPIFFE ID",
     },
   ],
-  test_empty_principal: [{ input: httpCheck("", "POST", "/orders/42", matchingHost), allow: false }],
+  test_empty_principal: [{ input: httpCheck("", atMatching, "POST", "/orders/42", matchingHost), allow: false }],
   test_unknown_destination: [
-    { input: httpCheck(riskEngine, "POST", "/", "reporter.risk.svc.cluster.local"), allow: false, reasonPrefix: "unknown destination" },
+    // reporter runs in zone z2: this zone's risk bundle does not list it.
+    {
+      input: httpCheck(riskEngine, at(reporter, "risk", "risk/reporter"), "POST", "/", "reporter.risk.svc.cluster.local"),
+      allow: false,
+      reason: notInDomain("risk", reporter),
+    },
   ],
-  test_reverse_direction_denied: [{ input: httpCheck(matching, "POST", "/orders", "order-api.trading.svc.cluster.local"), allow: false }],
+  test_reverse_direction_denied: [{ input: httpCheck(matching, atOrderApi, "POST", "/orders", "order-api.trading.svc.cluster.local"), allow: false }],
   test_deny_rule_overrides_intent: [
-    { input: httpCheck(orderApi, "GET", "/limits/today", riskHost), allow: true },
-    { input: httpCheck(orderApi, "GET", "/limits/internal/x", riskHost), allow: false, reason: "denied by risk#0 (internal limits are risk-only)" },
+    { input: httpCheck(orderApi, atRiskEngine, "GET", "/limits/today", riskHost), allow: true },
+    { input: httpCheck(orderApi, atRiskEngine, "GET", "/limits/internal/x", riskHost), allow: false, reason: "denied by risk#0 (internal limits are risk-only)" },
   ],
   test_wildcard_source: [
-    { input: httpCheck(matching, "GET", "/health", riskHost), allow: true, reason: "allowed by risk#1" },
-    { input: httpCheck("spiffe://mesh.test/ns/any/sa/thing", "GET", "/health", riskHost), allow: true },
+    { input: httpCheck(matching, atRiskEngine, "GET", "/health", riskHost), allow: true, reason: "allowed by risk#1" },
+    { input: httpCheck("spiffe://mesh.test/ns/any/sa/thing", atRiskEngine, "GET", "/health", riskHost), allow: true },
   ],
-  test_wildcard_source_outside_trust_domain: [{ input: httpCheck("spiffe://evil.test/ns/any/sa/thing", "GET", "/health", riskHost), allow: false }],
+  test_wildcard_source_outside_trust_domain: [{ input: httpCheck("spiffe://evil.test/ns/any/sa/thing", atRiskEngine, "GET", "/health", riskHost), allow: false }],
   test_global_deny: [
-    { input: httpCheck(matching, "GET", "/admin/users", riskHost), allow: false, reason: "denied by global#0 (no admin endpoints through the mesh)" },
+    { input: httpCheck(matching, atRiskEngine, "GET", "/admin/users", riskHost), allow: false, reason: "denied by global#0 (no admin endpoints through the mesh)" },
   ],
   test_data_l4_connection: [
-    { input: l4Check(riskEngine, tradesProxy), allow: true },
-    { input: l4Check(matching, tradesProxy), allow: true },
-    { input: l4Check(orderApi, tradesProxy), allow: false },
-    { input: { attributes: { destination: { principal: tradesProxy } } }, allow: false },
+    { input: l4Check(riskEngine, atTrades), allow: true },
+    { input: l4Check(matching, atTrades), allow: true },
+    { input: l4Check(orderApi, atTrades), allow: false },
+    { input: { attributes: { destination: atTrades } }, allow: false },
   ],
   test_data_read_vs_write: [
-    { input: proxyHttpCheck(riskEngine, tradesProxy, "GET"), allow: true },
-    { input: proxyHttpCheck(riskEngine, tradesProxy, "PUT"), allow: false },
-    { input: proxyHttpCheck(matching, tradesProxy, "PUT"), allow: true },
+    { input: proxyHttpCheck(riskEngine, atTrades, "GET"), allow: true },
+    { input: proxyHttpCheck(riskEngine, atTrades, "PUT"), allow: false },
+    { input: proxyHttpCheck(matching, atTrades, "PUT"), allow: true },
   ],
   test_data_deny_takes_away_write: [
-    { input: proxyHttpCheck(riskEngine, customerRiskProxy, "GET"), allow: true },
-    { input: proxyHttpCheck(riskEngine, customerRiskProxy, "PUT"), allow: false, reason: "denied by global#1 (risk data is read-only for consumers)" },
-    { input: l4Check(riskEngine, customerRiskProxy), allow: true },
-    { input: l4Check(matching, customerRiskProxy), allow: false, reason: "denied by global#1 (risk data is read-only for consumers)" },
+    { input: proxyHttpCheck(riskEngine, atCustomerRisk, "GET"), allow: true },
+    { input: proxyHttpCheck(riskEngine, atCustomerRisk, "PUT"), allow: false, reason: "denied by global#1 (risk data is read-only for consumers)" },
+    { input: l4Check(riskEngine, atCustomerRisk), allow: true },
+    { input: l4Check(matching, atCustomerRisk), allow: false, reason: "denied by global#1 (risk data is read-only for consumers)" },
   ],
-  test_proxy_identity_is_not_a_gateway_route: [{ input: { attributes: { source: { principal: riskEngine }, destination: { principal: gateway } } }, allow: false }],
-  test_ambiguous_destination: [
-    { input: httpCheck(orderApi, "POST", "/orders/42", matchingHost), extraDomains: { rogue: ROGUE_DOMAIN }, allow: false, reason: ambiguousReason },
-    { input: httpCheck(riskEngine, "POST", "/", matchingHost), extraDomains: { rogue: ROGUE_DOMAIN }, allow: false, reason: ambiguousReason },
-    { input: l4Check(riskEngine, tradesProxy), extraDomains: { rogue: ROGUE_DOMAIN }, allow: false, reason: ambiguousReason },
-    { input: httpCheck(orderApi, "GET", "/limits/today", riskHost), extraDomains: { rogue: ROGUE_DOMAIN }, allow: true },
+  test_gateway_identity_is_no_destination: [
+    { input: l4Check(riskEngine, at(gateway, "trading", "trading/matching")), allow: false, reason: notInDomain("trading", gateway) },
+    { input: httpCheck(orderApi, at(gateway, "trading", "trading/matching"), "POST", "/orders/42", matchingHost), allow: false, reason: notInDomain("trading", gateway) },
+  ],
+  test_destination_without_domain_label: [
+    { input: httpCheck(orderApi, { principal: matching }, "POST", "/orders/42", matchingHost), allow: false, reason: noDomainReason },
+    { input: httpCheck(orderApi, { principal: matching, labels: { workload: "trading/matching" } }, "POST", "/orders/42", matchingHost), allow: false, reason: noDomainReason },
+    { input: l4Check(riskEngine, { principal: tradesProxy }), allow: false, reason: noDomainReason },
+  ],
+  test_destination_of_unknown_domain: [
+    { input: httpCheck(orderApi, at(matching, "nowhere", "nowhere/matching"), "POST", "/orders/42", matchingHost), allow: false, reason: "unknown destination: no bundle of domain nowhere in this zone" },
+  ],
+  test_label_naming_another_domain: [
+    // matching's identity is in trading's bundle only: risk's bundle does not speak for it.
+    { input: httpCheck(orderApi, at(matching, "risk", "risk/matching"), "POST", "/orders/42", matchingHost), allow: false, reason: notInDomain("risk", matching) },
+    { input: l4Check(riskEngine, at(tradesProxy, "risk", "risk/trades")), allow: false, reason: notInDomain("risk", tradesProxy) },
+    // risk-engine's grant to order-api does not follow a risk label onto matching's identity.
+    { input: httpCheck(orderApi, at(matching, "risk", "risk/risk-engine"), "GET", "/limits/today", riskHost), allow: false, reason: notInDomain("risk", matching) },
+  ],
+  test_other_bundles_are_never_consulted: [
+    { input: httpCheck(orderApi, atMatching, "POST", "/orders/42", matchingHost), extraDomains: { rogue: ROGUE_DOMAIN }, allow: true, reason: "allowed by trading#0" },
+    { input: httpCheck(riskEngine, atMatching, "POST", "/", matchingHost), extraDomains: { rogue: ROGUE_DOMAIN }, allow: false, reason: "no intent allows this request" },
+    { input: l4Check(orderApi, atTrades), extraDomains: { rogue: ROGUE_DOMAIN }, allow: false, reason: "no intent allows this request" },
+    { input: l4Check(riskEngine, atTrades), extraDomains: { rogue: ROGUE_DOMAIN }, allow: true, reason: "allowed by risk#2" },
+    { input: httpCheck(orderApi, atRiskEngine, "GET", "/limits/today", riskHost), extraDomains: { rogue: ROGUE_DOMAIN }, allow: true },
   ],
 };

@@ -7,28 +7,34 @@
 #   input.attributes.source.principal       caller's SPIFFE ID (URI SAN of its client
 #                                           certificate); absent without a certificate
 #   input.attributes.destination.principal  the receiving Envoy's own SPIFFE ID
+#   input.attributes.destination.labels     the enforcement point's node metadata `ztmesh`
+#                                           (ext_authz bootstrap_metadata_labels_key):
+#                                           {domain, workload} of the destination it guards
 #   input.attributes.request.http.{method, path, host}   HTTP checks only
 #
 # Data (compiled by components/compile/opa; one bundle root each, roots never overlap):
 #   data.ztmesh.platform            platform bundle: trust_domain, zone, deny
-#   data.ztmesh.domains[<domain>]   one bundle per domain: routes, proxies, allow, deny
-#     routes[<host>]                  -> "<domain>/<service>"  (services located in this zone)
+#   data.ztmesh.domains[<domain>]   one bundle per domain: services, proxies, allow, deny
+#     services[<SPIFFE ID>]           -> "<domain>/<service>"  (services located in this zone)
 #     proxies[<proxy SPIFFE ID>]      -> "<domain>/<product>"  (data products in this zone)
 #     allow[<dst key>][<src SPIFFE ID or "*">]  -> [{intent, methods: {M: true}, paths: [...]}]
 #                                                 or [{intent, access: ["read", "write"]}]
 #     deny[<dst key or "*">][<src SPIFFE ID or "*">] -> [{id, reason, methods, paths, access}]
+#     egress[<src SPIFFE ID>][<target id>] -> true   (cloud token endpoints, egress gateway)
 #   (platform deny "*" = every destination; domain deny "*" = every destination of the domain)
 #
-# Lookups are by key, never a scan over intents, so decision time does not grow with the
-# number of intents. The only iteration is over the domain bundles (tens) to find the one that
-# routes the host or knows the proxy (exactly one may: see `target`): a host's namespace need
-# not be its domain, and keeping routes in the domain bundles means adding a service never
-# touches the platform bundle.
+# Lookups are by key, never a scan: the destination's bundle by the domain its enforcement
+# point names, the destination by the enforcement point's own SPIFFE ID in that bundle, grants
+# and deny rules by (destination, source). Decision time grows neither with the number of
+# intents nor with the number of domain bundles. Keeping destinations in the domain bundles
+# means adding a service never touches the platform bundle. A bundle only speaks for its own
+# domain's destinations: an enforcement point naming another domain finds no destination with
+# its identity there, and is denied.
 # Grant and deny lists are per (destination, source) pair and hold a handful of entries.
 #
 # Destinations:
-#   * Gateways (HTTP): the destination principal is the gateway's own identity, so the
-#     destination service is found by the request host (`:authority`, port stripped).
+#   * Workload proxies (HTTP): each service's own Envoy, in its pod; the destination principal
+#     is the service's SPIFFE ID.
 #   * Data proxies: the destination principal is the proxy's identity. With HTTP attributes the
 #     access needed is `read` for GET, HEAD, OPTIONS and `write` otherwise. Data proxies are L4
 #     (network ext_authz, no HTTP attributes): an L4 connection is allowed when the caller holds
@@ -38,7 +44,7 @@
 #     time; rules limited to paths other than "/" take none, as an L4 proxy sees no path).
 #
 # Path prefixes are plain string prefixes (as Envoy's RBAC `prefix` matcher): "/orders" also
-# matches "/orders-archive". Gateways must normalize paths (HCM normalize_path, merge_slashes).
+# matches "/orders-archive". Enforcement points must normalize paths (HCM normalize_path, merge_slashes).
 package envoy.authz
 
 import rego.v1
@@ -71,46 +77,25 @@ host := h if {
 
 # ---- Destination -------------------------------------------------------------------------
 
-# The domain bundles that claim the destination: as a data proxy, by its own SPIFFE ID ...
-proxy_claims contains {"domain": d, "key": k, "kind": "data"} if {
-	some d
-	k := data.ztmesh.domains[d].proxies[destination_principal]
+# The destination's domain, as its enforcement point names it.
+destination_domain := d if {
+	d := input.attributes.destination.labels.domain
+	is_string(d)
 }
 
-# ... and as a service behind a gateway, by the request host.
-service_claims contains {"domain": d, "key": k, "kind": "service"} if {
-	is_http
-	some d
-	k := data.ztmesh.domains[d].routes[host]
+# The destination's domain bundle: its destinations, grants and deny entries live there.
+domain_data := data.ztmesh.domains[destination_domain]
+
+# The destination, by the enforcement point's own identity: a data proxy ...
+target := {"domain": destination_domain, "key": k, "kind": "data"} if {
+	k := domain_data.proxies[destination_principal]
 }
 
-# The destination, claimed by exactly one domain bundle. A data proxy's identity is looked up
-# first; the host only when no bundle claims the destination principal. Each domain stack
-# publishes its own bundle, so two bundles can claim one destination (two domains putting a
-# service of the same name in the same namespace): then there is no target and the request is
-# denied (`ambiguous` gives the reason), so that no domain can take over or shadow another's
-# destination, and the decision is never an evaluation error.
-target := t if {
-	count(proxy_claims) == 1
-	some t in proxy_claims
+# ... or a service's workload proxy.
+target := {"domain": destination_domain, "key": k, "kind": "service"} if {
+	not domain_data.proxies[destination_principal]
+	k := domain_data.services[destination_principal]
 }
-
-target := t if {
-	count(proxy_claims) == 0
-	count(service_claims) == 1
-	some t in service_claims
-}
-
-# The domains whose bundles claim the destination, when more than one does.
-ambiguous := sort({c.domain | some c in proxy_claims}) if count(proxy_claims) > 1
-
-ambiguous := sort({c.domain | some c in service_claims}) if {
-	count(proxy_claims) == 0
-	count(service_claims) > 1
-}
-
-# The destination's domain bundle: allow and deny entries of the destination live there.
-domain_data := data.ztmesh.domains[target.domain]
 
 # ---- Grants (intents) --------------------------------------------------------------------
 
@@ -210,6 +195,25 @@ matched_deny contains r if {
 	a in granted_access
 }
 
+# ---- Egress (the zone's egress gateway) ---------------------------------------------------
+#
+# The egress gateway names no destination domain (`destination.labels.kind == "egress"`); the
+# caller's proxy names its own domain and the target in the TLS SNI
+# `<domain>.<target>.egress.<trust domain>`, and the grant is looked up by key under that domain
+# for the caller's verified SPIFFE ID: a caller naming another domain finds nothing there.
+
+is_egress if input.attributes.destination.labels.kind == "egress"
+
+egress_request := {"domain": parts[0], "target": parts[1]} if {
+	is_egress
+	parts := split(lower(input.attributes.tls_session.sni), ".")
+	count(parts) > 3
+	parts[2] == "egress"
+	concat(".", array.slice(parts, 3, count(parts))) == data.ztmesh.platform.trust_domain
+}
+
+egress_allows if data.ztmesh.domains[egress_request.domain].egress[source][egress_request.target] == true
+
 # ---- Decision ----------------------------------------------------------------------------
 
 intent_allows if {
@@ -232,8 +236,14 @@ intent_allows if {
 denied if count(matched_deny) > 0
 
 allow if {
+	not is_egress
 	intent_allows
 	not denied
+}
+
+allow if {
+	is_egress
+	egress_allows
 }
 
 # Intents that allow the request (for the reason).
@@ -263,9 +273,18 @@ default reason := "no intent allows this request"
 
 reason := "no client certificate: the caller has no SPIFFE ID" if {
 	not source
-} else := sprintf("ambiguous destination: claimed by the bundles of domains %s (a host or data proxy identity must belong to one domain)", [concat(", ", ambiguous)]) if {
-	ambiguous
-} else := "unknown destination: no service routed for this host and no data proxy with this identity in this zone" if {
+} else := "egress: the TLS SNI names no target (expected <domain>.<target>.egress.<trust domain>)" if {
+	is_egress
+	not egress_request
+} else := sprintf("egress to %s allowed by the object-store intents of domain %s", [egress_request.target, egress_request.domain]) if {
+	egress_allows
+} else := sprintf("egress to %s: no intent of domain %s lets this workload use it", [egress_request.target, egress_request.domain]) if {
+	is_egress
+} else := "unknown destination: the enforcement point names no destination domain (ext_authz bootstrap_metadata_labels_key)" if {
+	not destination_domain
+} else := sprintf("unknown destination: no bundle of domain %s in this zone", [destination_domain]) if {
+	not domain_data
+} else := sprintf("unknown destination: domain %s has no service or data proxy with identity %s in this zone", [destination_domain, destination_principal]) if {
 	not target
 } else := sprintf("denied by %s", [concat(", ", deny_labels)]) if {
 	intent_allows

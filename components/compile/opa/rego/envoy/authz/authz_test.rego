@@ -2,7 +2,12 @@
 #
 # The `mesh` literal below is the compiled data (data.ztmesh) of zone z1 of the mesh in
 # test/compile/opa/rego-spec.ts; test/compile/opa/rego.test.ts checks it still equals the
-# compiler's output, and test/compile/opa/decide.test.ts runs the same cases through decide().
+# compiler's output, and test/compile/opa/decide.test.ts runs the same cases through decide()
+# (test/compile/opa/rego-cases.ts holds them, case for case).
+#
+# Every check is made at an enforcement point: a service's workload proxy (destination
+# principal = the service's SPIFFE ID) or a data proxy (its own SPIFFE ID), which names its
+# destination's domain and key in destination.labels (ext_authz bootstrap_metadata_labels_key).
 package envoy.authz_test
 
 import rego.v1
@@ -17,6 +22,8 @@ matching := "spiffe://mesh.test/ns/trading/sa/matching"
 
 risk_engine := "spiffe://mesh.test/ns/risk/sa/risk-engine"
 
+reporter := "spiffe://mesh.test/ns/risk/sa/reporter"
+
 trades_proxy := "spiffe://mesh.test/ns/trading/sa/trades-proxy"
 
 customer_risk_proxy := "spiffe://mesh.test/ns/risk/sa/customer-risk-proxy"
@@ -25,24 +32,37 @@ matching_host := "matching.trading.svc.cluster.local:9090"
 
 risk_host := "risk-engine.risk.svc.cluster.local:8080"
 
-# An HTTP check at a gateway.
-http_check(src, m, p, h) := {"attributes": {
+# An enforcement point: its own SPIFFE ID and the labels its ext_authz sends.
+at(principal, domain, workload) := {"principal": principal, "labels": {"domain": domain, "workload": workload}}
+
+at_matching := at(matching, "trading", "trading/matching")
+
+at_order_api := at(order_api, "trading", "trading/order-api")
+
+at_risk_engine := at(risk_engine, "risk", "risk/risk-engine")
+
+at_trades := at(trades_proxy, "trading", "trading/trades")
+
+at_customer_risk := at(customer_risk_proxy, "risk", "risk/customer-risk")
+
+# An HTTP check at a workload proxy (or any enforcement point dst).
+http_check(src, dst, m, p, h) := {"attributes": {
 	"source": {"principal": src},
-	"destination": {"principal": gateway},
+	"destination": dst,
 	"request": {"http": {"method": m, "path": p, "host": h}},
 }}
 
 # An HTTP check at a data proxy.
 proxy_http_check(src, proxy, m) := {"attributes": {
 	"source": {"principal": src},
-	"destination": {"principal": proxy},
+	"destination": proxy,
 	"request": {"http": {"method": m, "path": "/", "host": "store"}},
 }}
 
 # An L4 (network ext_authz) check at a data proxy: no HTTP attributes.
 l4_check(src, proxy) := {"attributes": {
 	"source": {"principal": src},
-	"destination": {"principal": proxy},
+	"destination": proxy,
 }}
 
 allowed(check) if authz.allow with input as check with data.ztmesh as mesh
@@ -51,33 +71,43 @@ reason_of(check) := r if {
 	r := authz.reason with input as check with data.ztmesh as mesh
 }
 
-# ---- Calls through a gateway ---------------------------------------------------------------
+no_domain_reason := "unknown destination: the enforcement point names no destination domain (ext_authz bootstrap_metadata_labels_key)"
+
+not_in_domain(domain, principal) := sprintf("unknown destination: domain %s has no service or data proxy with identity %s in this zone", [domain, principal])
+
+# ---- Calls at a workload proxy -------------------------------------------------------------
 
 test_allowed_call if {
-	allowed(http_check(order_api, "POST", "/orders/42", matching_host))
-	reason_of(http_check(order_api, "POST", "/orders/42", matching_host)) == "allowed by trading#0"
+	allowed(http_check(order_api, at_matching, "POST", "/orders/42", matching_host))
+	reason_of(http_check(order_api, at_matching, "POST", "/orders/42", matching_host)) == "allowed by trading#0"
 }
 
-test_host_without_port_any_case_trailing_dot if {
-	allowed(http_check(order_api, "GET", "/orders", "Matching.Trading.svc.cluster.local."))
+test_host_does_not_choose_the_destination if {
+	allowed(http_check(order_api, at_matching, "GET", "/orders", "Matching.Trading.svc.cluster.local."))
+
+	# The host names risk-engine, but the check is made at matching's proxy: matching's grants decide.
+	not allowed(http_check(order_api, at_matching, "GET", "/limits/today", risk_host))
+	reason_of(http_check(order_api, at_matching, "GET", "/limits/today", risk_host)) == "no intent allows this request"
+	not allowed(http_check(order_api, at_risk_engine, "POST", "/orders/42", matching_host))
+	reason_of(http_check(order_api, at_risk_engine, "POST", "/orders/42", matching_host)) == "no intent allows this request"
 }
 
 test_wrong_method if {
-	not allowed(http_check(order_api, "DELETE", "/orders/42", matching_host))
-	reason_of(http_check(order_api, "DELETE", "/orders/42", matching_host)) == "no intent allows this request"
+	not allowed(http_check(order_api, at_matching, "DELETE", "/orders/42", matching_host))
+	reason_of(http_check(order_api, at_matching, "DELETE", "/orders/42", matching_host)) == "no intent allows this request"
 }
 
 test_wrong_path_prefix if {
-	not allowed(http_check(order_api, "POST", "/trades/42", matching_host))
+	not allowed(http_check(order_api, at_matching, "POST", "/trades/42", matching_host))
 }
 
 test_unknown_source if {
-	not allowed(http_check("spiffe://mesh.test/ns/other/sa/intruder", "POST", "/orders/42", matching_host))
+	not allowed(http_check("spiffe://mesh.test/ns/other/sa/intruder", at_matching, "POST", "/orders/42", matching_host))
 }
 
 test_no_peer_certificate if {
 	check := {"attributes": {
-		"destination": {"principal": gateway},
+		"destination": at_matching,
 		"request": {"http": {"method": "POST", "path": "/orders/42", "host": matching_host}},
 	}}
 	not allowed(check)
@@ -85,93 +115,124 @@ test_no_peer_certificate if {
 }
 
 test_empty_principal if {
-	not allowed(http_check("", "POST", "/orders/42", matching_host))
+	not allowed(http_check("", at_matching, "POST", "/orders/42", matching_host))
 }
 
 test_unknown_destination if {
-	# reporter runs in zone z2: this zone's OPA has no route for it.
-	not allowed(http_check(risk_engine, "POST", "/", "reporter.risk.svc.cluster.local"))
-	startswith(reason_of(http_check(risk_engine, "POST", "/", "reporter.risk.svc.cluster.local")), "unknown destination")
+	# reporter runs in zone z2: this zone's risk bundle does not list it.
+	check := http_check(risk_engine, at(reporter, "risk", "risk/reporter"), "POST", "/", "reporter.risk.svc.cluster.local")
+	not allowed(check)
+	reason_of(check) == not_in_domain("risk", reporter)
 }
 
 test_reverse_direction_denied if {
-	not allowed(http_check(matching, "POST", "/orders", "order-api.trading.svc.cluster.local"))
+	not allowed(http_check(matching, at_order_api, "POST", "/orders", "order-api.trading.svc.cluster.local"))
 }
 
 test_deny_rule_overrides_intent if {
-	allowed(http_check(order_api, "GET", "/limits/today", risk_host))
-	not allowed(http_check(order_api, "GET", "/limits/internal/x", risk_host))
-	reason_of(http_check(order_api, "GET", "/limits/internal/x", risk_host)) == "denied by risk#0 (internal limits are risk-only)"
+	allowed(http_check(order_api, at_risk_engine, "GET", "/limits/today", risk_host))
+	not allowed(http_check(order_api, at_risk_engine, "GET", "/limits/internal/x", risk_host))
+	reason_of(http_check(order_api, at_risk_engine, "GET", "/limits/internal/x", risk_host)) == "denied by risk#0 (internal limits are risk-only)"
 }
 
 test_wildcard_source if {
-	allowed(http_check(matching, "GET", "/health", risk_host))
-	allowed(http_check("spiffe://mesh.test/ns/any/sa/thing", "GET", "/health", risk_host))
-	reason_of(http_check(matching, "GET", "/health", risk_host)) == "allowed by risk#1"
+	allowed(http_check(matching, at_risk_engine, "GET", "/health", risk_host))
+	allowed(http_check("spiffe://mesh.test/ns/any/sa/thing", at_risk_engine, "GET", "/health", risk_host))
+	reason_of(http_check(matching, at_risk_engine, "GET", "/health", risk_host)) == "allowed by risk#1"
 }
 
 test_wildcard_source_outside_trust_domain if {
-	not allowed(http_check("spiffe://evil.test/ns/any/sa/thing", "GET", "/health", risk_host))
+	not allowed(http_check("spiffe://evil.test/ns/any/sa/thing", at_risk_engine, "GET", "/health", risk_host))
 }
 
 test_global_deny if {
-	not allowed(http_check(matching, "GET", "/admin/users", risk_host))
-	reason_of(http_check(matching, "GET", "/admin/users", risk_host)) == "denied by global#0 (no admin endpoints through the mesh)"
+	not allowed(http_check(matching, at_risk_engine, "GET", "/admin/users", risk_host))
+	reason_of(http_check(matching, at_risk_engine, "GET", "/admin/users", risk_host)) == "denied by global#0 (no admin endpoints through the mesh)"
 }
 
 # ---- Data proxies --------------------------------------------------------------------------
 
 test_data_l4_connection if {
-	allowed(l4_check(risk_engine, trades_proxy))
-	allowed(l4_check(matching, trades_proxy))
-	not allowed(l4_check(order_api, trades_proxy))
-	not allowed({"attributes": {"destination": {"principal": trades_proxy}}})
+	allowed(l4_check(risk_engine, at_trades))
+	allowed(l4_check(matching, at_trades))
+	not allowed(l4_check(order_api, at_trades))
+	not allowed({"attributes": {"destination": at_trades}})
 }
 
 test_data_read_vs_write if {
-	allowed(proxy_http_check(risk_engine, trades_proxy, "GET"))
-	not allowed(proxy_http_check(risk_engine, trades_proxy, "PUT"))
-	allowed(proxy_http_check(matching, trades_proxy, "PUT"))
+	allowed(proxy_http_check(risk_engine, at_trades, "GET"))
+	not allowed(proxy_http_check(risk_engine, at_trades, "PUT"))
+	allowed(proxy_http_check(matching, at_trades, "PUT"))
 }
 
 test_data_deny_takes_away_write if {
-	allowed(proxy_http_check(risk_engine, customer_risk_proxy, "GET"))
-	not allowed(proxy_http_check(risk_engine, customer_risk_proxy, "PUT"))
-	reason_of(proxy_http_check(risk_engine, customer_risk_proxy, "PUT")) == "denied by global#1 (risk data is read-only for consumers)"
+	allowed(proxy_http_check(risk_engine, at_customer_risk, "GET"))
+	not allowed(proxy_http_check(risk_engine, at_customer_risk, "PUT"))
+	reason_of(proxy_http_check(risk_engine, at_customer_risk, "PUT")) == "denied by global#1 (risk data is read-only for consumers)"
 
 	# read remains, so the L4 connection stays allowed
-	allowed(l4_check(risk_engine, customer_risk_proxy))
+	allowed(l4_check(risk_engine, at_customer_risk))
 
 	# matching holds write only, which the rule takes away
-	not allowed(l4_check(matching, customer_risk_proxy))
-	reason_of(l4_check(matching, customer_risk_proxy)) == "denied by global#1 (risk data is read-only for consumers)"
+	not allowed(l4_check(matching, at_customer_risk))
+	reason_of(l4_check(matching, at_customer_risk)) == "denied by global#1 (risk data is read-only for consumers)"
 }
 
-test_proxy_identity_is_not_a_gateway_route if {
-	not allowed({"attributes": {
-		"source": {"principal": risk_engine},
-		"destination": {"principal": gateway},
-	}})
+# ---- Finding the destination: by the domain label, then by identity in that bundle ---------
+
+test_gateway_identity_is_no_destination if {
+	not allowed(l4_check(risk_engine, at(gateway, "trading", "trading/matching")))
+	reason_of(l4_check(risk_engine, at(gateway, "trading", "trading/matching"))) == not_in_domain("trading", gateway)
+	check := http_check(order_api, at(gateway, "trading", "trading/matching"), "POST", "/orders/42", matching_host)
+	not allowed(check)
+	reason_of(check) == not_in_domain("trading", gateway)
 }
 
-# ---- Destinations claimed by two domain bundles -------------------------------------------
+test_destination_without_domain_label if {
+	no_labels := http_check(order_api, {"principal": matching}, "POST", "/orders/42", matching_host)
+	not allowed(no_labels)
+	reason_of(no_labels) == no_domain_reason
+	no_domain := http_check(order_api, {"principal": matching, "labels": {"workload": "trading/matching"}}, "POST", "/orders/42", matching_host)
+	not allowed(no_domain)
+	reason_of(no_domain) == no_domain_reason
+	not allowed(l4_check(risk_engine, {"principal": trades_proxy}))
+	reason_of(l4_check(risk_engine, {"principal": trades_proxy})) == no_domain_reason
+}
 
-# A second domain bundle claiming trading's matching host and trades proxy (two domains putting
-# workloads of the same name in one namespace), granting them to everyone. Neither bundle owns
-# them then: denied with the reason, never an evaluation error (conflicting complete rules).
+test_destination_of_unknown_domain if {
+	check := http_check(order_api, at(matching, "nowhere", "nowhere/matching"), "POST", "/orders/42", matching_host)
+	not allowed(check)
+	reason_of(check) == "unknown destination: no bundle of domain nowhere in this zone"
+}
+
+test_label_naming_another_domain if {
+	# matching's identity is in trading's bundle only: risk's bundle does not speak for it.
+	call := http_check(order_api, at(matching, "risk", "risk/matching"), "POST", "/orders/42", matching_host)
+	not allowed(call)
+	reason_of(call) == not_in_domain("risk", matching)
+	not allowed(l4_check(risk_engine, at(trades_proxy, "risk", "risk/trades")))
+	reason_of(l4_check(risk_engine, at(trades_proxy, "risk", "risk/trades"))) == not_in_domain("risk", trades_proxy)
+
+	# risk-engine's grant to order-api does not follow a risk label onto matching's identity.
+	limits := http_check(order_api, at(matching, "risk", "risk/risk-engine"), "GET", "/limits/today", risk_host)
+	not allowed(limits)
+	reason_of(limits) == not_in_domain("risk", matching)
+}
+
+# A second domain bundle claiming trading's matching and trades identities and granting them to
+# everyone: enforcement points labelled trading never consult it.
 rogue := {
-	"routes": {"matching.trading.svc.cluster.local": "rogue/matching"},
+	"services": {matching: "rogue/matching"},
 	"proxies": {trades_proxy: "rogue/trades"},
 	"allow": {
 		"rogue/matching": {"*": [{"intent": "rogue#0", "methods": {"POST": true}, "paths": ["/"]}]},
 		"rogue/trades": {"*": [{"intent": "rogue#1", "access": ["read", "write"]}]},
 	},
 	"deny": {},
+	"egress": {},
 }
 
 mesh_with_rogue := object.union(mesh, {"domains": {"rogue": rogue}})
-
-ambiguous_reason := "ambiguous destination: claimed by the bundles of domains rogue, trading (a host or data proxy identity must belong to one domain)"
 
 allowed_with_rogue(check) if authz.allow with input as check with data.ztmesh as mesh_with_rogue
 
@@ -179,14 +240,16 @@ reason_with_rogue(check) := r if {
 	r := authz.reason with input as check with data.ztmesh as mesh_with_rogue
 }
 
-test_ambiguous_destination if {
-	not allowed_with_rogue(http_check(order_api, "POST", "/orders/42", matching_host))
-	reason_with_rogue(http_check(order_api, "POST", "/orders/42", matching_host)) == ambiguous_reason
-	not allowed_with_rogue(http_check(risk_engine, "POST", "/", matching_host))
-	reason_with_rogue(http_check(risk_engine, "POST", "/", matching_host)) == ambiguous_reason
-	not allowed_with_rogue(l4_check(risk_engine, trades_proxy))
-	reason_with_rogue(l4_check(risk_engine, trades_proxy)) == ambiguous_reason
-	allowed_with_rogue(http_check(order_api, "GET", "/limits/today", risk_host))
+test_other_bundles_are_never_consulted if {
+	allowed_with_rogue(http_check(order_api, at_matching, "POST", "/orders/42", matching_host))
+	reason_with_rogue(http_check(order_api, at_matching, "POST", "/orders/42", matching_host)) == "allowed by trading#0"
+	not allowed_with_rogue(http_check(risk_engine, at_matching, "POST", "/", matching_host))
+	reason_with_rogue(http_check(risk_engine, at_matching, "POST", "/", matching_host)) == "no intent allows this request"
+	not allowed_with_rogue(l4_check(order_api, at_trades))
+	reason_with_rogue(l4_check(order_api, at_trades)) == "no intent allows this request"
+	allowed_with_rogue(l4_check(risk_engine, at_trades))
+	reason_with_rogue(l4_check(risk_engine, at_trades)) == "allowed by risk#2"
+	allowed_with_rogue(http_check(order_api, at_risk_engine, "GET", "/limits/today", risk_host))
 }
 
 # ---- Compiled data -------------------------------------------------------------------------
@@ -246,9 +309,10 @@ mesh := {
 	},
 	"domains": {
 		"risk": {
-			"routes": {
-				"risk-engine.risk.svc.cluster.local": "risk/risk-engine"
+			"services": {
+				"spiffe://mesh.test/ns/risk/sa/risk-engine": "risk/risk-engine"
 			},
+			"egress": {},
 			"proxies": {
 				"spiffe://mesh.test/ns/risk/sa/customer-risk-proxy": "risk/customer-risk"
 			},
@@ -323,10 +387,11 @@ mesh := {
 			}
 		},
 		"trading": {
-			"routes": {
-				"matching.trading.svc.cluster.local": "trading/matching",
-				"order-api.trading.svc.cluster.local": "trading/order-api"
+			"services": {
+				"spiffe://mesh.test/ns/trading/sa/matching": "trading/matching",
+				"spiffe://mesh.test/ns/trading/sa/order-api": "trading/order-api"
 			},
+			"egress": {},
 			"proxies": {
 				"spiffe://mesh.test/ns/trading/sa/trades-proxy": "trading/trades"
 			},

@@ -1,0 +1,47 @@
+/** The Envoy Deployment shared by the zone gateway and the egress gateway. */
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { SYSTEM_NAMESPACE } from "../compile/kubernetes";
+import { type ContainerResources, type IssuerArgs, configHash, emptyDir, redundantDeployment, restrictedPodSecurityContext, spireSocketVolume } from "../k8s";
+import { ENVOY_IMAGE, ENVOY_RESOURCES, ENVOY_UID, envoyContainer } from "./workload";
+
+/** A gateway's Envoy Deployment (surge rollout, zone spread, PDB) in `ztmesh-system`: shared by the zone and egress gateways. */
+export function gatewayDeployment(
+  name: string,
+  g: {
+    resourceName: string;
+    labels: Record<string, string>;
+    selector: Record<string, string>;
+    replicas: number;
+    envoyYaml: string;
+    configMap: k8s.core.v1.ConfigMap;
+    failureZones: string[];
+    issuer: IssuerArgs;
+    image?: string;
+    resources?: ContainerResources;
+    listenerPort: number;
+  },
+  opts: pulumi.CustomResourceOptions,
+): k8s.apps.v1.Deployment {
+  const spire = spireSocketVolume(g.issuer);
+  return redundantDeployment(
+    name,
+    {
+      metadata: { name: g.resourceName, namespace: SYSTEM_NAMESPACE, labels: g.labels },
+      selector: g.selector,
+      replicas: g.replicas,
+      configHash: configHash(g.envoyYaml),
+      failureZones: g.failureZones,
+      pod: {
+        serviceAccountName: g.resourceName,
+        automountServiceAccountToken: false,
+        securityContext: restrictedPodSecurityContext(ENVOY_UID),
+        terminationGracePeriodSeconds: 30,
+        containers: [envoyContainer({ image: g.image ?? ENVOY_IMAGE, listenerPort: g.listenerPort, spireMount: spire.mount, resources: g.resources ?? ENVOY_RESOURCES })],
+        volumes: [{ name: "envoy-config", configMap: { name: g.configMap.metadata.name } }, spire.volume, emptyDir("tmp")],
+      },
+    },
+    opts,
+  );
+}
+
