@@ -163,8 +163,11 @@ export function resolveMesh(mesh: MeshSpec, domainSpecs: readonly DomainSpec[], 
     paths: spec.paths ? [...spec.paths] : undefined,
     reason: spec.reason,
   });
+  // A mesh-level rule naming a workload or destination of a domain this model does not hold
+  // applies in the stacks that hold it (each domain stack's model has the mesh's rules).
+  const known = (ref: string | undefined): boolean => ref === undefined || ref === ANY_SOURCE || services.has(ref) || dataProducts.has(ref);
   const denyRules: DenyRule[] = [
-    ...(mesh.denyRules ?? []).map((r, i) => deny("global", r, i)),
+    ...(mesh.denyRules ?? []).flatMap((r, i) => (known(r.from) && known(r.to) ? [deny("global", r, i)] : [])),
     ...domainSpecs.flatMap((d) => (scope.focus === undefined || d.name === scope.focus ? (d.denyRules ?? []).map((r, i) => deny(d.name, r, i)) : [])),
   ];
 

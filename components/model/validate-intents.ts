@@ -1,7 +1,7 @@
 /** Validation of intents and deny rules: references, ownership, exports and their lists. */
 import type { DomainInfo } from "./validate-domains";
 import { type Ref, checkAccess, checkMethods, checkPaths, resolveRef } from "./validate-refs";
-import { type Issues, type Rec, isRecord, show } from "./validate-util";
+import { type Issues, type Rec, isDnsLabel, isRecord, show } from "./validate-util";
 
 const CALL_KEYS = ["from", "to", "methods", "paths"] as const;
 const DATA_KEYS = ["from", "data", "access"] as const;
@@ -105,6 +105,13 @@ function checkIntent(issues: Issues, path: string, intent: Rec, info: DomainInfo
   return `${src.key} ${dst.key}`;
 }
 
+/** A well-formed `<domain>/<name>` reference to a domain `domains` does not hold. */
+export function isForeignRef(v: unknown, domains: ReadonlyMap<string, DomainInfo>): boolean {
+  if (typeof v !== "string") return false;
+  const slash = v.indexOf("/");
+  return slash > 0 && isDnsLabel(v.slice(0, slash)) && isDnsLabel(v.slice(slash + 1)) && !domains.has(v.slice(0, slash));
+}
+
 /**
  * Validates deny rules: `mesh.denyRules` (scope undefined: references qualified or `*`) or a
  * domain's `denyRules` (references as in intents; the domain must own the source or the
@@ -126,8 +133,11 @@ export function validateDenyRules(
     }
     issues.unknownKeys(path, rule, DENY_KEYS, "a deny rule");
     issues.nonEmpty(`${path}.reason`, rule.reason, "reason", "say why the rule exists; it is shown in decision logs");
-    const src = rule.from === undefined ? undefined : resolveRef(issues, `${path}.from`, rule.from, scope, domains, "source");
-    const dst = rule.to === undefined ? undefined : resolveRef(issues, `${path}.to`, rule.to, scope, domains, "target");
+    // A mesh-level rule may name domains this model does not hold (the platform stack holds none):
+    // it is checked and enforced in the stacks that hold them (see `resolveMesh`).
+    const elsewhere = (v: unknown): boolean => scope === undefined && isForeignRef(v, domains);
+    const src = rule.from === undefined || elsewhere(rule.from) ? undefined : resolveRef(issues, `${path}.from`, rule.from, scope, domains, "source");
+    const dst = rule.to === undefined || elsewhere(rule.to) ? undefined : resolveRef(issues, `${path}.to`, rule.to, scope, domains, "target");
     checkMethods(issues, `${path}.methods`, rule.methods);
     checkPaths(issues, `${path}.paths`, rule.paths);
     if (scope === undefined || dst === undefined || dst.kind === "any" || dst.domain === scope.name) return;

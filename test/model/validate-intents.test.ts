@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { DenyRuleSpec, IntentSpec, MeshSpec } from "../../components/model";
+import { type DenyRuleSpec, type IntentSpec, type MeshSpec, buildMesh, validateMesh } from "../../components/model";
+import { domains, mesh } from "../fixtures/mesh";
 import { type DomainsByName, expectIssue, expectOnly, issuesAfter, set } from "./helpers";
 
 /** name, mutation, path, message part. */
@@ -170,10 +171,21 @@ describe("validateMesh: deny rules", () => {
   });
 
   it("reports several broken rules together", () => {
-    const issues = issuesAfter((m) => (m.denyRules = [{ to: "x", reason: "" }, { from: "*", to: "nope/y", reason: "r" }]));
+    const issues = issuesAfter((m) => (m.denyRules = [{ to: "x", reason: "" }, { from: "*", to: "Nope/y", reason: "r" }, { to: "risk/nothing", reason: "r" }]));
     expectIssue(issues, "mesh.denyRules[0].reason", "invalid reason");
     expectIssue(issues, "mesh.denyRules[0].to", 'reference "x" must be qualified');
-    expectIssue(issues, "mesh.denyRules[1].to", 'unknown domain "nope"');
-    expect(issues).toHaveLength(3);
+    expectIssue(issues, "mesh.denyRules[1].to", 'malformed reference "Nope/y"');
+    expectIssue(issues, "mesh.denyRules[2].to", 'unknown service or data product "nothing" in domain "risk"');
+    expect(issues).toHaveLength(4);
+  });
+
+  it("accepts a mesh-level rule naming a domain this model does not hold, and applies it where the domain is held", () => {
+    // The platform stack holds no domain; each domain stack's model holds the mesh's rules.
+    expect(issuesAfter((m) => (m.denyRules = [{ from: "*", to: "nope/y", reason: "r" }, { from: "nope/x", to: "risk/risk-engine", reason: "r" }]))).toEqual([]);
+    const rules = [{ from: "*", to: "nope/y", reason: "elsewhere" }, ...(mesh.denyRules ?? [])];
+    // Dropped from this model, the others keeping their ids.
+    expect(buildMesh({ ...mesh, denyRules: rules }, domains).denyRules.map((r) => r.id)).toEqual(["global#1"]);
+    expect(buildMesh({ ...mesh, denyRules: [] }, []).denyRules).toEqual([]);
+    expect(validateMesh({ ...mesh }, [])).toEqual([]);
   });
 });

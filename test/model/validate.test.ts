@@ -119,8 +119,7 @@ describe("validateMesh: malformed input never throws", () => {
 
   it("reports a non-list domains argument at `domains`", () => {
     const issues = validateMesh(mesh, "trading" as never);
-    expectIssue(issues, "domains", 'domains must be a list, got "trading"');
-    expectIssue(issues, "mesh.denyRules[0].to", 'unknown domain "risk"');
+    expect(issues.map((i) => [i.path, i.message])).toEqual([["domains", 'domains must be a list, got "trading"']]);
   });
 });
 

@@ -78,10 +78,11 @@ export function compileServiceDenyRules(model: MeshModel, svc: Service): RbacRul
 
 /**
  * The HTTP DENY rules a caller enforces on its own way out to `upstream`: the deny rules its own
- * domain declared about it that match the caller (the destination's stack may never see them).
+ * domain or the mesh declared that match the caller (the destination's stack may never see
+ * them: it holds only its own domain's rules and the domains it references).
  */
 export function compileOutboundDenyRules(model: MeshModel, caller: Service, upstream: Service): RbacRules {
-  const own = model.denyRules.filter((r) => r.scope === caller.domain && (r.source.kind === "any" || r.source.key === caller.key));
+  const own = model.denyRules.filter((r) => (r.scope === caller.domain || r.scope === "global") && (r.source.kind === "any" || r.source.key === caller.key));
   return httpDenyRules(new Map([[upstream.key, upstream]]), own);
 }
 

@@ -103,7 +103,12 @@ export function compileOpaBundles(model: MeshModel, zoneId: string, options: Com
     if (rule.to !== undefined && !inZone(rule.to)) continue;
     const entry = denyEntry(rule);
     const src = sourceKey(rule.source);
-    if (rule.scope === "global") push(globalDeny, rule.to ?? ANY, src, entry);
+    if (rule.scope === "global") {
+      push(globalDeny, rule.to ?? ANY, src, entry);
+      // Domain stacks publish only their own bundle: a mesh rule naming one of the domain's
+      // destinations travels with it too (the platform's bundle may never hold it).
+      if (rule.to !== undefined) push(domainData(splitKey(rule.to).domain).deny, rule.to, src, entry);
+    }
     else if (rule.to !== undefined) push(domainData(splitKey(rule.to).domain).deny, rule.to, src, entry);
     // A domain-wide rule matters only where the domain has destinations (and thus a bundle).
     else if (domains.has(rule.scope)) push(domainData(rule.scope).deny, ANY, src, entry);

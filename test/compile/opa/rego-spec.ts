@@ -10,6 +10,7 @@ export const regoMesh: MeshSpec = {
   zones: [
     { id: "z1", cloud: "onprem", region: "eu-frankfurt-dc1", failureZones: ["rack-a", "rack-b"] },
     { id: "z2", cloud: "onprem", region: "eu-berlin-dc2", failureZones: ["rack-a", "rack-b"] },
+    { id: "z3", cloud: "aws", region: "eu-west-1", failureZones: ["eu-west-1a"], aws: { accountId: "123456789012" } },
   ],
   denyRules: [
     { from: "*", paths: ["/admin"], reason: "no admin endpoints through the mesh" },
@@ -27,11 +28,14 @@ export const regoDomains: DomainSpec[] = [
     ],
     dataProducts: [
       { name: "trades", zone: "z1", engine: "postgres", sensitivity: "medium", owner: "trading@acme.example", residency: "eu", schemaVersion: "1.0.0" },
+      // An object store: matching's intent on it grants matching AWS's token endpoints at z1's egress gateway.
+      { name: "archive", zone: "z3", engine: "s3", sensitivity: "low", owner: "trading@acme.example", residency: "eu", schemaVersion: "1.0.0" },
     ],
     intents: [
       { from: "order-api", to: "matching", methods: ["POST", "GET"], paths: ["/orders"] },
       { from: "matching", data: "trades", access: ["read", "write"] },
       { from: "matching", data: "risk/customer-risk", access: ["write"] },
+      { from: "matching", data: "archive", access: ["read"] },
     ],
     exports: ["order-api", "matching", "trades"],
   },
