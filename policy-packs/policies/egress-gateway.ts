@@ -2,17 +2,12 @@
  * Recognising the mesh's egress gateway by what it is, on any stack: a workload whose every
  * container (init containers too: they share the pod's network) runs Envoy, and whose Envoy loads
  * (`--config-path`/`-c`, traced through its mounts to a ConfigMap or Secret of the stack) a
- * bootstrap that is an egress allowlist: it forwards to destinations each request names (HTTP
- * CONNECT tunnels or a dynamic forward proxy), and every listener reachable from outside the pod
- * terminates mTLS from mesh workloads (`require_client_certificate: true`) and forwards only after
- * ext_authz, failing closed. Such a pod only lets out what the policy engine allows for the
- * request's destination, so it is the one workload a NetworkPolicy may open to the internet.
- *
- * Why per-request destinations: a proxy whose upstreams are fixed in its config (a data proxy in
- * front of its store, a gateway routing to known clusters) also checks ext_authz, but its
- * destinations are known at deploy time, so its NetworkPolicy can and must name them; only the
- * proxy whose job is reaching destinations chosen at request time needs the open internet.
- * Labels play no part.
+ * bootstrap that is an egress allowlist: every listener reachable from outside the pod terminates
+ * mTLS from mesh workloads (`require_client_certificate: true`) and forwards only after ext_authz
+ * that fails closed (and is not turned off for any route). Such a pod lets out only what its
+ * upstreams name and the policy engine allows per connection, so it may be opened to the internet.
+ * By this meaning a data proxy in front of a store outside the cluster is one too (an allowlist of
+ * one upstream). Labels play no part.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { type EnvoyView, envoyOfData, filtersBeforeTerminal, typedConfig } from "./envoy-config";
@@ -29,7 +24,6 @@ export function isEnvoyImage(image: string): boolean {
 /** Why an Envoy config is not an egress allowlist (empty: it is one). */
 export function egressAllowlistProblems(view: EnvoyView): string[] {
   if (view.serverListeners) return ["its listeners come from a management server"];
-  if (!view.perRequestDestinations) return ["it forwards only to upstreams fixed in its config (no CONNECT tunnel or dynamic forward proxy); name them in the NetworkPolicy"];
   const outer = view.chains.filter((c) => c.exempt !== "loopback");
   if (outer.length === 0) return ["it has no listener reachable from outside its pod"];
   const problems: string[] = [];
@@ -45,15 +39,19 @@ export function egressAllowlistProblems(view: EnvoyView): string[] {
   return problems;
 }
 
-/**
- * Why a workload is not the mesh's egress gateway (empty: it is one). `configs` finds the
- * bootstrap each Envoy container loads.
- */
-export function egressGatewayProblems(workload: PolicyResource, configs: ConfigIndex): string[] {
+/** A workload read as an egress gateway: why it is not one (empty: it is), and the ports its Envoy forwards to. */
+export interface EgressGatewayView {
+  problems: string[];
+  upstreamPorts: number[];
+}
+
+/** A workload read as an egress gateway. `configs` finds the bootstrap each Envoy container loads. */
+export function egressGateway(workload: PolicyResource, configs: ConfigIndex): EgressGatewayView {
   const podSpec = podSpecOf(workload.type, workload.props);
   const containers = containersOf(podSpec, true);
-  if (containers.length === 0) return ["it runs no container"];
+  if (containers.length === 0) return { problems: ["it runs no container"], upstreamPorts: [] };
   const problems: string[] = [];
+  const ports = new Set<number>();
   for (const c of containers) {
     const name = str(c.name) ?? "?";
     if (typeof c.image !== "string" || !isEnvoyImage(c.image)) {
@@ -74,6 +72,7 @@ export function egressGatewayProblems(workload: PolicyResource, configs: ConfigI
       continue;
     }
     problems.push(...egressAllowlistProblems(view).map((p) => `container "${name}": ${p}`));
+    for (const p of view.upstreamPorts) ports.add(p);
   }
-  return problems;
+  return { problems, upstreamPorts: [...ports].sort((a, b) => a - b) };
 }

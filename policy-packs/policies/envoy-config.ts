@@ -8,7 +8,7 @@
  */
 import { parseCidr } from "./cidr";
 import { ContentCache } from "./content-cache";
-import { asArray, asRecord, field, mayContain, parseDocument, str } from "./util";
+import { asArray, asRecord, field, mayContain, num, parseDocument, str } from "./util";
 
 /** Filters this pack recognizes, by well-known name or `@type` fragment. */
 const KINDS = {
@@ -130,32 +130,6 @@ export function listenersFromServer(doc: unknown): boolean {
   return lds !== undefined && (field(lds, "ads") !== undefined || field(lds, "api_config_source", "apiConfigSource") !== undefined);
 }
 
-const DYNAMIC_FORWARD = [
-  "envoy.filters.http.dynamic_forward_proxy",
-  "envoy.filters.network.sni_dynamic_forward_proxy",
-  "envoy.clusters.dynamic_forward_proxy",
-  "dynamic_forward_proxy.v3.FilterConfig",
-  "dynamic_forward_proxy.v3.ClusterConfig",
-];
-
-/**
- * True when a config forwards to destinations each request names, rather than to upstreams fixed
- * in the config: HTTP CONNECT tunnels (an `upgrade_configs` entry of type CONNECT, or a route's
- * `connect_matcher`) or a dynamic forward proxy (HTTP filter, SNI network filter or cluster).
- */
-export function forwardsPerRequest(doc: unknown, depth = 0): boolean {
-  if (depth > 24) return false;
-  if (Array.isArray(doc)) return doc.some((d) => forwardsPerRequest(d, depth + 1));
-  const r = asRecord(doc);
-  if (!r) return false;
-  if (field(r, "connect_matcher", "connectMatcher") !== undefined) return true;
-  if (str(field(r, "upgrade_type", "upgradeType"))?.toUpperCase() === "CONNECT") return true;
-  const name = str(r.name) ?? "";
-  const type = str(r["@type"]) ?? "";
-  if (DYNAMIC_FORWARD.some((k) => name === k || type.endsWith(k))) return true;
-  return Object.values(r).some((v) => forwardsPerRequest(v, depth + 1));
-}
-
 /** Keys one of which every Envoy document has ({@link isEnvoyDocument}): texts without any are not parsed. */
 const ENVOY_KEYS = ["static_resources", "staticResources", "dynamic_resources", "dynamicResources", "envoy.config.listener.v3.Listener"];
 
@@ -214,8 +188,29 @@ export interface EnvoyView {
   chains: ChainView[];
   /** Some bootstrap takes its listeners from a management server. */
   serverListeners: boolean;
-  /** Some listener forwards to destinations each request names ({@link forwardsPerRequest}). */
-  perRequestDestinations: boolean;
+  /** The ports of the static cluster endpoints it connects to (where it forwards), sorted. */
+  upstreamPorts: number[];
+}
+
+/** The ports of the static cluster endpoints of a bootstrap (`load_assignment` endpoints, legacy `hosts`). */
+export function upstreamPortsOf(doc: unknown): number[] {
+  const ports = new Set<number>();
+  const portOf = (address: unknown) => num(field(asRecord(field(asRecord(address), "socket_address", "socketAddress")), "port_value", "portValue"));
+  const clusters = asArray(field(asRecord(field(asRecord(doc), "static_resources", "staticResources")), "clusters"));
+  for (const c of clusters.map(asRecord)) {
+    const assignment = asRecord(field(c, "load_assignment", "loadAssignment"));
+    for (const e of asArray(assignment?.endpoints)) {
+      for (const lb of asArray(field(asRecord(e), "lb_endpoints", "lbEndpoints"))) {
+        const p = portOf(asRecord(asRecord(lb)?.endpoint)?.address);
+        if (p !== undefined) ports.add(p);
+      }
+    }
+    for (const h of asArray(c?.hosts)) {
+      const p = portOf(h);
+      if (p !== undefined) ports.add(p);
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
 }
 
 /**
@@ -232,7 +227,7 @@ export function envoyOfData(data: Record<string, string>): EnvoyView | undefined
   return recentViews.get(JSON.stringify(data), () => {
     const docs = parseDocuments(data);
     if (docs.length === 0) return undefined;
-    return { chains: chainsOf(docs), serverListeners: docs.some(listenersFromServer), perRequestDestinations: docs.some((d) => forwardsPerRequest(d)) };
+    return { chains: chainsOf(docs), serverListeners: docs.some(listenersFromServer), upstreamPorts: [...new Set(docs.flatMap(upstreamPortsOf))].sort((a, b) => a - b) };
   });
 }
 

@@ -4,6 +4,9 @@
  * clouds, whose rules cannot see pods, by its marker).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileDataProxy, compileEgressGateway, toYaml } from "../../components/compile/envoy";
+import { buildMesh } from "../../components/model";
+import { domains, mesh } from "../fixtures/mesh";
 import { PackSession, UNKNOWN, res, type TestResource } from "../helpers/policy-harness";
 import { messages, names } from "./support";
 
@@ -85,7 +88,7 @@ describe("the mesh egress gateway is recognised by what it runs", () => {
         { name: "admin-local", address: { socket_address: { address: "127.0.0.1", port_value: 9901 } }, filter_chains: [{ filters: [hcm([])] }] },
         ...extra,
       ],
-      clusters: [{ name: "dfp", cluster_type: { name: "envoy.clusters.dynamic_forward_proxy" } }],
+      clusters: [{ name: "sts", type: "STRICT_DNS", load_assignment: { endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "sts.amazonaws.com", port_value: 443 } } } }] }] } }],
     },
   });
   const envoy = (extra: Obj = {}): Obj => ({ name: "envoy", image: "envoyproxy/envoy:v1.37.5", args: ["-c", "/etc/envoy/envoy.yaml"], volumeMounts: [{ name: "cfg", mountPath: "/etc/envoy" }], ...extra });
@@ -105,11 +108,33 @@ describe("the mesh egress gateway is recognised by what it runs", () => {
     expect(await pack.violationsOf(P, [noTo, gateway(), config()])).toEqual([]);
   });
 
+  it("recognises the compiler's egress gateway, and (by the same meaning) a data proxy: Envoy only, mTLS, fail-closed ext_authz before forwarding", async () => {
+    const model = buildMesh(mesh, domains);
+    const zone = model.zones[0].id;
+    const asConfig = (yaml: string) => res("kubernetes:core/v1:ConfigMap", "egress-envoy", { metadata: { name: "egress-envoy", namespace: "mesh" }, data: { "envoy.yaml": yaml } });
+    expect(await pack.violationsOf(P, [open, gateway(), asConfig(toYaml(compileEgressGateway(model, zone)))])).toEqual([]);
+    const product = [...model.dataProducts.values()].find((d) => d.engine === "postgres");
+    expect(product).toBeDefined();
+    const toStore = np([{ ports: [{ port: product!.port }] }], GW);
+    expect(await pack.violationsOf(P, [toStore, gateway(), asConfig(toYaml(compileDataProxy(model, product!.key)))])).toEqual([]);
+  });
+
+  it("fails an egress gateway's policy that opens ports its Envoy does not forward to", async () => {
+    const more = np([{ to: [block("0.0.0.0/0")], ports: [{ port: 443 }, { port: 80 }] }, { to: [{ podSelector: {} }] }], GW);
+    expect(messages(await pack.violationsOf(P, [more, gateway(), config()]))).toEqual([
+      "NetworkPolicy opens the internet to the egress gateway on 80/TCP, but its Envoy forwards to only 443/TCP; admit only the ports it forwards to.",
+    ]);
+    const everyPort = np([{ to: [block("0.0.0.0/0"), block("::/0")] }], GW);
+    expect(messages(await pack.violationsOf(P, [everyPort, gateway(), config()]))).toEqual([
+      "NetworkPolicy opens the internet to the egress gateway on every port, but its Envoy forwards to only 443/TCP; admit only the ports it forwards to.",
+    ]);
+    const udp = np([{ ports: [{ port: 443, protocol: "UDP" }] }], GW);
+    expect(messages(await pack.violationsOf(P, [udp, gateway(), config()]))).toEqual([
+      "NetworkPolicy opens the internet to the egress gateway on 443/UDP, but its Envoy forwards to only 443/TCP; admit only the ports it forwards to.",
+    ]);
+  });
+
   it.each([
-    [
-      "fixed upstreams (a proxy in front of its store)",
-      [gateway(), config({ static_resources: { listeners: [{ name: "store", address: { socket_address: { address: "0.0.0.0" } }, filter_chains: [{ transport_socket: tls(), filters: [hcm([authz()], false)] }] }], clusters: [{ name: "store" }] } })],
-    ],
     ["ext_authz fails open", [gateway(), config(egressBootstrap({ transport_socket: tls(), filters: [hcm([authz({ failure_mode_allow: true })])] }))]],
     ["no ext_authz", [gateway(), config(egressBootstrap({ transport_socket: tls(), filters: [hcm([])] }))]],
     ["client certificates not required", [gateway(), config(egressBootstrap({ transport_socket: tls({ require_client_certificate: false }), filters: [hcm([authz()])] }))]],

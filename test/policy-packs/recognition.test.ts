@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { selectorMatches } from "../../components/compile/kubernetes/evaluate";
 import type { LabelSelector } from "../../components/compile/kubernetes/types";
 import { isEnvoyImage } from "../../policy-packs/policies/egress-gateway";
-import { forwardsPerRequest, isLoopback } from "../../policy-packs/policies/envoy-config";
-import { internetEgress } from "../../policy-packs/policies/kubernetes-egress";
+import { isLoopback } from "../../policy-packs/policies/envoy-config";
+import { internetEgress, internetEgressPorts } from "../../policy-packs/policies/kubernetes-egress";
 import { applySets, isOpaEnvoyImage, opaCommand } from "../../policy-packs/policies/opa-engine";
 import { gatesOnBundles } from "../../policy-packs/policies/policy-engine";
 import { Deferred, parseImage, resolveFile, selects } from "../../policy-packs/policies/workloads";
@@ -159,13 +159,23 @@ describe("internet egress of a NetworkPolicy spec", () => {
   });
 });
 
-describe("per-request destinations", () => {
-  it("are CONNECT tunnels and dynamic forward proxies, not fixed clusters", () => {
-    expect(forwardsPerRequest({ a: [{ upgrade_configs: [{ upgrade_type: "connect" }] }] })).toBe(true);
-    expect(forwardsPerRequest({ routes: [{ match: { connectMatcher: {} } }] })).toBe(true);
-    expect(forwardsPerRequest({ clusters: [{ cluster_type: { name: "envoy.clusters.dynamic_forward_proxy" } }] })).toBe(true);
-    expect(forwardsPerRequest({ http_filters: [{ typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig" } }] })).toBe(true);
-    expect(forwardsPerRequest({ clusters: [{ name: "store", type: "STRICT_DNS" }], upgrade_configs: [{ upgrade_type: "websocket" }] })).toBe(false);
+describe("ports on which egress reaches the internet", () => {
+  it("count rules without `to` or with a public ipBlock, not in-cluster or private peers", () => {
+    const spec = {
+      egress: [
+        { to: [{ podSelector: {} }], ports: [{ port: 9191 }] },
+        { to: [{ ipBlock: { cidr: "10.0.0.0/8" } }], ports: [{ port: 5432 }] },
+        { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 443 }] },
+        { ports: [{ port: 53, protocol: "UDP" }] },
+      ],
+    };
+    expect(internetEgressPorts(spec)).toEqual(["443/TCP", "53/UDP"]);
+  });
+
+  it("are every port when such a rule names none, a named port or a range", () => {
+    expect(internetEgressPorts({ egress: [{}] })).toBeUndefined();
+    expect(internetEgressPorts({ egress: [{ ports: [{ port: "https" }] }] })).toBeUndefined();
+    expect(internetEgressPorts({ egress: [{ ports: [{ port: 443, endPort: 450 }] }] })).toBeUndefined();
   });
 });
 
