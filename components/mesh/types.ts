@@ -5,7 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Cloud, DataAccess, DomainSpec, HttpMethod, MeshSpec } from "../model/types";
+import type { Cloud, DomainSpec, MeshSpec } from "../model/types";
 
 /** The version of {@link MeshContract} and {@link DomainContract} this library writes and reads. */
 export const CONTRACT_VERSION = 1;
@@ -153,43 +153,7 @@ export interface DomainContract {
   admits?: string[];
 }
 
-/** One resolved intent of `intents.json`: what the domain declared, with identities resolved. */
-export interface ResolvedIntentEntry {
-  /** `<domain>#<index>` of the declaring intent. */
-  id: string;
-  kind: "call" | "data";
-  /** The source's SPIFFE ID, or `*` (every workload of the trust domain). */
-  source: string;
-  /** The source workload's key `<domain>/<name>`, or `*`. */
-  sourceKey: string;
-  /** The source workload's zone (absent for `*`). */
-  sourceZone?: string;
-  /** The destination key `<domain>/<name>`. */
-  destination: string;
-  /** Key of the workload serving the destination: the service, or the data product's proxy. */
-  destinationWorkload: string;
-  /** The destination's zone. */
-  destinationZone: string;
-  /** The destination's SPIFFE ID: the service's, or the data product proxy's. */
-  host: string;
-  /** Call intents: the service's in-cluster DNS name (`<name>.<namespace>.svc.cluster.local`). */
-  dnsHost?: string;
-  /** Call intents: methods allowed. */
-  methods?: HttpMethod[];
-  /** Call intents: path prefixes allowed. */
-  paths?: string[];
-  /** Data intents: access allowed. */
-  access?: DataAccess[];
-}
-
-/** The `intents.json` of a domain (ConfigMap labelled `ztmesh.io/role: intents`). */
-export interface IntentsDocument {
-  version: 1;
-  domain: string;
-  trustDomain: string;
-  /** Intents the domain declared, sorted by id. */
-  intents: ResolvedIntentEntry[];
-}
+export type { IntentsDocument, ResolvedIntentEntry } from "../model/intents";
 
 /** Per zone (where the domain has workloads): the cluster and the cloud provider. */
 export interface DomainZoneInfra {

@@ -9,33 +9,20 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { rulesAllow, stringMatches } from "../../components/compile/envoy/rbac-eval";
 import { readTarGz } from "../../components/compile/opa/tarball";
+import type { ResolvedIntentEntry } from "../../components/model/intents";
 import { ROLES } from "../../components/conventions";
 import { hasRole, markersOf } from "./conventions";
 import { resourcesOfType } from "./stack-index";
 import { chainsOfData, enforcingChains, filtersBeforeTerminal, typedConfig } from "./envoy-config";
 import { asArray, asRecord, field, str, stringMap, strings } from "./util";
 
-/** One declared intent as MeshDomain writes it in `intents.json`. */
-export interface DeclaredIntent {
-  id: string;
-  kind: "call" | "data";
-  /** SPIFFE ID of the source, or `*`. */
-  source: string;
-  /** Destination key `<domain>/<name>`. */
-  destination: string;
-  /** SPIFFE ID serving the destination (service, or the data product's proxy). */
-  host: string;
-  /** The service's in-cluster DNS name (calls). */
-  dnsHost?: string;
-  /** Source workload key `<domain>/<name>`, or `*`. */
-  sourceKey?: string;
-  sourceZone?: string;
-  /** Key of the workload serving the destination (service, or the product's proxy). */
-  destinationWorkload?: string;
-  destinationZone?: string;
-  methods?: string[];
-  paths?: string[];
-}
+/**
+ * One declared intent as read from an `intents.json` (the core's {@link ResolvedIntentEntry},
+ * typed once there): what this check needs is required, the rest may be missing in a document
+ * another tool wrote.
+ */
+export type DeclaredIntent = Pick<ResolvedIntentEntry, "id" | "kind" | "source" | "destination" | "host"> &
+  Partial<Pick<ResolvedIntentEntry, "dnsHost" | "sourceKey" | "sourceZone" | "destinationWorkload" | "destinationZone" | "paths">> & { methods?: string[] };
 
 /** A mismatch between a layer and the declared intents. */
 interface Finding {

@@ -83,7 +83,11 @@ export function compileServiceDenyRules(model: MeshModel, svc: Service): RbacRul
  */
 export function compileOutboundDenyRules(model: MeshModel, caller: Service, upstream: Service): RbacRules {
   const own = model.denyRules.filter((r) => (r.scope === caller.domain || r.scope === "global") && (r.source.kind === "any" || r.source.key === caller.key));
-  return httpDenyRules(new Map([[upstream.key, upstream]]), own);
+  const rules = httpDenyRules(new Map([[upstream.key, upstream]]), own);
+  // The outbound listener is in the caller's own pod (no peer certificate): the rules were chosen
+  // for this caller above, so they match whoever the application is.
+  for (const policy of Object.values(rules.policies)) policy.principals = [{ any: true }];
+  return rules;
 }
 
 function httpAllowRules(model: MeshModel, services: Map<string, Service>): RbacRules {

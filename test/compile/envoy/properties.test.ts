@@ -170,7 +170,7 @@ describe("Envoy compiler properties", () => {
     );
   });
 
-  it("each caller's proxy refuses on the way out exactly what its own domain's deny rules deny it, whatever host name it used", () => {
+  it("each caller's proxy refuses on the way out exactly what its own domain's and the mesh's deny rules deny it, whatever host name it used", () => {
     fc.assert(
       fc.property(arbModel, (model) => {
         for (const caller of model.services.values()) {
@@ -182,9 +182,9 @@ describe("Envoy compiler properties", () => {
               for (const path of paths(model, svc)) {
                 const denied = model.denyRules.some(
                   (r) =>
-                    r.scope === caller.domain &&
+                    (r.scope === caller.domain || r.scope === "global") &&
                     sourceMatches(r.source, caller.spiffeId) &&
-                    (r.to !== undefined ? r.to === svc.key : r.scope === svc.domain) &&
+                    (r.to !== undefined ? r.to === svc.key : r.scope === "global" || r.scope === svc.domain) &&
                     (r.methods === undefined || (r.methods as string[]).includes(method)) &&
                     (r.paths === undefined || r.paths.some((p) => path.startsWith(p))),
                 );

@@ -376,6 +376,16 @@ describe("compileWorkloadProxy: outbound (declared upstreams)", () => {
       expect(httpFiltersOf(b, matchingOut).map((f) => f.name)).toEqual([ROUTER]);
     });
 
+    it("and so are the mesh's rules about the caller", () => {
+      const withMeshRule = buildMesh({ ...mesh, denyRules: [...(mesh.denyRules ?? []), { from: "trading/order-api", to: "risk/risk-engine", methods: ["GET"], paths: ["/limits/eu"], reason: "no EU limits" }] }, [t, r, compliance]);
+      const b = compileWorkloadProxy(withMeshRule, "trading/order-api");
+      expect(Object.keys(rulesOf(b, RBAC_DENY, riskOut)!.policies)).toEqual(["global#1", "trading#0"]);
+      // The mesh rule on customer-risk is about everyone, but not about this upstream.
+      expect(rulesOf(b, RBAC_DENY, matchingOut)).toBeUndefined();
+      expect(rbacAllows(b, { listener: riskOut, host: "risk-engine.risk", method: "GET", path: "/limits/eu/today" })).toBe(false);
+      expect(rbacAllows(b, { listener: riskOut, host: "risk-engine.risk", method: "GET", path: "/limits/us" })).toBe(true);
+    });
+
     it("while the destination's own domain's rules stay at the destination", () => {
       const out = rulesOf(compileWorkloadProxy(full, "trading/order-api"), RBAC_DENY, riskOut)!;
       expect(Object.keys(out.policies)).not.toContain("risk#0");

@@ -306,6 +306,19 @@ describe("compileSystemNetworkPolicies", () => {
     expect(networkAllows(ps, gw, engine, 9191)).toBe(false);
   });
 
+  it("lets services with object-store intents reach the zone's egress gateway on the mesh port, and it only the engines and 443", () => {
+    const egressGw = { namespace: ns, labels: { "app.kubernetes.io/name": "ztmesh-egress-gateway" } };
+    // matching reads trades (S3): it needs AWS's token endpoints; order-api has no object-store intent.
+    expect(networkAllows(ps, pod(svc("trading/matching")), egressGw, MESH_PORT)).toBe(true);
+    expect(networkAllows(ps, pod(svc("trading/order-api")), egressGw, MESH_PORT)).toBe(false);
+    expect(networkAllows(ps, pod(svc("trading/matching")), egressGw, 443)).toBe(false);
+    expect(networkAllows(ps, { namespace: "x", labels: {} }, egressGw, MESH_PORT)).toBe(false);
+    expect(networkAllows(ps, egressGw, engine, 9191)).toBe(true);
+    expect(networkAllows(ps, egressGw, external("52.94.0.10"), 443)).toBe(true);
+    expect(networkAllows(ps, egressGw, external("52.94.0.10"), 80)).toBe(false);
+    expect(networkAllows(ps, egressGw, pod(svc("trading/matching")), MESH_PORT)).toBe(false);
+  });
+
   it("depend on no domain: the same system policies with or without the domains", () => {
     const bare = buildMesh({ ...mesh, denyRules: [] }, []);
     for (const z of model.zones) expect(compileSystemNetworkPolicies(bare, z.id), z.id).toEqual(compileSystemNetworkPolicies(model, z.id));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bundleFiles, compileOpaBundles, readPolicyModules, type OpaBundle } from "../../../components/compile/opa";
+import { bundleFiles, compileOpaBundles, dataTree, decide, readPolicyModules, type OpaBundle } from "../../../components/compile/opa";
 import { buildMesh, type DomainSpec } from "../../../components/model";
 import { domains, mesh, risk } from "../../fixtures/mesh";
 
@@ -74,7 +74,7 @@ describe("compileOpaBundles: the fixture mesh", () => {
 
   it("normalizes domain deny rules: omitted fields are every method and '/', a domain-wide rule is '*'", () => {
     const withDeny: DomainSpec = { ...risk, denyRules: [{ from: "trading/order-api", reason: "r1" }, { to: "risk-db", paths: ["/x"], reason: "r2" }] };
-    const m = buildMesh(mesh, domains.map((d) => (d.name === "risk" ? withDeny : d)));
+    const m = buildMesh({ ...mesh, denyRules: [] }, domains.map((d) => (d.name === "risk" ? withDeny : d)));
     expect(compileOpaBundles(m, "gcp-eu").domains.risk.data.deny).toEqual({
       "*": {
         [`${td}/trading/sa/order-api`]: [
@@ -84,6 +84,22 @@ describe("compileOpaBundles: the fixture mesh", () => {
     });
     // risk-db lives in dc-eu; a rule limited to a path takes no access class from an L4 data proxy.
     expect(compileOpaBundles(m, "dc-eu").domains.risk.data.deny["risk/risk-db"]["*"][0].access).toEqual([]);
+  });
+
+  it("files a mesh rule naming a destination in that destination's domain bundle too (a domain stack publishes only its own bundle)", () => {
+    const entry = { id: "global#0", reason: "risk data is append-only", methods: { DELETE: true }, paths: ["/"], access: ["write"] };
+    const gcp = compileOpaBundles(model, "gcp-eu");
+    expect(gcp.platform.data.deny["risk/customer-risk"]).toEqual({ "*": [entry] });
+    expect(gcp.domains.risk.data.deny).toEqual({ "risk/customer-risk": { "*": [entry] } });
+    // Not in other domains' bundles, nor in zones without the destination.
+    expect(compileOpaBundles(model, "aws-eu").domains.trading.data.deny).toEqual({});
+    expect(compileOpaBundles(model, "dc-eu").domains.risk.data.deny).toEqual({});
+    // Either way the decision is the same: the rule takes write, not read.
+    const tree = dataTree(gcp);
+    const at = { principal: `${td}/risk/sa/customer-risk-proxy`, labels: { domain: "risk", workload: "risk/customer-risk" } };
+    const put = { attributes: { source: { principal: `${td}/risk/sa/risk-engine` }, destination: at, request: { http: { method: "DELETE", path: "/x" } } } };
+    expect(decide(tree, put)).toEqual({ allow: false, reason: "denied by global#0 (risk data is append-only)" });
+    expect(decide({ ...tree, platform: { ...tree.platform, deny: {} } }, put)).toEqual({ allow: false, reason: "denied by global#0 (risk data is append-only)" });
   });
 
   it("lists a service under its own SPIFFE ID, also with a custom namespace and service account, and only in its own zone's bundle", () => {

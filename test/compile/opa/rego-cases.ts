@@ -42,6 +42,14 @@ const proxyHttpCheck = (src: string, proxy: At, m: string): CheckInput => ({
 /** An L4 (network ext_authz) check at a data proxy: no HTTP attributes. */
 const l4Check = (src: string, proxy: At): CheckInput => ({ attributes: { source: { principal: src }, destination: proxy } });
 
+/** The zone's egress gateway: no destination domain, `kind: egress`. */
+const atEgress: At = { principal: "spiffe://mesh.test/ns/ztmesh-system/sa/z1-egress", labels: { domain: "", workload: "egress/z1", kind: "egress" } };
+/** A check at the egress gateway: the caller's SVID and the TLS SNI `<domain>.<target>.egress.<trust domain>`. */
+const egressCheck = (src: string | undefined, sni?: string): CheckInput => ({
+  attributes: { ...(src === undefined ? {} : { source: { principal: src } }), destination: atEgress, ...(sni === undefined ? {} : { tls_session: { sni } }) },
+});
+const noTarget = "egress: the TLS SNI names no target (expected <domain>.<target>.egress.<trust domain>)";
+
 /**
  * A second domain bundle claiming trading's `matching` and `trades` identities and granting
  * them to everyone: authz_test.rego's `rogue`, loaded beside the compiled data as
@@ -148,6 +156,25 @@ export const REGO_CASES: Record<string, RegoCheck[]> = {
     { input: l4Check(riskEngine, at(tradesProxy, "risk", "risk/trades")), allow: false, reason: notInDomain("risk", tradesProxy) },
     // risk-engine's grant to order-api does not follow a risk label onto matching's identity.
     { input: httpCheck(orderApi, at(matching, "risk", "risk/risk-engine"), "GET", "/limits/today", riskHost), allow: false, reason: notInDomain("risk", matching) },
+  ],
+  test_egress_token_endpoint: [
+    // matching reads trading/archive (S3 in z3): AWS's token endpoints, global and regional.
+    { input: egressCheck(matching, "trading.aws-sts.egress.mesh.test"), allow: true, reason: "egress to aws-sts allowed by the object-store intents of domain trading" },
+    { input: egressCheck(matching, "Trading.AWS-STS-EU-WEST-1.egress.mesh.test"), allow: true, reason: "egress to aws-sts-eu-west-1 allowed by the object-store intents of domain trading" },
+    { input: egressCheck(matching, "trading.gcp-sts.egress.mesh.test"), allow: false, reason: "egress to gcp-sts: no intent of domain trading lets this workload use it" },
+    { input: egressCheck(orderApi, "trading.aws-sts.egress.mesh.test"), allow: false, reason: "egress to aws-sts: no intent of domain trading lets this workload use it" },
+    { input: egressCheck(undefined, "trading.aws-sts.egress.mesh.test"), allow: false, reason: "no client certificate: the caller has no SPIFFE ID" },
+  ],
+  test_egress_caller_names_another_domain_or_no_target: [
+    // The grant is looked up under the domain the SNI names: another domain's bundle has none for matching.
+    { input: egressCheck(matching, "risk.aws-sts.egress.mesh.test"), allow: false, reason: "egress to aws-sts: no intent of domain risk lets this workload use it" },
+    { input: egressCheck(matching, "nowhere.aws-sts.egress.mesh.test"), allow: false, reason: "egress to aws-sts: no intent of domain nowhere lets this workload use it" },
+    { input: egressCheck(matching, "trading.aws-sts.egress.other.test"), allow: false, reason: noTarget },
+    { input: egressCheck(matching, "x.trading.aws-sts.egress.mesh.test"), allow: false, reason: noTarget },
+    { input: egressCheck(matching, "aws-sts.egress.mesh.test"), allow: false, reason: noTarget },
+    { input: egressCheck(matching), allow: false, reason: noTarget },
+    // Only the egress gateway decides egress: the same SNI at a workload proxy is an ordinary check there.
+    { input: { attributes: { ...egressCheck(matching, "trading.aws-sts.egress.mesh.test").attributes, destination: atMatching } }, allow: false, reason: "no intent allows this request" },
   ],
   test_other_bundles_are_never_consulted: [
     { input: httpCheck(orderApi, atMatching, "POST", "/orders/42", matchingHost), extraDomains: { rogue: ROGUE_DOMAIN }, allow: true, reason: "allowed by trading#0" },

@@ -178,6 +178,56 @@ test_data_deny_takes_away_write if {
 	reason_of(l4_check(matching, at_customer_risk)) == "denied by global#1 (risk data is read-only for consumers)"
 }
 
+# ---- The egress gateway: grants by the SNI's domain and target, for the caller's identity ---
+
+at_egress := {"principal": "spiffe://mesh.test/ns/ztmesh-system/sa/z1-egress", "labels": {"domain": "", "workload": "egress/z1", "kind": "egress"}}
+
+# A check at the egress gateway: the caller's SVID and the TLS SNI <domain>.<target>.egress.<trust domain>.
+egress_check(src, sni) := {"attributes": {
+	"source": {"principal": src},
+	"destination": at_egress,
+	"tls_session": {"sni": sni},
+}}
+
+no_target_reason := "egress: the TLS SNI names no target (expected <domain>.<target>.egress.<trust domain>)"
+
+test_egress_token_endpoint if {
+	# matching reads trading/archive (S3 in z3): AWS's token endpoints, global and regional.
+	allowed(egress_check(matching, "trading.aws-sts.egress.mesh.test"))
+	reason_of(egress_check(matching, "trading.aws-sts.egress.mesh.test")) == "egress to aws-sts allowed by the object-store intents of domain trading"
+	allowed(egress_check(matching, "Trading.AWS-STS-EU-WEST-1.egress.mesh.test"))
+	reason_of(egress_check(matching, "Trading.AWS-STS-EU-WEST-1.egress.mesh.test")) == "egress to aws-sts-eu-west-1 allowed by the object-store intents of domain trading"
+	not allowed(egress_check(matching, "trading.gcp-sts.egress.mesh.test"))
+	reason_of(egress_check(matching, "trading.gcp-sts.egress.mesh.test")) == "egress to gcp-sts: no intent of domain trading lets this workload use it"
+	not allowed(egress_check(order_api, "trading.aws-sts.egress.mesh.test"))
+	reason_of(egress_check(order_api, "trading.aws-sts.egress.mesh.test")) == "egress to aws-sts: no intent of domain trading lets this workload use it"
+	anonymous := {"attributes": {"destination": at_egress, "tls_session": {"sni": "trading.aws-sts.egress.mesh.test"}}}
+	not allowed(anonymous)
+	reason_of(anonymous) == "no client certificate: the caller has no SPIFFE ID"
+}
+
+test_egress_caller_names_another_domain_or_no_target if {
+	# The grant is looked up under the domain the SNI names: another domain's bundle has none for matching.
+	not allowed(egress_check(matching, "risk.aws-sts.egress.mesh.test"))
+	reason_of(egress_check(matching, "risk.aws-sts.egress.mesh.test")) == "egress to aws-sts: no intent of domain risk lets this workload use it"
+	not allowed(egress_check(matching, "nowhere.aws-sts.egress.mesh.test"))
+	reason_of(egress_check(matching, "nowhere.aws-sts.egress.mesh.test")) == "egress to aws-sts: no intent of domain nowhere lets this workload use it"
+	not allowed(egress_check(matching, "trading.aws-sts.egress.other.test"))
+	reason_of(egress_check(matching, "trading.aws-sts.egress.other.test")) == no_target_reason
+	not allowed(egress_check(matching, "x.trading.aws-sts.egress.mesh.test"))
+	reason_of(egress_check(matching, "x.trading.aws-sts.egress.mesh.test")) == no_target_reason
+	not allowed(egress_check(matching, "aws-sts.egress.mesh.test"))
+	reason_of(egress_check(matching, "aws-sts.egress.mesh.test")) == no_target_reason
+	no_sni := {"attributes": {"source": {"principal": matching}, "destination": at_egress}}
+	not allowed(no_sni)
+	reason_of(no_sni) == no_target_reason
+
+	# Only the egress gateway decides egress: the same SNI at a workload proxy is an ordinary check there.
+	at_proxy := {"attributes": {"source": {"principal": matching}, "destination": at_matching, "tls_session": {"sni": "trading.aws-sts.egress.mesh.test"}}}
+	not allowed(at_proxy)
+	reason_of(at_proxy) == "no intent allows this request"
+}
+
 # ---- Finding the destination: by the domain label, then by identity in that bundle ---------
 
 test_gateway_identity_is_no_destination if {
@@ -383,6 +433,26 @@ mesh := {
 							"access": []
 						}
 					]
+				},
+				"risk/customer-risk": {
+					"*": [
+						{
+							"id": "global#1",
+							"reason": "risk data is read-only for consumers",
+							"methods": {
+								"DELETE": true,
+								"PATCH": true,
+								"POST": true,
+								"PUT": true
+							},
+							"paths": [
+								"/"
+							],
+							"access": [
+								"write"
+							]
+						}
+					]
 				}
 			}
 		},
@@ -391,7 +461,12 @@ mesh := {
 				"spiffe://mesh.test/ns/trading/sa/matching": "trading/matching",
 				"spiffe://mesh.test/ns/trading/sa/order-api": "trading/order-api"
 			},
-			"egress": {},
+			"egress": {
+				"spiffe://mesh.test/ns/trading/sa/matching": {
+					"aws-sts": true,
+					"aws-sts-eu-west-1": true
+				}
+			},
 			"proxies": {
 				"spiffe://mesh.test/ns/trading/sa/trades-proxy": "trading/trades"
 			},
