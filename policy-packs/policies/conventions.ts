@@ -48,7 +48,7 @@ export const DEFAULT_EGRESS_GATEWAY_MARKERS: Record<string, string> = { "ztmesh.
 /** GCP firewall target tag of the egress gateway's instances. */
 export const EGRESS_GATEWAY_NETWORK_TAG = "ztmesh-egress-gateway";
 
-/** Kubernetes labels of mesh gateway pods (`app.kubernetes.io/name: ztmesh-gateway`). */
+/** Kubernetes labels ztmesh puts on its gateway pods. The pack no longer reads them: gateways are recognised by what they run (`gateways.ts`). */
 export const DEFAULT_GATEWAY_LABELS: Record<string, string> = { "app.kubernetes.io/name": "ztmesh-gateway" };
 /** Kubernetes labels ztmesh puts on its policy engine (OPA) Deployments. The pack no longer reads them: engines are recognised by what they run (`opa-engine.ts`). */
 export const DEFAULT_ENGINE_LABELS: Record<string, string> = { "app.kubernetes.io/name": "ztmesh-policy-engine" };

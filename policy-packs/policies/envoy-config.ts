@@ -53,6 +53,8 @@ export interface ChainView {
    * destination's proxy authenticates and authorizes (a zone gateway).
    */
   exempt?: "loopback" | "passthrough";
+  /** The listener's port (`address.socket_address.port_value`), when given. */
+  port?: number;
   /** The HTTP connection manager's typed config, when the chain has one (its inline `route_config` carries per-route filter overrides). */
   hcm?: Record<string, unknown>;
 }
@@ -176,6 +178,7 @@ export function chainsOf(docs: unknown[]): ChainView[] {
         tls,
         layers,
         ...(exempt ? { exempt } : {}),
+        port: num(field(asRecord(field(asRecord(l.address), "socket_address", "socketAddress")), "port_value", "portValue")),
         hcm: hcm === undefined ? undefined : typedConfig(hcm),
       });
     }

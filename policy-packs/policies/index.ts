@@ -27,7 +27,7 @@ export * from "./cidr";
 export * from "./cloud-firewall";
 export * from "./conventions";
 export * from "./data-product";
-export * from "./egress-gateway";
+export * from "./gateways";
 export * from "./envoy";
 export * from "./identity";
 export * from "./kubernetes-egress";

@@ -1,15 +1,14 @@
 /**
  * Kubernetes egress to the internet: no NetworkPolicy lets pods reach the whole internet, except
- * the mesh's egress gateway (recognised by what it runs: `egress-gateway.ts`).
+ * the mesh's egress gateway (recognised by what it runs: `gateways.ts`).
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { type Blocks, blockRanges, internetFamilies, PUBLIC_V4, PUBLIC_V6, type Range, subtract } from "./cidr";
-import { k8sNamespace } from "./conventions";
-import { egressGateway } from "./egress-gateway";
+import { egressGateway, type GatewayView } from "./gateways";
 import { resourcesOfType } from "./stack-index";
 import { TYPES, whenStackHas } from "./types";
 import { asArray, asRecord, str, strings } from "./util";
-import { clusterOf, ConfigIndex, Deferred, podLabelsOf, selects } from "./workloads";
+import { ConfigIndex, Deferred, selectedWorkloads } from "./workloads";
 
 /**
  * What a NetworkPolicy's egress admits outside the cluster: every destination (a rule without
@@ -59,16 +58,17 @@ function reachesInternet(peer: unknown): boolean {
 }
 
 /**
- * The ports (`<port>/<protocol>`) on which a NetworkPolicy's egress reaches the internet: the
- * ports of every rule without `to` or with an ipBlock admitting public addresses. Undefined when
- * such a rule admits every port (no `ports`, a port without number, a named port or a range).
+ * The ports (`<port>/<protocol>`) on which a NetworkPolicy's rules of `direction` reach or admit
+ * the internet: the ports of every rule without peers (`to`/`from`) or with an ipBlock holding
+ * public addresses. Undefined when such a rule covers every port (no `ports`, a port without
+ * number, a named port or a range).
  */
-export function internetEgressPorts(spec: unknown): string[] | undefined {
+export function internetPorts(spec: unknown, direction: "ingress" | "egress"): string[] | undefined {
   const out = new Set<string>();
-  for (const rule of asArray(asRecord(spec)?.egress)) {
+  for (const rule of asArray(asRecord(spec)?.[direction])) {
     const r = asRecord(rule);
-    const to = asArray(r?.to);
-    if (to.length > 0 && !to.some(reachesInternet)) continue;
+    const peers = asArray(r?.[direction === "egress" ? "to" : "from"]);
+    if (peers.length > 0 && !peers.some(reachesInternet)) continue;
     const ports = asArray(r?.ports);
     if (ports.length === 0) return undefined;
     for (const p of ports.map(asRecord)) {
@@ -80,36 +80,42 @@ export function internetEgressPorts(spec: unknown): string[] | undefined {
   return [...out].sort();
 }
 
+/** The ports on which a NetworkPolicy's egress reaches the internet ({@link internetPorts}). */
+export function internetEgressPorts(spec: unknown): string[] | undefined {
+  return internetPorts(spec, "egress");
+}
+
 /**
- * Whether a NetworkPolicy's internet egress is the egress gateway's exception: it selects, among
- * the stack's workloads in its cluster and namespace, only egress gateways (and at least one; a
- * malformed selector never qualifies), and opens the internet only on ports their Envoys forward
- * to. `why` explains a policy that selects only gateways but opens more ports.
+ * Whether a NetworkPolicy's internet traffic is a gateway's exception: its pod selector selects,
+ * among the stack's workloads in its cluster and namespace, only gateways of the kind `read`
+ * recognises (and at least one; a malformed selector never qualifies), and the policy opens the
+ * internet only on the gateways' `ports` (what they forward to, or listen on). `why` explains a
+ * policy that selects only gateways but opens more ports.
  */
-export function egressGatewayException(np: PolicyResource, workloads: readonly PolicyResource[], configs: ConfigIndex): { qualifies: true } | { qualifies: false; why?: string } {
+export function gatewayException(
+  np: PolicyResource,
+  workloads: readonly PolicyResource[],
+  read: (w: PolicyResource) => GatewayView,
+  direction: "ingress" | "egress",
+): { qualifies: boolean; why?: string } {
   const spec = asRecord(np.props.spec);
-  const namespace = k8sNamespace(np.props);
+  const selected = selectedWorkloads(np, spec?.podSelector, workloads);
+  if (selected === undefined || selected.length === 0) return { qualifies: false };
   const ports = new Set<string>();
-  let selected = 0;
-  for (const w of workloads) {
-    if (clusterOf(w) !== clusterOf(np) || k8sNamespace(w.props) !== namespace) continue;
-    const hit = selects(spec?.podSelector, podLabelsOf(w.type, w.props));
-    if (hit === undefined) return { qualifies: false };
-    if (!hit) continue;
-    selected++;
-    const gw = egressGateway(w, configs);
+  for (const w of selected) {
+    const gw = read(w);
     if (gw.problems.length > 0) return { qualifies: false };
-    for (const p of gw.upstreamPorts) ports.add(`${p}/TCP`);
+    for (const p of direction === "egress" ? gw.upstreamPorts : gw.listenerPorts) ports.add(`${p}/TCP`);
   }
-  if (selected === 0) return { qualifies: false };
-  const open = internetEgressPorts(spec);
+  const open = internetPorts(spec, direction);
   const extra = open === undefined ? ["every port"] : open.filter((p) => !ports.has(p));
   if (extra.length === 0) return { qualifies: true };
-  const forwards = ports.size === 0 ? "no static port" : `only ${[...ports].sort().join(", ")}`;
-  return {
-    qualifies: false,
-    why: `NetworkPolicy opens the internet to the egress gateway on ${extra.join(", ")}, but its Envoy forwards to ${forwards}; admit only the ports it forwards to.`,
-  };
+  const own = ports.size === 0 ? "no static port" : `only ${[...ports].sort().join(", ")}`;
+  const why =
+    direction === "egress"
+      ? `NetworkPolicy opens the internet to the egress gateway on ${extra.join(", ")}, but its Envoy forwards to ${own}; admit only the ports it forwards to.`
+      : `NetworkPolicy admits the internet to the mesh gateway on ${extra.join(", ")}, but its Envoy listens on ${own}; admit only its listener ports.`;
+  return { qualifies: false, why };
 }
 
 /** No NetworkPolicy admits egress to the whole internet, except on the mesh's egress gateway. */
@@ -126,7 +132,7 @@ export const networkPolicyNoInternetEgress: StackValidationPolicy = {
       deferred.run(() => {
         const why = internetEgress(np.props.spec);
         if (why === undefined) return;
-        const exception = egressGatewayException(np, workloads, configs);
+        const exception = gatewayException(np, workloads, (w) => egressGateway(w, configs), "egress");
         if (!exception.qualifies) reportViolation(exception.why ?? why, np.urn);
       });
     }

@@ -193,6 +193,22 @@ export function selects(selector: unknown, labels: Record<string, string>): bool
   return true;
 }
 
+/**
+ * The workloads of `workloads` in the same cluster and namespace as `owner` whose pods `selector`
+ * selects; undefined when the selector is malformed (so callers take the safe side).
+ */
+export function selectedWorkloads(owner: PolicyResource, selector: unknown, workloads: readonly PolicyResource[]): PolicyResource[] | undefined {
+  const namespace = k8sNamespace(owner.props);
+  const out: PolicyResource[] = [];
+  for (const w of workloads) {
+    if (clusterOf(w) !== clusterOf(owner) || k8sNamespace(w.props) !== namespace) continue;
+    const hit = selects(selector, podLabelsOf(w.type, w.props));
+    if (hit === undefined) return undefined;
+    if (hit) out.push(w);
+  }
+  return out;
+}
+
 /** The cluster a Kubernetes resource lives in: its provider (two zones' clusters are two providers). */
 export function clusterOf(r: PolicyResource): string {
   return r.provider?.urn ?? "";

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { selectorMatches } from "../../components/compile/kubernetes/evaluate";
 import type { LabelSelector } from "../../components/compile/kubernetes/types";
-import { isEnvoyImage } from "../../policy-packs/policies/egress-gateway";
+import { isEnvoyImage } from "../../policy-packs/policies/gateways";
 import { isLoopback } from "../../policy-packs/policies/envoy-config";
 import { internetEgress, internetEgressPorts } from "../../policy-packs/policies/kubernetes-egress";
 import { applySets, isOpaEnvoyImage, opaCommand } from "../../policy-packs/policies/opa-engine";
