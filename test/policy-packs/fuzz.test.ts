@@ -93,8 +93,8 @@ const secretInputs = configMapInputs.map(({ metadata, data }) => {
 });
 
 /**
- * A workload, the ConfigMap it mounts and a NetworkPolicy selecting it, with generated contents:
- * the stack policies trace mounts, config files and selectors across them.
+ * A workload, the ConfigMap it mounts, a NetworkPolicy and a LoadBalancer Service selecting it,
+ * with generated contents: the stack policies trace mounts, config files and selectors across them.
  */
 const word = fc.constantFrom(...WORDS);
 const relatedStack = fc
@@ -116,7 +116,11 @@ const relatedStack = fc
     return [
       res(type, "w", props),
       res(TYPES.k8sConfigMap, "c", { ...cm, metadata: { name: "c" } }),
-      res(TYPES.k8sNetworkPolicy, "np", { ...(np as Record<string, unknown>), spec: { podSelector: selector, egress: (np as Record<string, unknown>).egress } }),
+      res(TYPES.k8sNetworkPolicy, "np", {
+        ...(np as Record<string, unknown>),
+        spec: { podSelector: selector, egress: (np as Record<string, unknown>).egress, ingress: (np as Record<string, unknown>).ingress },
+      }),
+      res(TYPES.k8sService, "svc", { spec: { type: "LoadBalancer", selector: (np as Record<string, unknown>).selector ?? { app: "x" } } }),
     ];
   });
 
