@@ -105,6 +105,9 @@ function create(ctx: LogStoreContext): LogStoreResult {
           enableSoftDelete: true,
           softDeleteRetentionInDays: 90,
           enablePurgeProtection: true,
+          // No network reaches the vault's data plane; the storage account unwraps its key as a
+          // trusted Azure service, and keys and role assignments go through the management plane.
+          networkAcls: { defaultAction: "Deny", bypass: "AzureServices" },
         },
         tags,
       },

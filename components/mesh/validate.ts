@@ -115,6 +115,22 @@ export function validateHybridMesh(name: string, args: HybridMeshArgs): MeshMode
       c.check(declared.has(z), `domains.${domain}[${i}]`, `unknown zone ${show(z)}`, `use one of ${[...declared.keys()].join(", ")}`);
     }
   }
+  // Mesh deny rules may name domains the platform holds no spec of (they are enforced by the
+  // stacks that hold them), but only onboarded ones: a misspelt domain would match nothing anywhere.
+  const onboarded = Object.keys(args.domains ?? {});
+  for (const [i, rule] of (Array.isArray(args.mesh?.denyRules) ? args.mesh.denyRules : []).entries()) {
+    for (const field of ["from", "to"] as const) {
+      const ref: unknown = (rule as unknown as Record<string, unknown> | undefined)?.[field];
+      if (typeof ref !== "string" || !ref.includes("/")) continue;
+      const domain = ref.slice(0, ref.indexOf("/"));
+      c.check(
+        onboarded.includes(domain),
+        `mesh.denyRules[${i}].${field}`,
+        `names domain ${show(domain)}, which is not onboarded (domains: ${onboarded.join(", ") || "none"})`,
+        `onboard it in \`domains\` or fix the reference ${show(ref)}`,
+      );
+    }
+  }
   for (const k of ["gatewayReplicas", "collectorReplicas"] as const) {
     const v = args[k];
     if (v !== undefined) c.check(Number.isInteger(v) && v >= 2, k, `must be an integer >= 2, got ${show(v)}`, "one replica must be able to fail");

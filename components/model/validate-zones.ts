@@ -56,7 +56,7 @@ export function validateZones(issues: Issues, zonesValue: unknown): Map<string, 
   return zones;
 }
 
-/** The zone's gateway settings: a DNS host and private IPv4 CIDRs that are not the whole internet. */
+/** The zone's gateway settings: a DNS host, and IPv4 CIDRs no wider than /8 (never the whole internet). */
 function checkGateway(issues: Issues, path: string, g: unknown): void {
   if (!isRecord(g)) {
     issues.add(path, `expected gateway settings, got ${show(g)}`, "declare gateway: { host?, cidrs? }");

@@ -27,6 +27,8 @@ export interface ModelScope {
 export function inScope(scope: ModelScope, domain: string, intent: unknown): boolean {
   if (scope.focus === undefined || domain === scope.focus) return true;
   if (!isRecord(intent)) return false;
+  // A producer's grant to one of the focused domain's workloads shapes that workload's way out.
+  if (typeof intent.from === "string" && intent.from.startsWith(`${scope.focus}/`)) return true;
   const target = intent.data ?? intent.to;
   return typeof target === "string" && target.startsWith(`${scope.focus}/`);
 }

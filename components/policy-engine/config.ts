@@ -9,7 +9,7 @@
  * `envoy/authz/allow`, never dry-run.
  */
 import { DECISION_PATH } from "../compile/opa/compile";
-import { POLICY_ENGINE_GRPC_PORT } from "../compile/kubernetes/labels";
+import { POLICY_ENGINE_LOCAL_PORT } from "../compile/envoy/names";
 import { SPIFFE_IDENTITY_DIR, SPIFFE_TOKEN_FILE, SPIFFE_TOKEN_PATH } from "../k8s/spiffe-helper";
 
 /** Bundle store kinds: one per cloud object store, and a plain HTTPS bundle server (on-prem). */
@@ -84,6 +84,12 @@ export interface OpaConfigInput {
   publicKeyPem: string;
   decisionLogsUrl: string;
   decisionLogsPath: string;
+  /**
+   * Where the ext_authz gRPC server listens: `127.0.0.1:9192` behind the engine's mTLS front
+   * (the default), or `:9191` for an engine without one (no SPIRE issuer).
+   * @default "127.0.0.1:9192"
+   */
+  grpcAddr?: string;
 }
 
 /** Name of the bundle store service. */
@@ -150,7 +156,7 @@ export function opaConfig(input: OpaConfigInput): OpaConfig {
     keys: { [input.keyId]: { algorithm: "RS256", key: input.publicKeyPem } },
     decision_logs: { service: DECISION_LOG_SERVICE, resource: input.decisionLogsPath, reporting: { min_delay_seconds: 5, max_delay_seconds: 10 } },
     plugins: {
-      envoy_ext_authz_grpc: { addr: `:${POLICY_ENGINE_GRPC_PORT}`, path: DECISION_PATH, "dry-run": false, "enable-reflection": false },
+      envoy_ext_authz_grpc: { addr: input.grpcAddr ?? `127.0.0.1:${POLICY_ENGINE_LOCAL_PORT}`, path: DECISION_PATH, "dry-run": false, "enable-reflection": false },
     },
   };
 }

@@ -17,7 +17,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgChecker, show } from "../common/args";
-import { policyEngineHost } from "../compile/envoy/names";
+import { compileAuthzFront } from "../compile/envoy/authz-front";
+import { POLICY_ENGINE_LOCAL_PORT, policyEngineHost } from "../compile/envoy/names";
+import { ENVOY_CONFIG_KEY, ENVOY_IMAGE, ENVOY_RESOURCES, ENVOY_UID, envoyContainer } from "../gateway/workload";
 import {
   APP_NAME_LABEL,
   POLICY_ENGINE_APP,
@@ -50,6 +52,7 @@ import {
   spiffeHelperSidecar,
   spireSocketVolume,
   toJson,
+  spireSocketPath,
   toYaml,
   zoneCluster,
   redundantDeployment,
@@ -131,6 +134,11 @@ export interface PolicyEngineArgs {
   image?: string;
   /** spiffe-helper image, pinned. @default "ghcr.io/spiffe/spiffe-helper:0.10.0" */
   helperImage?: string;
+  /**
+   * Envoy image of the engine's mTLS front (with an `issuer`), pinned.
+   * @default "envoyproxy/envoy:v1.37.5"
+   */
+  frontImage?: string;
   /**
    * OPA requests and limits.
    * @default { cpuRequest: "250m", memoryRequest: "256Mi", cpuLimit: "2", memoryLimit: "1Gi" }
@@ -265,6 +273,7 @@ export class PolicyEngine extends pulumi.ComponentResource {
           publicKeyPem,
           decisionLogsUrl: args.decisionLogs.url,
           decisionLogsPath: args.decisionLogs.path ?? "/logs",
+          grpcAddr: args.issuer ? `127.0.0.1:${POLICY_ENGINE_LOCAL_PORT}` : `:${POLICY_ENGINE_GRPC_PORT}`,
         }),
       ),
     );
@@ -307,6 +316,27 @@ export class PolicyEngine extends pulumi.ComponentResource {
       }
       sidecars.push(helper.container);
     }
+    // The mTLS front on 9191 (decisions never cross the network in clear); OPA listens on loopback.
+    if (args.issuer) {
+      const frontYaml = toYaml(compileAuthzFront(args.model, zoneId, { spireSocketPath: spireSocketPath(args.issuer) }));
+      const front = new k8s.core.v1.ConfigMap(
+        `${name}-front-config`,
+        {
+          metadata: {
+            name: `${resourceName}-front-envoy`,
+            namespace: ns,
+            labels: { ...labels, [K8S.role]: ROLES.envoyConfig },
+            annotations: { [K8S.artifact]: `envoy/${zoneId}-policy-engine-front.yaml` },
+          },
+          data: { [ENVOY_CONFIG_KEY]: frontYaml },
+        },
+        childOpts,
+      );
+      const spire = spireSocketVolume(args.issuer);
+      volumes.push({ name: "envoy-config", configMap: { name: front.metadata.name } }, spire.volume);
+      const envoy = envoyContainer({ image: args.frontImage ?? ENVOY_IMAGE, listenerPort: POLICY_ENGINE_GRPC_PORT, spireMount: spire.mount, resources: ENVOY_RESOURCES });
+      sidecars.push({ ...envoy, name: "envoy-front", securityContext: { ...restrictedContainerSecurityContext(), runAsUser: ENVOY_UID } });
+    }
 
     this.deployment = redundantDeployment(
       name,
@@ -326,7 +356,7 @@ export class PolicyEngine extends pulumi.ComponentResource {
               image: args.image ?? `openpolicyagent/opa:${args.model.policyEngine.opaVersion}-envoy`,
               args: ["run", "--server", "--addr=localhost:8181", `--diagnostic-addr=0.0.0.0:${OPA_DIAGNOSTIC_PORT}`, "--config-file=/config/config.yaml"],
               ports: [
-                { name: "grpc-authz", containerPort: POLICY_ENGINE_GRPC_PORT, protocol: "TCP" },
+                ...(args.issuer ? [] : [{ name: "grpc-authz", containerPort: POLICY_ENGINE_GRPC_PORT, protocol: "TCP" }]),
                 { name: "diagnostics", containerPort: OPA_DIAGNOSTIC_PORT, protocol: "TCP" },
               ],
               env,

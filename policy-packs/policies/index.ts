@@ -18,6 +18,11 @@ import { namespaceDefaultDeny } from "./kubernetes-network";
 import { azureNoPrivilegedRoleAssignments, gcpNoBasicRoles } from "./least-privilege";
 import { opaConfigSecure, policyEngineDeployment, policyEngineDisruptionBudget } from "./policy-engine";
 import { storageNoPublicAccess } from "./storage-public";
+import { awsDataServicesPrivateTls } from "./data-services-aws";
+import { awsDatabaseTlsRequired } from "./data-services-aws-tls";
+import { azureDataServicesPrivateTls } from "./data-services-azure";
+import { gcpDataServicesPrivateTls } from "./data-services-gcp";
+import { dataEncryptionAtRestCmk } from "./encryption-at-rest";
 import { meshConformance } from "./conformance";
 
 export { awsIamNoWildcards, wildcardGrants } from "./aws-iam";
@@ -35,10 +40,16 @@ export * from "./kubernetes-exposure";
 export * from "./least-privilege";
 export * from "./policy-engine";
 export * from "./storage-public";
+export * from "./data-services-aws";
+export * from "./data-services-aws-tls";
+export * from "./data-services-azure";
+export * from "./data-services-gcp";
+export * from "./encryption-at-rest";
+export { ENCRYPTED_SERVICES, ENCRYPTED_SERVICE_IDS, type EncryptedService } from "./encryption-at-rest-services";
 export { TYPES } from "./types";
 export { meshConformance, type DeclaredIntent } from "./conformance";
 
-/** The policies of the zero-trust pack, in report order (identity, least privilege, network, gateways, engines, storage, data). */
+/** The policies of the zero-trust pack, in report order (identity, least privilege, network, gateways, engines, storage, data services, data). */
 export const zeroTrustPolicies: Policies = [
   awsOidcTrustPinned,
   gcpWorkloadIdentityProviderRestricted,
@@ -62,6 +73,11 @@ export const zeroTrustPolicies: Policies = [
   policyEngineDisruptionBudget,
   opaConfigSecure,
   storageNoPublicAccess,
+  awsDataServicesPrivateTls,
+  awsDatabaseTlsRequired,
+  azureDataServicesPrivateTls,
+  gcpDataServicesPrivateTls,
+  dataEncryptionAtRestCmk,
   auditLogStoreImmutable,
   dataProductDeclaration,
   meshConformance,

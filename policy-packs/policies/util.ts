@@ -114,3 +114,62 @@ export function parseDocument(text: string): unknown {
 export function mayContain(text: string, needles: readonly string[]): boolean {
   return text.includes("\\") || needles.some((n) => text.includes(n));
 }
+
+/**
+ * The sentinels `@pulumi/policy` deserializes a value unknown at preview to. Reading such a
+ * value through the host's proxy throws (the policy then reports an advisory "can't run during
+ * preview"); {@link peek} reads it without throwing, for the few checks that only need to know
+ * whether a value is present.
+ */
+const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
+  "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+  "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+  "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+  "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+  "030794c1-ac77-496b-92df-f27374a8bd58",
+  "e48ece36-62e2-4504-bad9-02848725956a",
+  "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+]);
+
+/** True when `v` is a value unknown at preview (as {@link peek} returns it). */
+export function isUnknown(v: unknown): boolean {
+  return typeof v === "string" && UNKNOWN_SENTINELS.has(v);
+}
+
+/**
+ * `obj[key]` read past the host's unknown check: the raw value, possibly an unknown sentinel.
+ * Only to decide whether a value is set (e.g. a key reference that is another resource's
+ * output); a value that is judged is read normally, so that an unknown one becomes an advisory.
+ */
+export function peek(obj: Record<string, unknown> | undefined, key: string): unknown {
+  if (!obj) return undefined;
+  try {
+    return Object.getOwnPropertyDescriptor(obj, key)?.value as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `obj[key]` is set: a non-empty value, or one unknown at preview (an output of another resource). */
+export function isSet(obj: Record<string, unknown> | undefined, key: string): boolean {
+  const v = peek(obj, key);
+  return v !== undefined && v !== null && v !== "" && v !== false;
+}
+
+/**
+ * Runs `judge` on every item, then rethrows the first error any of them threw. For stack
+ * policies that judge resources one by one: a value unknown at preview on one resource (the
+ * host's UnknownValueError, which it turns into a "can't run during preview" advisory) does not
+ * hide the violations of the others, which are reported first.
+ */
+export function judgeEach<T>(items: Iterable<T>, judge: (item: T) => void): void {
+  let first: { error: unknown } | undefined;
+  for (const item of items) {
+    try {
+      judge(item);
+    } catch (error) {
+      first ??= { error };
+    }
+  }
+  if (first) throw first.error;
+}

@@ -115,7 +115,7 @@ describe("preview", () => {
     });
     const policy = JSON.parse(fs.readFileSync(path.join(out, "artifacts", "iam", "aws", "reader-read.json"), "utf8"));
     expect(policy.Statement[0].Action).toEqual(["s3:GetObject"]);
-    expect(fs.readFileSync(path.join(out, "artifacts", "kubernetes", "networkpolicy-payments-default-deny.yaml"), "utf8")).toContain(
+    expect(fs.readFileSync(path.join(out, "artifacts", "kubernetes", "default", "networkpolicy-payments-default-deny.yaml"), "utf8")).toContain(
       "policyTypes:",
     );
   });

@@ -126,6 +126,9 @@ describe("type tags", () => {
       "envoy-rbac-default-deny": undefined,
       "envoy-minimum-tls-version": undefined,
       "storage-no-public-access": undefined,
+      "aws-data-services-private-tls": undefined,
+      "azure-data-services-private-tls": undefined,
+      "gcp-data-services-private-tls": undefined,
       "data-product-declaration": TYPES.k8sConfigMap,
     });
     const stackTags = Object.fromEntries(
@@ -140,6 +143,8 @@ describe("type tags", () => {
       "policy-engine-deployment": undefined,
       "policy-engine-disruption-budget": undefined,
       "opa-config-secure": undefined,
+      "aws-database-tls-required": undefined,
+      "data-encryption-at-rest-cmk": undefined,
       "audit-log-store-immutable": undefined,
       // Untagged: a resource of any type with the intents role makes it apply.
       "mesh-conformance": undefined,

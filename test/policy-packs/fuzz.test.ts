@@ -41,6 +41,19 @@ const KEYS = [
   "operator", "values", "maxUnavailable", "envoy.ext_authz.grpc", "dry_run",
   "typed_per_filter_config", "route_config", "virtual_hosts", "routes", "route", "weighted_clusters", "clusters", "rbac", "upgrade_configs",
   "upgrade_type", "connect_matcher", "cluster_type",
+  // managed data services and encryption at rest
+  "publiclyAccessible", "vpcOptions", "subnetIds", "domainEndpointOptions", "enforceHttps", "tlsSecurityPolicy", "nodeToNodeEncryption",
+  "accessPolicies", "transitEncryptionEnabled", "transitEncryptionMode", "authToken", "userGroupIds", "replicationGroupId", "tlsEnabled",
+  "encryptionInfo", "encryptionInTransit", "clientBroker", "inCluster", "brokerNodeGroupInfo", "connectivityInfo", "engine", "engineVersion",
+  "parameterGroupName", "dbClusterParameterGroupName", "clusterParameterGroupName", "parameters", "value", "storageEncrypted", "kmsKeyId",
+  "kmsKeyArn", "serverSideEncryption", "encryptAtRest", "atRestEncryptionEnabled", "encryptionAtRestKmsKeyArn", "encryptionType", "keyId",
+  "replicateSourceDb", "engineMode", "encrypted", "serverSideEncryptionConfiguration", "publicNetworkAccess", "minimalTlsVersion",
+  "startIpAddress", "endIpAddress", "startIP", "endIP", "network", "delegatedSubnetResourceId", "configurationName", "enableNonSslPort",
+  "subnetId", "clientProtocol", "networkAcls", "defaultAction", "enablePurgeProtection", "dataEncryption", "primaryKeyURI", "keyVaultKeyUri",
+  "serverName", "serverKeyType", "settings", "ipConfiguration", "ipv4Enabled", "authorizedNetworks", "sslMode", "requireSsl", "authEnabled",
+  "accesses", "specialGroup", "iamMember", "datasetId", "defaultEncryptionConfiguration", "encryptionConfiguration", "kmsKeyName",
+  "customerManagedKey", "replication", "auto", "userManaged", "replicas", "customerManagedEncryption", "encryptionConfig", "kmsKeyNames",
+  "encryptionKeyName",
 ];
 const WORDS = [
   "*", "?", "0.0.0.0/0", "::/0", "0.0.0.0/1", "128.0.0.0/1", "10.0.0.0/8", "1.2.3.4/33", "::", "::ffff:1.2.3.4/96", "2000::/3", "Allow",
@@ -56,6 +69,10 @@ const WORDS = [
   "--config-yaml", "127.0.0.1", "::1", "EGRESS", "Outbound", "envoy.filters.listener.tls_inspector", "envoy.filters.network.tcp_proxy",
   "envoy.filters.network.sni_dynamic_forward_proxy", "CONNECT", "envoy.clusters.dynamic_forward_proxy",
   "type.googleapis.com/envoy.config.route.v3.FilterConfig", "In", "NotIn", "Exists", "egress-gateway", "100%", "0%",
+  "postgres", "mysql", "aurora-postgresql", "sqlserver-se", "valkey", "serverless", "rds.force_ssl", "require_secure_transport", "require_ssl",
+  "tls", "disabled", "Disabled", "1.2", "Tls12", "TLSv1.1", "0.0.0.0", "255.255.255.255", "SERVICE_PROVIDED_EIPS", "TLS_PLAINTEXT",
+  "preferred", "ENCRYPTED_ONLY", "SERVER_AUTHENTICATION", "allAuthenticatedUsers", "alias/aws/rds", "AzureKeyVault", "Microsoft.KeyVault",
+  "SecureString", "KMS", "default.postgres14", "Policy-Min-TLS-1-2-2019-07", "Plaintext",
 ];
 
 const leaf = fc.oneof(

@@ -41,9 +41,12 @@ function editData(props: Record<string, unknown>, from: RegExp, to: string): voi
 
 const MUTATIONS: [string, string, Mutation][] = [
   [
-    "ext_authz fails open on a gateway",
+    "ext_authz fails open at an enforcement point",
     "envoy-ext-authz-fail-closed",
-    mutateFirst(isConfigMapWithRole("envoy"), (p) => editData(p, /failure_mode_allow: false/g, "failure_mode_allow: true")),
+    mutateFirst(
+      (r) => isConfigMapWithRole("envoy")(r) && Object.values((r.inputs.data ?? {}) as Record<string, string>).some((t) => t.includes("failure_mode_allow: false")),
+      (p) => editData(p, /failure_mode_allow: false/g, "failure_mode_allow: true"),
+    ),
   ],
   [
     "a policy engine runs one replica",
@@ -97,6 +100,26 @@ const MUTATIONS: [string, string, Mutation][] = [
       (r) => r.type === "azure-native:storage:StorageAccount",
       (p) => {
         p.allowSharedKeyAccess = true;
+      },
+    ),
+  ],
+  [
+    "the audit log key vault admits every network",
+    "azure-data-services-private-tls",
+    mutateFirst(
+      (r) => r.type === "azure-native:keyvault:Vault",
+      (p) => {
+        delete (p.properties as Record<string, unknown>).networkAcls;
+      },
+    ),
+  ],
+  [
+    "the GCS audit log bucket loses its customer-managed key (exempt object stores still judged by the audit-log policy)",
+    "audit-log-store-immutable",
+    mutateFirst(
+      (r) => r.type === "gcp:storage/bucket:Bucket" && JSON.stringify(r.inputs.labels ?? {}).includes("audit-log-store"),
+      (p) => {
+        delete p.encryption;
       },
     ),
   ],

@@ -15,6 +15,7 @@ import {
   SPIRE_AGENT_SOCKET,
   TYPE_URL,
   policyEngineHost,
+  policyEngineSpiffeId,
   trustBundleSdsName,
 } from "./names";
 import type {
@@ -147,11 +148,16 @@ export function spireAgentCluster(socketPath: string): Cluster {
   };
 }
 
-/** The policy engine (OPA ext_authz gRPC) cluster, HTTP/2. */
-export function policyEngineCluster(o: ResolvedOptions): Cluster {
+/**
+ * The policy engine (OPA ext_authz gRPC) cluster, HTTP/2, in mTLS: the proxy presents its own
+ * SVID (`ownSpiffeId`) and accepts only the zone's policy engine (its Envoy front, see
+ * `authz-front.ts`), so decisions never cross the network in clear.
+ */
+export function policyEngineCluster(o: ResolvedOptions, trustDomain: string, ownSpiffeId: string, zoneId: string): Cluster {
   return {
     ...singleHostCluster(POLICY_ENGINE_CLUSTER, o.policyEngineHost, o.policyEnginePort, 250),
     typed_extension_protocol_options: http2Options(),
+    transport_socket: meshUpstreamTls(trustDomain, ownSpiffeId, policyEngineSpiffeId(trustDomain, zoneId), o.policyEngineHost, ["h2"]),
   };
 }
 

@@ -110,7 +110,9 @@ function storeCluster(product: DataProduct, ep: StoreEndpoint, caFile: string): 
     },
   };
   // Postgres negotiates TLS in its own protocol (SSLRequest): the filter does it, then switches this socket to TLS.
-  const startTls = { "@type": TYPE_URL.upstreamStartTls, cleartext_socket_config: {}, tls_socket_config: tls };
+  // `tls_socket_config` is a typed field (UpstreamTlsContext itself), not an Any: no "@type".
+  const { "@type": _type, ...tlsSocketConfig } = tls;
+  const startTls = { "@type": TYPE_URL.upstreamStartTls, cleartext_socket_config: {}, tls_socket_config: tlsSocketConfig };
   return { ...cluster, transport_socket: { name: FILTER.startTls, typed_config: startTls } };
 }
 
@@ -172,7 +174,7 @@ export function compileDataProxy(model: MeshModel, productKey: string, opts: Dat
   );
   const clusters = [
     spireAgentCluster(o.spireSocketPath),
-    policyEngineCluster(o),
+    policyEngineCluster(o, model.trustDomain, product.proxy.spiffeId, product.zone),
     storeCluster(product, storeEndpoint(model, product, opts.storeHost), opts.storeCaFile ?? SYSTEM_CA_BUNDLE),
   ];
   return bootstrap(`${product.domain}-${product.proxy.name}`, o.adminPort, listener, clusters, { domain: product.domain, workload: product.key });

@@ -99,6 +99,6 @@ export function compileEgressGateway(model: MeshModel, zoneId: string, opts: Env
     filter_chains: targets.map((t) => targetChain(model, zoneId, t)),
     access_log: jsonAccessLog(name, { ...TCP_LOG_FORMAT, requested_server_name: "%REQUESTED_SERVER_NAME%" }),
   };
-  const clusters: Cluster[] = [spireAgentCluster(o.spireSocketPath), policyEngineCluster(o), ...targets.map((t) => singleHostCluster(egressClusterName(t.id), t.host, 443, 5000))];
+  const clusters: Cluster[] = [spireAgentCluster(o.spireSocketPath), policyEngineCluster(o, model.trustDomain, egressGatewaySpiffeId(model.trustDomain, zoneId), zoneId), ...targets.map((t) => singleHostCluster(egressClusterName(t.id), t.host, 443, 5000))];
   return bootstrap(name, o.adminPort, listener, clusters, { domain: "", workload: `egress/${zoneId}`, kind: "egress" });
 }

@@ -105,6 +105,16 @@ export function egressGatewayHost(zoneId: string): string {
   return `${egressGatewayServiceAccount(zoneId)}.${SYSTEM_NAMESPACE}.svc.cluster.local`;
 }
 
+/** OPA's ext_authz gRPC port inside its pod (loopback): the engine's Envoy front takes 9191 with mTLS. */
+export const POLICY_ENGINE_LOCAL_PORT = 9192;
+/** Envoy cluster name of the local OPA, in the policy engine's front. */
+export const LOCAL_OPA_CLUSTER = "local_opa";
+
+/** The policy engine's SPIFFE ID: `spiffe://<td>/ns/ztmesh-system/sa/<zone>-policy-engine`. */
+export function policyEngineSpiffeId(trustDomain: string, zoneId: string): string {
+  return spiffeId(trustDomain, SYSTEM_NAMESPACE, `${zoneId}-policy-engine`);
+}
+
 /** In-cluster host of zone `zoneId`'s policy engine Service. */
 export function policyEngineHost(zoneId: string): string {
   return `${zoneId}-policy-engine.${SYSTEM_NAMESPACE}.svc.cluster.local`;

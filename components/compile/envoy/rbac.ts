@@ -83,11 +83,18 @@ export function compileServiceDenyRules(model: MeshModel, svc: Service): RbacRul
  */
 export function compileOutboundDenyRules(model: MeshModel, caller: Service, upstream: Service): RbacRules {
   const own = model.denyRules.filter((r) => (r.scope === caller.domain || r.scope === "global") && (r.source.kind === "any" || r.source.key === caller.key));
-  const rules = httpDenyRules(new Map([[upstream.key, upstream]]), own);
-  // The outbound listener is in the caller's own pod (no peer certificate): the rules were chosen
-  // for this caller above, so they match whoever the application is.
-  for (const policy of Object.values(rules.policies)) policy.principals = [{ any: true }];
-  return rules;
+  const policies = new Map<string, RbacPolicy>();
+  for (const rule of own) {
+    if (denyTargets(rule, [upstream]).length === 0) continue;
+    // The listener serves this one upstream, whatever host name the application used (the
+    // authority is rewritten after RBAC), so only methods and paths are matched; and it is in
+    // the caller's own pod (no peer certificate): the rule was chosen for this caller above.
+    const rules: RbacPermission[] = [];
+    if (rule.methods) rules.push({ or_rules: { rules: [...rule.methods].sort(cmp).map(method) } });
+    if (rule.paths) rules.push({ or_rules: { rules: [...rule.paths].sort(cmp).map(pathPrefix) } });
+    policies.set(rule.id, { permissions: [rules.length > 0 ? { and_rules: { rules } } : { any: true }], principals: [{ any: true }] });
+  }
+  return { action: "DENY", policies: sorted(policies) };
 }
 
 function httpAllowRules(model: MeshModel, services: Map<string, Service>): RbacRules {

@@ -305,8 +305,11 @@ export interface ZtmeshNodeLabels {
   domain: string;
   /** The destination's key (`<domain>/<name>`), or `egress/<zone>`. */
   workload: string;
-  /** `egress` at an egress gateway: OPA decides by the caller's grants on the target its SNI names. */
-  kind?: "egress";
+  /**
+   * `egress` at an egress gateway: OPA decides by the caller's grants on the target its SNI
+   * names; `policy-engine` at the policy engine's front: OPA admits the mesh's enforcement points.
+   */
+  kind?: "egress" | "policy-engine";
 }
 
 /** Options shared by the gateway and data proxy compilers. */

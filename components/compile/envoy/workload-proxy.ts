@@ -311,7 +311,7 @@ export function compileWorkloadProxy(model: MeshModel, serviceKey: string, opts:
   const listeners = [inboundListener(model, svc), ...upstreams.map((u) => outboundListener(model, svc, u))];
   const clusters = [
     spireAgentCluster(o.spireSocketPath),
-    policyEngineCluster(o),
+    policyEngineCluster(o, model.trustDomain, svc.spiffeId, svc.zone),
     ...svc.ports.filter((p) => p.protocol !== "tcp").map(inboundCluster),
     ...upstreams.map((u) => outboundCluster(model, svc, u)),
   ];

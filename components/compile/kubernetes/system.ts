@@ -54,7 +54,8 @@ export function compileSystemNetworkPolicies(_model: MeshModel, zoneId: string):
   const gateways = appSelector(GATEWAY_APP);
   const engines = appSelector(POLICY_ENGINE_APP);
 
-  const engineFrom: NetworkPolicyPeer[] = [anyMeshPeer()];
+  // Every enforcement point: mesh pods (workload and data proxies) and the egress gateway.
+  const engineFrom: NetworkPolicyPeer[] = [anyMeshPeer(), { podSelector: appSelector(EGRESS_GATEWAY_APP) }];
   const openBlocks: NetworkPolicyPeer[] = GATEWAY_OPEN_BLOCKS.map((cidr) => ({ ipBlock: { cidr } }));
   const gatewayEgress: NetworkPolicyEgressRule[] = [{ to: [anyMeshPeer()], ports: tcpPorts([MESH_PORT]) }];
 

@@ -65,7 +65,7 @@ export function decide(bundles: OpaZoneBundles | ZtmeshData, input: CheckInput):
   // source
   const principal = attrs.source?.principal;
   const source = typeof principal === "string" && principal.startsWith("spiffe://") ? principal : undefined;
-  // destination_principal, is_http, method, path, host
+  // destination_principal, is_http, method, path
   const destinationPrincipal = attrs.destination?.principal;
   const http = attrs.request?.http;
   const isHttp = http?.method !== undefined;
@@ -84,6 +84,12 @@ export function decide(bundles: OpaZoneBundles | ZtmeshData, input: CheckInput):
   else if (serviceKey !== undefined) target = { domain: destinationDomain!, key: serviceKey, kind: "service" };
 
   if (source === undefined) return { allow: false, reason: "no client certificate: the caller has no SPIFFE ID" };
+  // is_engine_access (the policy engine's front)
+  if (attrs.destination?.labels?.kind === "policy-engine") {
+    return source.startsWith(`spiffe://${data.platform.trust_domain}/`)
+      ? { allow: true, reason: "policy engine access for a workload of the trust domain" }
+      : { allow: false, reason: "policy engine access: the caller is not a workload of the trust domain" };
+  }
   // is_egress, egress_request, egress_allows
   if (attrs.destination?.labels?.kind === "egress") {
     const parts = (attrs.tls_session?.sni ?? "").toLowerCase().split(".");

@@ -18,6 +18,7 @@ import {
   workloadLabels,
   workloadProxyConfigMapName,
   workloadProxyPod,
+  type PodSpecLike,
 } from "../../../components/compile/kubernetes";
 import { buildMesh } from "../../../components/model";
 import { arbMesh } from "../../fixtures/arbitraries";
@@ -97,7 +98,8 @@ describe("withWorkloadProxy", () => {
   const proxy = workloadProxyPod(model, "trading/order-api");
 
   it("adds the proxy to an application pod, which then passes the Kubernetes schema", () => {
-    const spec = withWorkloadProxy({ containers: [app], hostAliases: [{ ip: "10.0.0.1", hostnames: ["legacy.example"] }] }, proxy);
+    const base: PodSpecLike = { containers: [app], hostAliases: [{ ip: "10.0.0.1", hostnames: ["legacy.example"] }] };
+    const spec = withWorkloadProxy(base, proxy);
     expect(spec.serviceAccountName).toBe("order-api");
     expect(spec.containers.map((c) => c.name)).toEqual(["app", "ztmesh-proxy"]);
     expect(spec.hostAliases).toEqual([{ ip: "10.0.0.1", hostnames: ["legacy.example"] }, ...proxy.hostAliases]);

@@ -80,7 +80,8 @@ describe("authz.rego", () => {
   it("is mirrored rule for rule by decide.ts", () => {
     const decideSrc = readFileSync(path.join(dir, "..", "decide.ts"), "utf8");
     const mirrored = new Set(
-      [...decideSrc.matchAll(/^\s*\/\/ ([a-z_]+(?:, [a-z_]+(?: \([A-Za-z]+\))?)*)(?: \(.*\))?$/gm)].flatMap((m) => m[1].replace(/ \([A-Za-z]+\)/g, "").split(", ")),
+      // `// rule, rule (Helper) (note)` or `// rule: note`
+      [...decideSrc.matchAll(/^\s*\/\/ ([a-z_]+(?:, [a-z_]+(?: \([A-Za-z]+\))?)*)(?: \(.*\)|: .*)?$/gm)].flatMap((m) => m[1].replace(/ \([A-Za-z]+\)/g, "").split(", ")),
     );
     const rules = ruleNames(policy);
     rules.delete("result"); // the plugin's object response; decide returns allow and reason

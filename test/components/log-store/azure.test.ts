@@ -68,7 +68,12 @@ describe("AuditLogStore on Azure", () => {
     expect(String(enc.keyVaultProperties.keyVaultUri)).toMatch(/^https:\/\/kv[a-z0-9]+\.vault\.azure\.net\/$/);
     expect(rec.get("audit-account").dependencies).toContain(rec.get("audit-encryption-access").urn);
     const vault = rec.get("audit-vault").inputs.properties as Record<string, unknown>;
-    expect(vault).toMatchObject({ enableRbacAuthorization: true, enablePurgeProtection: true, tenantId: "00000000-0000-0000-0000-0000000000aa" });
+    expect(vault).toMatchObject({
+      enableRbacAuthorization: true,
+      enablePurgeProtection: true,
+      networkAcls: { defaultAction: "Deny", bypass: "AzureServices" },
+      tenantId: "00000000-0000-0000-0000-0000000000aa",
+    });
     const key = rec.get("audit-key").inputs.properties as Record<string, unknown>;
     expect(key).toMatchObject({ kty: "RSA", keySize: 3072, keyOps: ["wrapKey", "unwrapKey"] });
     expect(rec.get("audit-encryption-access").inputs.roleDefinitionId).toMatch(/e147488a-f6f5-4113-8e2d-b22465e65bf6$/);

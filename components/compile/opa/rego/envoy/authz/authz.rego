@@ -69,12 +69,6 @@ method := input.attributes.request.http.method
 
 path := input.attributes.request.http.path
 
-# The :authority, lower-cased, without port and trailing dot.
-host := h if {
-	raw := lower(input.attributes.request.http.host)
-	h := trim_suffix(split(raw, ":")[0], ".")
-}
-
 # ---- Destination -------------------------------------------------------------------------
 
 # The destination's domain, as its enforcement point names it.
@@ -214,6 +208,13 @@ egress_request := {"domain": parts[0], "target": parts[1]} if {
 
 egress_allows if data.ztmesh.domains[egress_request.domain].egress[source][egress_request.target] == true
 
+# ---- The policy engine's own front ---------------------------------------------------------
+#
+# The Envoy in front of OPA (ext_authz over mTLS) asks once per connection whether the caller may
+# ask for decisions at all: any workload of the trust domain (every enforcement point is one).
+
+is_engine_access if input.attributes.destination.labels.kind == "policy-engine"
+
 # ---- Decision ----------------------------------------------------------------------------
 
 intent_allows if {
@@ -237,6 +238,7 @@ denied if count(matched_deny) > 0
 
 allow if {
 	not is_egress
+	not is_engine_access
 	intent_allows
 	not denied
 }
@@ -244,6 +246,11 @@ allow if {
 allow if {
 	is_egress
 	egress_allows
+}
+
+allow if {
+	is_engine_access
+	in_trust_domain
 }
 
 # Intents that allow the request (for the reason).
@@ -273,6 +280,11 @@ default reason := "no intent allows this request"
 
 reason := "no client certificate: the caller has no SPIFFE ID" if {
 	not source
+} else := "policy engine access for a workload of the trust domain" if {
+	is_engine_access
+	in_trust_domain
+} else := "policy engine access: the caller is not a workload of the trust domain" if {
+	is_engine_access
 } else := "egress: the TLS SNI names no target (expected <domain>.<target>.egress.<trust domain>)" if {
 	is_egress
 	not egress_request
