@@ -1,5 +1,5 @@
 /**
- * `npm run audit -- FILE [--policy-config FILE] [--policy-pack DIR]... [--json]`
+ * `ztmesh audit FILE [--policy-config FILE] [--policy-pack DIR]... [--json]`
  *
  * Runs the policy pack(s) over a `pulumi stack export` file of a deployed stack: resource
  * policies on each resource's inputs, stack policies on outputs and the graph. Same
@@ -10,7 +10,8 @@ import { auditExport } from "./lib/audit";
 import { UsageError } from "./lib/errors";
 import { runMain } from "./lib/main";
 
-runMain(async (argv) => {
+/** Runs `audit` with its arguments; resolves to the exit code. */
+export async function audit(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
@@ -23,4 +24,6 @@ runMain(async (argv) => {
   });
   if (positionals.length !== 1) throw new UsageError("usage: audit FILE [--policy-config FILE] [--policy-pack DIR]... [--json]");
   return auditExport({ file: positionals[0], json: values.json, policyPacks: values["policy-pack"], policyConfig: values["policy-config"] });
-});
+}
+
+if (require.main === module) runMain(audit);

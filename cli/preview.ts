@@ -1,5 +1,5 @@
 /**
- * `npm run preview -- [--stack NAME] [--project DIR] [--out DIR] [--json] [-c|--config KEY=VALUE]...
+ * `ztmesh preview [--stack NAME] [--project DIR] [--out DIR] [--json] [-c|--config KEY=VALUE]...
  *    [--policy-pack DIR]... [--policy-config FILE] [--preview-unknowns] [--stack-reference NAME=FILE]... [--diagram FILE]`
  *
  * Runs a stack program offline under the mock runtime, then its policy pack(s) through the
@@ -10,7 +10,8 @@ import { parseArgs } from "node:util";
 import { runMain } from "./lib/main";
 import { previewStack } from "./lib/preview";
 
-runMain(async (argv) => {
+/** Runs `preview` with its arguments; resolves to the exit code. */
+export async function preview(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -40,4 +41,6 @@ runMain(async (argv) => {
     stackReferences: values["stack-reference"],
     diagram: values.diagram,
   });
-});
+}
+
+if (require.main === module) runMain(preview);

@@ -5,7 +5,8 @@
  * - Parts: IdentityIssuer, WorkloadIdentityFederation, AuditLogStore, LogCollector,
  *   PolicyEngine, EnvoyGateway, DataProxy, MeshNamespace.
  * - The model (`buildMesh`, spec types, `ValidationError`) at the top level; the pure compilers
- *   as namespaces (`opa`, `envoy`, `iam`, `kubernetes`), so their helper names never collide.
+ *   as namespaces (`opa`, `envoy`, `iam`, `kubernetes`), so their helper names never collide;
+ *   the path tracer as `trace`.
  */
 export * from "./model";
 export * from "./mesh";
@@ -14,6 +15,7 @@ export * as opa from "./compile/opa";
 export * as envoy from "./compile/envoy";
 export * as iam from "./compile/iam";
 export * as kubernetes from "./compile/kubernetes";
+export * as trace from "./trace";
 export { IdentityIssuer, type IdentityIssuerArgs, type UpstreamAuthorityArgs, type ExternalDatastoreArgs } from "./identity-issuer";
 export { WorkloadIdentityFederation, federationFor, type WorkloadIdentityFederationArgs, type FederatedIdentity, type FederatedWorkload } from "./identity";
 export { AuditLogStore, type AuditLogStoreArgs, type Retention } from "./log-store";

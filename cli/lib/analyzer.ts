@@ -77,10 +77,25 @@ function levelName(n: number): EnforcementLevel {
 }
 
 
-function unary<Req, Res>(
-  fn: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
-  req: Req,
-): Promise<Res> {
+/** A unary analyzer RPC, called as PolicyPackProcess calls it. */
+export type UnaryRpc<Req, Res> = (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown;
+
+/**
+ * The analyzer RPCs a {@link PolicyPackProcess} sends: the gRPC client of a pack host, or (in the
+ * policy tests) the pack's own analyzer service called in this process (see
+ * test/helpers/in-process-analyzer.ts). The requests and responses are the same messages.
+ */
+export interface AnalyzerTransport {
+  getAnalyzerInfo: UnaryRpc<Empty, analyzerPb.AnalyzerInfo>;
+  configure: UnaryRpc<analyzerPb.ConfigureAnalyzerRequest, Empty>;
+  configureStack: UnaryRpc<analyzerPb.AnalyzerStackConfigureRequest, analyzerPb.AnalyzerStackConfigureResponse>;
+  analyze: UnaryRpc<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>;
+  remediate: UnaryRpc<analyzerPb.AnalyzeRequest, analyzerPb.RemediateResponse>;
+  analyzeStack: UnaryRpc<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>;
+  close(): void;
+}
+
+function unary<Req, Res>(fn: UnaryRpc<Req, Res>, req: Req): Promise<Res> {
   return new Promise((resolve, reject) => fn(req, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
@@ -180,10 +195,16 @@ export class PolicyPackProcess {
 
   private constructor(
     readonly dir: string,
-    private readonly child: ChildProcess,
-    private readonly client: AnalyzerClient,
+    /** The host; none when the pack's service runs in this process ({@link inProcess}). */
+    private readonly child: ChildProcess | undefined,
+    private readonly client: AnalyzerTransport,
     private readonly stderr: string[],
   ) {}
+
+  /** A pack whose analyzer service runs in this process, reached through `transport` (no host). */
+  static inProcess(dir: string, transport: AnalyzerTransport): PolicyPackProcess {
+    return new PolicyPackProcess(path.resolve(dir), undefined, transport, []);
+  }
 
   /** Starts the pack in `dir` through the Pulumi policy-pack host (see {@link launchPackHost}) and connects. */
   static async start(dir: string, opts: LaunchOptions = {}): Promise<PolicyPackProcess> {
@@ -359,12 +380,12 @@ export class PolicyPackProcess {
   /** Stops the pack. */
   stop(): void {
     this.client.close();
-    stopHost(this.child);
+    if (this.child) stopHost(this.child);
   }
 
   /** The host's process id. */
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.child?.pid;
   }
 
   /** The pack's stderr so far (its own error messages). */
@@ -481,10 +502,13 @@ export class PackDriver {
   private readonly providers = new Map<string, PropertyMap>();
   readonly ready: Promise<StartedPack>;
 
-  /** `launch`: the pack's host, already started (see analyzer-worker.ts); else started here. */
-  constructor(packDir: string, opts: SessionOptions, launch?: HostLaunch) {
+  /**
+   * `launch`: the pack's host, already started (see analyzer-worker.ts), or the pack itself
+   * (the tests' in-process pack, see {@link PolicyPackProcess.inProcess}); else started here.
+   */
+  constructor(packDir: string, opts: SessionOptions, launch?: HostLaunch | PolicyPackProcess) {
     this.ready = (async () => {
-      const pack = await (launch ? PolicyPackProcess.connect(launch) : PolicyPackProcess.start(packDir));
+      const pack = await (launch instanceof PolicyPackProcess ? launch : launch ? PolicyPackProcess.connect(launch) : PolicyPackProcess.start(packDir));
       try {
         const info = await pack.info();
         await pack.configure(info.policies, opts.config ?? {});
@@ -590,13 +614,17 @@ function wrapPackError(pack: PolicyPackProcess, e: unknown): Error {
   return new UsageError(`policy pack ${pack.dir} failed: ${(e as Error).message}${detail ? `\n${detail}` : ""}`);
 }
 
-/** Runs one pack over a complete resource graph (as `audit` does) and returns its violations. */
+/**
+ * Runs one pack over a complete resource graph (as `audit` does) and returns its violations.
+ * `pack`: the pack, already started (the tests' in-process pack); else its host is started here.
+ */
 export async function analyzeGraph(
   packDir: string,
   resources: AnalyzedResource[],
   opts: SessionOptions,
+  pack?: PolicyPackProcess,
 ): Promise<AnalysisResult> {
-  const driver = new PackDriver(packDir, opts);
+  const driver = new PackDriver(packDir, opts, pack);
   await driver.ready;
   for (const r of resources) driver.push(r);
   return driver.finish(resources);

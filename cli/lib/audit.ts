@@ -1,6 +1,6 @@
 /** `audit`: the policy packs over a `pulumi stack export` file. */
 import * as fs from "node:fs";
-import { analyzeGraph, readPolicyConfig, type AnalysisResult } from "./analyzer";
+import { analyzeGraph, readPolicyConfig, type AnalysisResult, type PolicyPackProcess } from "./analyzer";
 import { UsageError } from "./errors";
 import { parseStackExport } from "./export";
 import { DEFAULT_POLICY_PACK } from "./packs";
@@ -12,6 +12,8 @@ export interface AuditOptions {
   policyPacks?: string[];
   policyConfig?: string;
   write?: (text: string) => void;
+  /** Starts a pack (the tests run it in-process). @default its policy-pack host */
+  startPack?: (dir: string) => PolicyPackProcess;
 }
 
 /** Project and stack names from a resource URN (`urn:pulumi:<stack>::<project>::...`). */
@@ -33,7 +35,7 @@ export async function runAudit(opts: AuditOptions): Promise<Report> {
   const packs = opts.policyPacks && opts.policyPacks.length > 0 ? opts.policyPacks : [DEFAULT_POLICY_PACK];
   const results: AnalysisResult[] = [];
   for (const pack of packs) {
-    results.push(await analyzeGraph(pack, resources, { project, stack, dryRun: false, config: policyConfig }));
+    results.push(await analyzeGraph(pack, resources, { project, stack, dryRun: false, config: policyConfig }, opts.startPack?.(pack)));
   }
   return buildReport(project, stack, resources, results);
 }

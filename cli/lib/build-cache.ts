@@ -22,6 +22,8 @@ export interface BundleOptions {
   name: string;
   /** Inline source map (stack traces of the pack's policies point at its TypeScript). @default false */
   sourcemap?: boolean;
+  /** Bare imports bundled from these files instead of left to `require` (esbuild `alias`). @default {} */
+  alias?: Record<string, string>;
 }
 
 interface Manifest {
@@ -104,6 +106,7 @@ export function cachedBundle(opts: BundleOptions): string {
     format: "cjs",
     target: "node20",
     packages: "external",
+    ...(opts.alias && Object.keys(opts.alias).length > 0 ? { alias: opts.alias } : {}),
     sourcemap: opts.sourcemap ? "inline" : false,
     write: false,
     metafile: true,

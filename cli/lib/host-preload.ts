@@ -20,65 +20,22 @@
  * Together about 1 s of the host's start-up CPU. Matching is by the requiring file and
  * request, so another layout of `@pulumi/pulumi` only means things load eagerly, as without
  * this preload.
+ * - **ztmesh for its own pack**: a pack that imports `ztmesh` or `ztmesh/policies` where no ztmesh
+ *   is installed (the zero-trust pack inside this package, compiled or given to the host as
+ *   TypeScript) gets the ztmesh that runs it (see own-package.ts). Only where resolution fails,
+ *   so an installed ztmesh is always the one used.
  */
 import * as fs from "node:fs";
 import Module from "node:module";
 import * as path from "node:path";
+import { lazyModule, pulumiDeferral } from "./deferred-modules";
+import { ownModules } from "./own-package";
 
 process.stdin.on("end", () => process.exit(0));
 process.stdin.on("error", () => process.exit(0));
 process.stdin.resume();
 // Without keeping the host alive: a pack that fails to load still ends it (exit code 1).
 (process.stdin as { unref?: () => void }).unref?.();
-
-/** A module `@pulumi/pulumi` requires at import time and only uses later. */
-interface Deferred {
-  /** The request as written in the requiring file. */
-  request: string;
-  /** The requiring file, relative to `node_modules/@pulumi/pulumi`. */
-  from: string;
-  /**
-   * Report `__esModule: true` so TypeScript's `__importStar` hands the proxy over as it is
-   * instead of copying (and so loading) every export: for requests used as `x.Name` only.
-   */
-  esModule: boolean;
-}
-
-/** What is deferred (see the file comment). */
-export const DEFERRED: readonly Deferred[] = [
-  { request: "../../typescript-shim", from: "runtime/closure/parseFunction.js", esModule: false },
-  { request: "@npmcli/arborist", from: "runtime/closure/codePaths.js", esModule: true },
-  { request: "./automation", from: "index.js", esModule: true },
-];
-
-const PULUMI = `${path.sep}node_modules${path.sep}@pulumi${path.sep}pulumi${path.sep}`;
-
-/**
- * A stand-in that loads the module on first use and then forwards everything to it, except the
- * members given in `answers` (known without loading it).
- */
-function lazyModule(load: () => object, esModule: boolean, answers: Record<string, unknown> = {}): object {
-  let real: object | undefined;
-  const target = (): object => (real ??= load());
-  return new Proxy(
-    {},
-    {
-      get: (_t, key) => {
-        if (esModule && key === "__esModule") return true;
-        if (typeof key === "string" && Object.hasOwn(answers, key)) return answers[key];
-        return Reflect.get(target(), key);
-      },
-      set: (_t, key, value) => Reflect.set(target(), key, value),
-      has: (_t, key) => Reflect.has(target(), key),
-      ownKeys: () => Reflect.ownKeys(target()),
-      getOwnPropertyDescriptor: (_t, key) => {
-        const d = Reflect.getOwnPropertyDescriptor(target(), key);
-        // A proxy may not report a property its (empty) target lacks as non-configurable.
-        return d && { ...d, configurable: true };
-      },
-    },
-  );
-}
 
 type Handler = (m: unknown, filename: string) => unknown;
 type Load = (request: string, parent: { filename?: string | null } | undefined, isMain: boolean) => unknown;
@@ -186,20 +143,29 @@ const RUN = "cmd/run-policy-pack/run.js";
 
 loader._load = function (this: unknown, request, parent, isMain) {
   const from = parent?.filename;
-  const at = from ? from.lastIndexOf(PULUMI) : -1;
-  if (from && at >= 0) {
-    const rel = from.slice(at + PULUMI.length).split(path.sep).join("/");
-    const d = DEFERRED.find((x) => x.request === request && x.from === rel);
-    if (d) return lazyModule(() => load.call(this, request, parent, isMain) as object, d.esModule);
-    if (rel === RUN) {
-      const real = () => load.call(this, request, parent, isMain);
-      if (request === "../../tsutils") return deferringTsUtils(real() as TsUtils, path.join(from, "..", "..", "..", "tsutils.js"));
-      if (tsDeferred && request === tsDeferred.typescriptRequire) return lazyModule(() => real() as object, false, { version: tsDeferred.version });
-      if (tsDeferred && request === tsDeferred.tsnodeRequire) {
-        const loadTsNode = () => real() as { register(o: TsNodeOptions): unknown };
-        return lazyModule(loadTsNode, false, { register: (o: TsNodeOptions) => deferRegistration(o, loadTsNode) });
-      }
+  const deferral = from ? pulumiDeferral(request, from) : undefined;
+  if (deferral?.deferred) return lazyModule(() => load.call(this, request, parent, isMain) as object, deferral.deferred.esModule);
+  if (from && deferral?.rel === RUN) {
+    const real = () => load.call(this, request, parent, isMain);
+    if (request === "../../tsutils") return deferringTsUtils(real() as TsUtils, path.join(from, "..", "..", "..", "tsutils.js"));
+    if (tsDeferred && request === tsDeferred.typescriptRequire) return lazyModule(() => real() as object, false, { version: tsDeferred.version });
+    if (tsDeferred && request === tsDeferred.tsnodeRequire) {
+      const loadTsNode = () => real() as { register(o: TsNodeOptions): unknown };
+      return lazyModule(loadTsNode, false, { register: (o: TsNodeOptions) => deferRegistration(o, loadTsNode) });
     }
   }
   return load.call(this, request, parent, isMain);
+};
+
+type Resolve = (request: string, parent: unknown, isMain: boolean, options?: unknown) => string;
+const resolver = Module as unknown as { _resolveFilename: Resolve };
+const resolveFilename = resolver._resolveFilename;
+resolver._resolveFilename = function (this: unknown, request, parent, isMain, options) {
+  try {
+    return resolveFilename.call(this, request, parent, isMain, options);
+  } catch (e) {
+    const own = request.startsWith("ztmesh") ? ownModules().get(request) : undefined;
+    if (own && fs.existsSync(own)) return own;
+    throw e;
+  }
 };

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { cachedBundle, runnableModule } from "./build-cache";
 import { UsageError } from "./errors";
+import { insidePackage, ownModules } from "./own-package";
 import { trace } from "./trace";
 
 /**
@@ -46,15 +47,39 @@ export interface HostLaunch {
 }
 
 /**
- * The pack's JavaScript entry point: its `index.js`, or its `index.ts` bundled into
- * `.ztmesh-build/` in the pack (rebuilt only when one of its sources changed).
+ * What the pack's imports of ztmesh itself (`ztmesh/policies`) are bundled from: a pack inside
+ * this package (the zero-trust pack) always uses the package around it, any other pack only
+ * when it has no ztmesh installed (see own-package.ts).
  */
-function buildPack(packDir: string): string {
+function ownAliases(packDir: string): Record<string, string> {
+  const inside = insidePackage(packDir);
+  const aliases: Record<string, string> = {};
+  for (const [specifier, file] of ownModules()) {
+    if (inside || !resolvable(specifier, packDir)) aliases[specifier] = file;
+  }
+  return aliases;
+}
+
+function resolvable(specifier: string, dir: string): boolean {
+  try {
+    require.resolve(specifier, { paths: [dir] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The pack's JavaScript entry point: its `index.js`, or its `index.ts` bundled into
+ * `.ztmesh-build/` in the pack (rebuilt only when one of its sources changed). The policy
+ * tests load the same file in-process (test/helpers/in-process-analyzer.ts).
+ */
+export function packEntry(packDir: string): string {
   const jsEntry = path.join(packDir, "index.js");
   if (fs.existsSync(jsEntry)) return jsEntry;
   const tsEntry = path.join(packDir, "index.ts");
   if (!fs.existsSync(tsEntry)) throw new UsageError(`policy pack ${packDir} has no index.ts or index.js`);
-  return cachedBundle({ entry: tsEntry, outDir: path.join(packDir, ".ztmesh-build"), name: "index", sourcemap: true });
+  return cachedBundle({ entry: tsEntry, outDir: path.join(packDir, ".ztmesh-build"), name: "index", sourcemap: true, alias: ownAliases(packDir) });
 }
 
 /** Starts the pack in `dir` through the Pulumi policy-pack host and returns at once. */
@@ -64,7 +89,7 @@ export function launchPackHost(dir: string, opts: LaunchOptions = {}): HostLaunc
     throw new UsageError(`policy pack ${packDir} has no package.json (the pack's version is read from it)`);
   }
   trace("pack build start");
-  const entry = opts.typescript === "host" ? packDir : buildPack(packDir);
+  const entry = opts.typescript === "host" ? packDir : packEntry(packDir);
   trace("pack build done");
   const host = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/index.js");
   // The preload ends the host with the process that drives it (its stdin is our pipe) and

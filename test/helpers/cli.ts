@@ -11,7 +11,7 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(command: "preview" | "audit", args: string[]): CliResult {
+export function runCli(command: "preview" | "audit" | "trace", args: string[]): CliResult {
   const r = spawnSync(process.execPath, [TSX, path.join(ROOT, "cli", `${command}.ts`), ...args], {
     cwd: ROOT,
     encoding: "utf8",

@@ -1,7 +1,9 @@
 /**
  * Runs policies through the same path the preview uses: the pack started by the real
  * policy-pack host and driven over the analyzer gRPC protocol (Configure, Remediate +
- * Analyze per resource on inputs, AnalyzeStack on outputs and the graph).
+ * Analyze per resource on inputs, AnalyzeStack on outputs and the graph). The policy tests
+ * use the same session in-process (policy-inprocess.ts, same API); this one is for the tests
+ * where the host and the protocol are the point (test/policy-packs/protocol.test.ts, test/cli).
  *
  *   const pack = await PackSession.start();        // once per test file (beforeAll)
  *   const v = await pack.run([res("aws:iam/policy:Policy", "p", { policy: "..." })]);
@@ -57,9 +59,13 @@ export class PackSession {
     readonly policies: PolicyInfo[],
   ) {}
 
-  /** Starts a pack (default: the zero-trust pack). */
+  /** Starts a pack (default: the zero-trust pack) through the real policy-pack host. */
   static async start(dir: string = DEFAULT_POLICY_PACK): Promise<PackSession> {
-    const pack = await PolicyPackProcess.start(path.resolve(dir));
+    return PackSession.over(await PolicyPackProcess.start(path.resolve(dir)));
+  }
+
+  /** A session over a pack already started (see policy-inprocess.ts for the in-process one). */
+  static async over(pack: PolicyPackProcess): Promise<PackSession> {
     const info = await pack.info();
     return new PackSession(pack, info.policies);
   }

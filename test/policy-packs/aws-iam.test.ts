@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PackSession, UNKNOWN, res } from "../helpers/policy-harness";
+import { PackSession, UNKNOWN, res } from "../helpers/policy-inprocess";
 
 const POLICY = "aws-iam-no-wildcards";
 const doc = (statement: Record<string, unknown>) => JSON.stringify({ Version: "2012-10-17", Statement: [statement] });

@@ -5,7 +5,7 @@ import { bundleFiles, compileOpaBundles } from "../../components/compile/opa";
 import { tarGz } from "../../components/compile/opa/tarball";
 import { buildMesh, type MeshModel } from "../../components/model";
 import { domains, mesh } from "../fixtures/mesh";
-import { PackSession, res, type TestResource } from "../helpers/policy-harness";
+import { PackSession, res, type TestResource } from "../helpers/policy-inprocess";
 import { messages } from "./support";
 
 const POLICY = "mesh-conformance";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileDataProxy, compileEgressGateway, toYaml } from "../../components/compile/envoy";
 import { buildMesh } from "../../components/model";
 import { domains, mesh } from "../fixtures/mesh";
-import { PackSession, UNKNOWN, res, type TestResource } from "../helpers/policy-harness";
+import { PackSession, UNKNOWN, res, type TestResource } from "../helpers/policy-inprocess";
 import { messages, names } from "./support";
 
 let pack: PackSession;

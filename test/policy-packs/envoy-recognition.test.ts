@@ -4,7 +4,7 @@
  * mTLS; TLS passthrough chains leave mTLS, ext_authz and RBAC to their destination.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PackSession, res } from "../helpers/policy-harness";
+import { PackSession, res } from "../helpers/policy-inprocess";
 import { messages } from "./support";
 
 let pack: PackSession;

@@ -10,7 +10,7 @@ import { chainsOfData } from "../../policy-packs/policies/envoy-config";
 import { resourcesOfType } from "../../policy-packs/policies/stack-index";
 import { ofType, TYPES, whenStackHas } from "../../policy-packs/policies/types";
 import { zeroTrustPolicies } from "../../policy-packs/policies";
-import { PackSession, res } from "../helpers/policy-harness";
+import { PackSession, res } from "../helpers/policy-inprocess";
 import { messages } from "./support";
 
 const tagOf = (fn: unknown): unknown => (fn as { __pulumiType?: unknown }).__pulumiType;

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { TYPES } from "../../policy-packs/policies/types";
-import { PackSession, UNKNOWN, res, type TestResource } from "../helpers/policy-harness";
+import { PackSession, UNKNOWN, res, type TestResource } from "../helpers/policy-inprocess";
 
 let pack: PackSession;
 beforeAll(async () => {

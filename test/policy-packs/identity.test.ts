@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PackSession, UNKNOWN, res } from "../helpers/policy-harness";
+import { PackSession, UNKNOWN, res } from "../helpers/policy-inprocess";
 import { messages, names } from "./support";
 
 let pack: PackSession;

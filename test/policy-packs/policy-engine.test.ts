@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { PackSession, UNKNOWN, res, type TestResource } from "../helpers/policy-harness";
+import { PackSession, UNKNOWN, res, type TestResource } from "../helpers/policy-inprocess";
 import { messages, names } from "./support";
 
 let pack: PackSession;

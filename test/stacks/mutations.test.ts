@@ -1,14 +1,16 @@
 /**
  * The example platform stack passes the pack; mutating any one security-critical input of it
  * makes the pack fail with the policy that guards that input. The mutations are applied to
- * the preview's own `stack.json` (inputs and outputs alike) and judged through `audit`, the
- * same pack over the same analyzer protocol.
+ * the preview's own `stack.json` (inputs and outputs alike) and judged by `audit`'s own code
+ * with the pack in-process (test/helpers/audit-inprocess.ts; the command itself is
+ * test/cli/audit.test.ts's).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli";
+import { auditInProcess } from "../helpers/audit-inprocess";
 
 type Resource = { urn: string; type: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> };
 type Mutation = (resources: Resource[]) => Resource[];
@@ -156,13 +158,11 @@ const MUTATIONS: [string, string, Mutation][] = [
   ],
 ];
 
-function audit(resources: Resource[], name: string): { code: number; policies: string[] } {
+async function audit(resources: Resource[], name: string): Promise<{ code: number; policies: string[] }> {
   const file = path.join(dir, `${name}.json`);
   fs.writeFileSync(file, JSON.stringify({ ...exported, deployment: { ...exported.deployment, resources } }));
-  const r = runCli("audit", [file, "--policy-config", CONFIG, "--json"]);
-  if (r.code === 2) throw new Error(r.stderr);
-  const report = JSON.parse(r.stdout) as { violations: { policy: string; level: string }[] };
-  return { code: r.code, policies: report.violations.filter((v) => v.level === "mandatory").map((v) => v.policy) };
+  const report = await auditInProcess(file, CONFIG);
+  return { code: report.exitCode, policies: report.violations.filter((v) => v.level === "mandatory").map((v) => v.policy) };
 }
 
 describe("the example platform stack under mutation", () => {
@@ -173,12 +173,12 @@ describe("the example platform stack under mutation", () => {
     exported = JSON.parse(fs.readFileSync(path.join(dir, "out", "stack.json"), "utf8"));
   });
 
-  it("passes unmutated", () => {
-    expect(audit(structuredClone(exported.deployment.resources), "baseline")).toEqual({ code: 0, policies: [] });
+  it("passes unmutated", async () => {
+    expect(await audit(structuredClone(exported.deployment.resources), "baseline")).toEqual({ code: 0, policies: [] });
   });
 
-  it.each(MUTATIONS)("fails when %s (%s)", (_label, policy, mutate) => {
-    const result = audit(mutate(structuredClone(exported.deployment.resources)), policy);
+  it.each(MUTATIONS)("fails when %s (%s)", async (_label, policy, mutate) => {
+    const result = await audit(mutate(structuredClone(exported.deployment.resources)), policy);
     expect(result.code).toBe(1);
     expect(result.policies).toContain(policy);
   });
@@ -210,20 +210,18 @@ describe("the example trading domain stack under mutation", () => {
     trading = JSON.parse(fs.readFileSync(path.join(tradingDir, "trading", "stack.json"), "utf8"));
   });
 
-  function auditTrading(resources: Resource[], name: string): { code: number; messages: string[] } {
+  async function auditTrading(resources: Resource[], name: string): Promise<{ code: number; messages: string[] }> {
     const file = path.join(tradingDir, `${name}.json`);
     fs.writeFileSync(file, JSON.stringify({ ...trading, deployment: { ...trading.deployment, resources } }));
-    const r = runCli("audit", [file, "--json"]);
-    if (r.code === 2) throw new Error(r.stderr);
-    const report = JSON.parse(r.stdout) as { violations: { policy: string; message: string }[] };
-    return { code: r.code, messages: report.violations.filter((v) => v.policy === "mesh-conformance").map((v) => v.message) };
+    const report = await auditInProcess(file);
+    return { code: report.exitCode, messages: report.violations.filter((v) => v.policy === "mesh-conformance").map((v) => v.message) };
   }
 
-  it("passes unmutated", () => {
-    expect(auditTrading(structuredClone(trading.deployment.resources), "baseline")).toEqual({ code: 0, messages: [] });
+  it("passes unmutated", async () => {
+    expect(await auditTrading(structuredClone(trading.deployment.resources), "baseline")).toEqual({ code: 0, messages: [] });
   });
 
-  it("fails conformance when a NetworkPolicy admits a workload no intent declares", () => {
+  it("fails conformance when a NetworkPolicy admits a workload no intent declares", async () => {
     const resources = mutateFirst(
       (r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && (r.inputs.metadata as { name?: string }).name === "allow-ingress-trading-matching-engine",
       (p) => {
@@ -234,7 +232,7 @@ describe("the example trading domain stack under mutation", () => {
         });
       },
     )(structuredClone(trading.deployment.resources));
-    const result = auditTrading(resources, "np-extra-peer");
+    const result = await auditTrading(resources, "np-extra-peer");
     expect(result.code).toBe(1);
     expect(result.messages.join("\n")).toContain(
       "NetworkPolicy (ingress, zone aws-eu) allows trading/trade-query -> trading/matching-engine, but no declared intent allows it.",

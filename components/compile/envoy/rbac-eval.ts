@@ -71,7 +71,7 @@ function headerValue(req: RbacRequest, name: string): string | undefined {
 }
 
 /** Evaluates an `envoy.config.route.v3.HeaderMatcher` (Envoy's missing-header semantics). */
-function headerMatches(h: unknown, req: RbacRequest): boolean {
+export function headerMatches(h: unknown, req: RbacRequest): boolean {
   if (!isObj(h) || typeof h["name"] !== "string") return false;
   const invert = h["invert_match"] === true;
   const value = headerValue(req, h["name"]);
@@ -127,20 +127,35 @@ export function principalMatches(p: unknown, req: RbacRequest): boolean {
   return false;
 }
 
-/** Whether one `envoy.config.rbac.v3.RBAC` rule set lets the request through. */
-export function rulesAllow(rules: unknown, req: RbacRequest): boolean {
-  if (!isObj(rules)) return true; // rules absent: nothing enforced
-  const policies = isObj(rules["policies"]) ? Object.values(rules["policies"]) : [];
-  const matched = policies.some(
-    (pol) =>
+/** The outcome of one RBAC rule set: whether it lets the request through, and why. */
+export interface RulesDecision {
+  allowed: boolean;
+  /** The rule set's action; `none` when the rules are absent (nothing enforced). */
+  action: "ALLOW" | "DENY" | "LOG" | "none";
+  /** Name of the first policy (in key order) whose permissions and principals both match. */
+  matchedPolicy?: string;
+}
+
+/** Evaluates one `envoy.config.rbac.v3.RBAC` rule set, naming the policy that matched. */
+export function rulesDecision(rules: unknown, req: RbacRequest): RulesDecision {
+  if (!isObj(rules)) return { allowed: true, action: "none" }; // rules absent: nothing enforced
+  const policies = isObj(rules["policies"]) ? Object.entries(rules["policies"]) : [];
+  const matched = policies.find(
+    ([, pol]) =>
       isObj(pol) &&
       arr(pol["permissions"]).some((x) => permissionMatches(x, req)) &&
       arr(pol["principals"]).some((x) => principalMatches(x, req)),
-  );
-  const action = rules["action"] ?? "ALLOW";
-  if (action === "ALLOW" || action === 0) return matched;
-  if (action === "DENY" || action === 1) return !matched;
-  return true; // LOG
+  )?.[0];
+  const raw = rules["action"] ?? "ALLOW";
+  const found = matched === undefined ? {} : { matchedPolicy: matched };
+  if (raw === "ALLOW" || raw === 0) return { allowed: matched !== undefined, action: "ALLOW", ...found };
+  if (raw === "DENY" || raw === 1) return { allowed: matched === undefined, action: "DENY", ...found };
+  return { allowed: true, action: "LOG", ...found };
+}
+
+/** Whether one `envoy.config.rbac.v3.RBAC` rule set lets the request through. */
+export function rulesAllow(rules: unknown, req: RbacRequest): boolean {
+  return rulesDecision(rules, req).allowed;
 }
 
 /** Whether the chain's downstream TLS context admits the peer (client certificate and SAN matchers). */

@@ -32,6 +32,11 @@ export interface Endpoint {
   ip?: string;
   /** Named container ports of the pod (for named `port`s on the destination). */
   namedPorts?: Readonly<Record<string, number>>;
+  /**
+   * True for an address outside the cluster (a load balancer, another zone, a store): pod and
+   * namespace selectors never select it, only `ipBlock` peers can.
+   */
+  external?: boolean;
 }
 
 /** A destination port; a bare number means TCP. */
@@ -103,6 +108,7 @@ function namespaceLabels(ep: Endpoint): Readonly<Record<string, string>> {
 export function peerMatches(peer: NetworkPolicyPeer, policyNamespace: string, ep: Endpoint): boolean {
   if (peer.ipBlock) return ipBlockMatches(peer.ipBlock, ep);
   if (!peer.podSelector && !peer.namespaceSelector) return false;
+  if (ep.external) return false;
   const nsOk = peer.namespaceSelector
     ? selectorMatches(peer.namespaceSelector, namespaceLabels(ep))
     : ep.namespace === policyNamespace;
@@ -148,24 +154,60 @@ function ruleAllows(
   return peerOk && portOk;
 }
 
+/**
+ * Why one direction of a connection is allowed or not: `isolated` false when no policy selects
+ * the pod for that direction (everything allowed); otherwise the first admitting policy and
+ * rule index, or none (denied), and the names of the policies that select the pod.
+ */
+export interface DirectionVerdict {
+  allowed: boolean;
+  isolated: boolean;
+  /** Namespace/name of each policy selecting the pod for this direction. */
+  selecting: string[];
+  /** The admitting policy (`<namespace>/<name>`) and the index of its rule. */
+  admittedBy?: { policy: string; rule: number };
+}
+
+function verdict(
+  selecting: NetworkPolicy[],
+  rulesOf: (pol: NetworkPolicy) => Array<{ peers?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }>,
+  peer: Endpoint,
+  p: { port: number; protocol: NetworkProtocol },
+  dest: Endpoint,
+): DirectionVerdict {
+  const names = selecting.map((pol) => `${pol.metadata.namespace}/${pol.metadata.name}`);
+  if (selecting.length === 0) return { allowed: true, isolated: false, selecting: names };
+  for (const pol of selecting) {
+    const rules = rulesOf(pol);
+    for (let i = 0; i < rules.length; i++) {
+      if (ruleAllows(rules[i].peers, rules[i].ports, pol.metadata.namespace, peer, p, dest)) {
+        return { allowed: true, isolated: true, selecting: names, admittedBy: { policy: `${pol.metadata.namespace}/${pol.metadata.name}`, rule: i } };
+      }
+    }
+  }
+  return { allowed: false, isolated: true, selecting: names };
+}
+
+/** The egress verdict of `from` opening a connection to `to` on `port`. */
+export function egressVerdict(policies: readonly NetworkPolicy[], from: Endpoint, to: Endpoint, port: PortSpec): DirectionVerdict {
+  const selecting = from.external ? [] : selectingPolicies(policies, from, "Egress");
+  return verdict(selecting, (pol) => (pol.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports })), to, normalizePort(port), to);
+}
+
+/** The ingress verdict of `to` admitting a connection from `from` on `port`. */
+export function ingressVerdict(policies: readonly NetworkPolicy[], from: Endpoint, to: Endpoint, port: PortSpec): DirectionVerdict {
+  const selecting = to.external ? [] : selectingPolicies(policies, to, "Ingress");
+  return verdict(selecting, (pol) => (pol.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports })), from, normalizePort(port), to);
+}
+
 /** True when `from`'s egress policies let it open a connection to `to` on `port`. */
 export function egressAllows(policies: readonly NetworkPolicy[], from: Endpoint, to: Endpoint, port: PortSpec): boolean {
-  const p = normalizePort(port);
-  const selecting = selectingPolicies(policies, from, "Egress");
-  if (selecting.length === 0) return true;
-  return selecting.some((pol) =>
-    (pol.spec.egress ?? []).some((r) => ruleAllows(r.to, r.ports, pol.metadata.namespace, to, p, to)),
-  );
+  return egressVerdict(policies, from, to, port).allowed;
 }
 
 /** True when `to`'s ingress policies admit a connection from `from` on `port`. */
 export function ingressAllows(policies: readonly NetworkPolicy[], from: Endpoint, to: Endpoint, port: PortSpec): boolean {
-  const p = normalizePort(port);
-  const selecting = selectingPolicies(policies, to, "Ingress");
-  if (selecting.length === 0) return true;
-  return selecting.some((pol) =>
-    (pol.spec.ingress ?? []).some((r) => ruleAllows(r.from, r.ports, pol.metadata.namespace, from, p, to)),
-  );
+  return ingressVerdict(policies, from, to, port).allowed;
 }
 
 function normalizePort(port: PortSpec): { port: number; protocol: NetworkProtocol } {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { permissionMatches, principalMatches, rbacAllows, rulesAllow, stringMatches } from "../../../components/compile/envoy";
+import { rulesDecision } from "../../../components/compile/envoy/rbac-eval";
 
 const P = "spiffe://td.example/ns/a/sa/b";
 
@@ -49,5 +50,16 @@ describe("rbac-eval matchers", () => {
     const b = { static_resources: { listeners: [{ name: "l", filter_chains: [{ filters: [] }] }] } };
     expect(rbacAllows(b, {})).toBe(true);
     expect(rbacAllows(b, { listener: "other" })).toBe(false);
+  });
+});
+
+describe("rulesDecision", () => {
+  const policies = { "b-get": { permissions: [{ header: { name: ":method", string_match: { exact: "GET" } } }], principals: [{ authenticated: { principal_name: { exact: P } } }] } };
+  it("names the matching policy and the action's outcome", () => {
+    expect(rulesDecision({ action: "ALLOW", policies }, { principal: P, method: "GET" })).toEqual({ allowed: true, action: "ALLOW", matchedPolicy: "b-get" });
+    expect(rulesDecision({ action: "ALLOW", policies }, { principal: P, method: "POST" })).toEqual({ allowed: false, action: "ALLOW" });
+    expect(rulesDecision({ action: "DENY", policies }, { principal: P, method: "GET" })).toEqual({ allowed: false, action: "DENY", matchedPolicy: "b-get" });
+    expect(rulesDecision({ action: "LOG", policies }, { principal: P, method: "GET" })).toEqual({ allowed: true, action: "LOG", matchedPolicy: "b-get" });
+    expect(rulesDecision(undefined, {})).toEqual({ allowed: true, action: "none" });
   });
 });

@@ -3,6 +3,9 @@ import {
   type NetworkPolicy,
   type NetworkPolicySpec,
   cidrContains,
+  egressAllows,
+  egressVerdict,
+  ingressVerdict,
   effectivePolicyTypes,
   networkAllows,
   selectorMatches,
@@ -93,5 +96,26 @@ describe("helpers", () => {
   it("effectivePolicyTypes follows the Kubernetes defaults", () => {
     expect(effectivePolicyTypes(pol("a", { podSelector: {} }))).toEqual(["Ingress"]);
     expect(effectivePolicyTypes(pol("a", { podSelector: {}, egress: [{}] }))).toEqual(["Ingress", "Egress"]);
+  });
+});
+
+describe("egressVerdict / ingressVerdict", () => {
+  const allowAB = pol("b", { podSelector: { matchLabels: { app: "b" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: "x" } } }] }, { from: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: "a" } } }], ports: [{ port: 80 }] }] }, "allow-a");
+  const deny = pol("b", { podSelector: {}, policyTypes: ["Ingress"] }, "default-deny");
+
+  it("names the admitting policy and rule, or every selecting policy when none admits", () => {
+    expect(ingressVerdict([deny, allowAB], a, b, 80)).toEqual({ allowed: true, isolated: true, selecting: ["b/default-deny", "b/allow-a"], admittedBy: { policy: "b/allow-a", rule: 1 } });
+    expect(ingressVerdict([deny, allowAB], a, b, 81)).toEqual({ allowed: false, isolated: true, selecting: ["b/default-deny", "b/allow-a"] });
+    expect(egressVerdict([deny], a, b, 80)).toEqual({ allowed: true, isolated: false, selecting: [] });
+  });
+
+  it("an address outside the cluster is selected by ipBlocks only, never by pod or namespace selectors", () => {
+    const outside = { namespace: "", labels: {}, external: true };
+    const egress = pol("a", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: {} }] }] });
+    expect(egressAllows([egress], a, outside, 443)).toBe(false);
+    const cidr = pol("a", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "203.0.113.0/24" } }] }] });
+    expect(egressAllows([cidr], a, { ...outside, ip: "203.0.113.9" }, 443)).toBe(true);
+    expect(egressAllows([cidr], a, outside, 443)).toBe(false);
+    expect(ingressVerdict([egress], outside, a, 443).isolated).toBe(false);
   });
 });
