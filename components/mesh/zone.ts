@@ -3,8 +3,6 @@
  * after validation; every child is parented to the HybridMesh and named `<mesh>-<zone>-<part>`.
  */
 import * as aws from "@pulumi/aws";
-import * as authorization from "@pulumi/azure-native/authorization";
-import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { awsRoleName } from "../compile/iam/names";
@@ -15,7 +13,8 @@ import { IdentityIssuer } from "../identity-issuer";
 import { AWS_DEFAULT_AUDIENCE, WORKLOAD_IDENTITY_FEDERATION_TYPE, WorkloadIdentityFederation, defaultPoolId } from "../identity";
 import { cloudTags } from "../common/cloud";
 import { LogCollector, LOG_COLLECTOR_DEFAULTS, type AuditLogStoreTarget } from "../log-collector";
-import { AZURE_CONTAINER, AuditLogStore, azureContainerScope, azureStoreNames } from "../log-store";
+import { AZURE_CONTAINER, AuditLogStore, azureStoreNames } from "../log-store";
+import { grantAuditLogWriter } from "../log-store/writers";
 import type { MeshModel, Zone } from "../model/model";
 import { spiffeId } from "../model/spiffe";
 import { PolicyEngine, policyEngineName } from "../policy-engine";
@@ -201,7 +200,12 @@ export function buildZone(ctx: ZoneContext): ZoneParts & { cloudParts?: CloudZon
       { ...hostOpts, dependsOn: trustProvider ? [issuer, trustProvider] : [issuer] },
     );
     const id = fed.identities[collectorKey];
-    grantStoreWriter(`${n}-log-writer`, host, collectorKey, id.grantee, { parent, provider: host.provider, dependsOn: [fed, host.store] });
+    const [wDomain, wName] = collectorKey.split("/");
+    grantAuditLogWriter(`${n}-log-writer`, host.store, host.storeName, host.zone, { key: collectorKey, grantee: id.grantee, awsRoleName: awsRoleName({ domain: wDomain, name: wName }) }, {
+      parent,
+      provider: host.provider,
+      dependsOn: [fed, host.store],
+    });
     target = storeTarget(host.zone, host.store, host.storeName, fed.audience);
     collectorPrincipal = id.principal;
   }
@@ -300,41 +304,3 @@ function storeTarget(zone: Zone, store: AuditLogStore, storeName: string, audien
   }
 }
 
-/**
- * Grants a second writer (an on-prem collector) write-only access to a cloud zone's store, as
- * the store grants its own zone's collector: AWS `s3:PutObject` (+ the key via S3), GCP
- * `roles/storage.objectCreator` on the bucket, Azure the store's custom write-only role
- * (blob write/append, no read, list or delete) at the log container.
- */
-function grantStoreWriter(name: string, host: CloudZoneParts, key: string, grantee: pulumi.Output<string>, opts: pulumi.CustomResourceOptions): void {
-  if (host.zone.cloud === "aws") {
-    const [domain, wname] = key.split("/");
-    const policy = pulumi.all([host.store.storeName, host.store.encryptionKey]).apply(([bucket, keyArn]) =>
-      JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          { Sid: "WriteAuditLogs", Effect: "Allow", Action: ["s3:PutObject"], Resource: [`arn:${host.zone.aws?.partition ?? "aws"}:s3:::${bucket}/*`] },
-          { Sid: "EncryptAuditLogs", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [keyArn], Condition: { StringEquals: { "kms:ViaService": `s3.${host.zone.region}.amazonaws.com` } } },
-        ],
-      }),
-    );
-    new aws.iam.RolePolicy(name, { role: awsRoleName({ domain, name: wname }), name: "ztmesh-audit-log-writer", policy }, opts);
-  } else if (host.zone.cloud === "gcp") {
-    new gcp.storage.BucketIAMMember(name, { bucket: host.store.storeName, role: "roles/storage.objectCreator", member: grantee }, opts);
-  } else if (host.zone.cloud === "azure") {
-    const roleDefinitionId = host.store.writerRoleDefinitionId;
-    // HybridMesh always gives a cloud zone's store its own collector as writer, so the role exists.
-    if (roleDefinitionId === undefined) throw new pulumi.ResourceError(`the audit log store ${host.storeName} has no writer role to grant ${key}`, host.store);
-    new authorization.RoleAssignment(
-      name,
-      {
-        principalId: grantee,
-        principalType: "ServicePrincipal",
-        roleDefinitionId,
-        scope: azureContainerScope(host.storeName, host.zone),
-        description: `ztmesh: ${key} writes audit logs of another zone`,
-      },
-      opts,
-    );
-  }
-}
