@@ -6,6 +6,7 @@
  */
 import { type DirectionVerdict, type Endpoint, egressVerdict, ingressVerdict } from "../compile/kubernetes/evaluate";
 import type { NetworkPolicy, NetworkPolicyPeer } from "../compile/kubernetes/types";
+import { hostEntry, namespacePolicies } from "./lookup";
 import type { HostEntry, Hop, MeshSnapshot, ProxySnapshot } from "./types";
 
 /** Whether an address is the pod's own loopback. */
@@ -16,10 +17,7 @@ export function isLoopback(host: string): boolean {
 /** A name as resolved from a pod of zone `zone` (undefined: from outside every cluster). */
 export function resolveHost(snapshot: MeshSnapshot, zone: string | undefined, host: string): HostEntry | undefined {
   const h = host.toLowerCase().replace(/\.$/, "");
-  return (
-    (zone === undefined ? undefined : snapshot.hosts.find((e) => e.zone === zone && e.host === h)) ??
-    snapshot.hosts.find((e) => e.zone === undefined && e.host === h)
-  );
+  return (zone === undefined ? undefined : hostEntry(snapshot.hosts, zone, h)) ?? hostEntry(snapshot.hosts, undefined, h);
 }
 
 /** The endpoint a pod is to the NetworkPolicy evaluator. */
@@ -28,8 +26,22 @@ export function podEndpoint(snapshot: MeshSnapshot, p: ProxySnapshot): Endpoint 
   return { namespace: p.namespace, labels: p.podLabels, ...(ns ? { namespaceLabels: ns } : {}), namedPorts: p.namedPorts };
 }
 
+const NO_POLICIES: readonly NetworkPolicy[] = [];
+
 /** An address outside the cluster: only `ipBlock` peers select it. */
 export const EXTERNAL: Endpoint = { namespace: "", labels: {}, external: true };
+
+const widened = new WeakMap<readonly NetworkPolicy[], NetworkPolicy[]>();
+
+/** {@link widenIpBlocks}, once per list of policies (the lists of {@link namespacePolicies} are kept). */
+function widenedIpBlocks(policies: readonly NetworkPolicy[]): NetworkPolicy[] {
+  let wide = widened.get(policies);
+  if (!wide) {
+    wide = widenIpBlocks(policies);
+    widened.set(policies, wide);
+  }
+  return wide;
+}
 
 /** The policies with every `ipBlock` widened to all addresses of its family: "if the unknown address is in the block". */
 function widenIpBlocks(policies: readonly NetworkPolicy[]): NetworkPolicy[] {
@@ -63,7 +75,7 @@ function unknownAddressVerdict(
 ): { v: DirectionVerdict; assumed?: string[] } {
   const v = decide(policies);
   if (v.allowed) return { v };
-  const wide = decide(widenIpBlocks(policies));
+  const wide = decide(widenedIpBlocks(policies));
   if (!wide.allowed) return { v };
   return { v: wide, assumed: ipBlocksOf(policies, wide, direction) };
 }
@@ -92,7 +104,8 @@ export function networkHops(
   const src = from ? podEndpoint(snapshot, from) : EXTERNAL;
   const dst = to ? podEndpoint(snapshot, to) : EXTERNAL;
   if (from) {
-    const policies = snapshot.zones[from.zone]?.networkPolicies ?? [];
+    // Only the source's namespace's policies can select its pod for egress.
+    const policies = namespacePolicies(snapshot.zones[from.zone]?.networkPolicies ?? NO_POLICIES, from.namespace);
     const outside: Endpoint = externalAddress ? { ...EXTERNAL, ip: externalAddress } : EXTERNAL;
     const decide = (ps: readonly NetworkPolicy[]): DirectionVerdict => egressVerdict(ps, src, sameCluster ? dst : outside, sameCluster ? port : externalPort);
     const { v, assumed } = !sameCluster && !externalAddress ? unknownAddressVerdict(policies, decide, "egress") : { v: decide(policies), assumed: undefined };
@@ -107,7 +120,8 @@ export function networkHops(
     if (!v.allowed) return hops;
   }
   if (to) {
-    const policies = snapshot.zones[to.zone]?.networkPolicies ?? [];
+    // Only the destination's namespace's policies can select its pod for ingress.
+    const policies = namespacePolicies(snapshot.zones[to.zone]?.networkPolicies ?? NO_POLICIES, to.namespace);
     const decide = (ps: readonly NetworkPolicy[]): DirectionVerdict => ingressVerdict(ps, sameCluster ? src : EXTERNAL, dst, port);
     const { v, assumed } = sameCluster ? { v: decide(policies), assumed: undefined } : unknownAddressVerdict(policies, decide, "ingress");
     const peer = sameCluster && from ? `pod of ${from.id}` : "outside the cluster";
