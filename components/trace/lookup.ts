@@ -80,3 +80,31 @@ export function namespacePolicies(policies: readonly NetworkPolicy[], namespace:
   });
   return map.get(namespace) ?? NONE;
 }
+
+type Direction = "Ingress" | "Egress";
+const selected = new WeakMap<readonly NetworkPolicy[], WeakMap<Readonly<Record<string, string>>, Partial<Record<Direction, readonly NetworkPolicy[]>>>>();
+
+/**
+ * The policies of `policies` (one namespace's, see {@link namespacePolicies}) that select a pod
+ * with `labels` for `direction`, in their order, as the evaluator's `selectingPolicies` picks
+ * them: a verdict over them is the verdict over the namespace's. Cached per list and per labels
+ * object (a proxy's pod labels, read, not edited, while its snapshot is traced).
+ */
+export function podPolicies(
+  policies: readonly NetworkPolicy[],
+  labels: Readonly<Record<string, string>>,
+  direction: Direction,
+  select: (ps: readonly NetworkPolicy[]) => NetworkPolicy[],
+): readonly NetworkPolicy[] {
+  let byLabels = selected.get(policies);
+  if (!byLabels) {
+    byLabels = new WeakMap();
+    selected.set(policies, byLabels);
+  }
+  let byDirection = byLabels.get(labels);
+  if (!byDirection) {
+    byDirection = {};
+    byLabels.set(labels, byDirection);
+  }
+  return (byDirection[direction] ??= select(policies));
+}

@@ -4,9 +4,9 @@
  * NetworkPolicy verdicts of a connection (the source pod's egress, the destination pod's
  * ingress), with the Kubernetes evaluator.
  */
-import { type DirectionVerdict, type Endpoint, egressVerdict, ingressVerdict } from "../compile/kubernetes/evaluate";
+import { type DirectionVerdict, type Endpoint, egressVerdict, ingressVerdict, selectingPolicies } from "../compile/kubernetes/evaluate";
 import type { NetworkPolicy, NetworkPolicyPeer } from "../compile/kubernetes/types";
-import { hostEntry, namespacePolicies } from "./lookup";
+import { hostEntry, namespacePolicies, podPolicies } from "./lookup";
 import type { HostEntry, Hop, MeshSnapshot, ProxySnapshot } from "./types";
 
 /** Whether an address is the pod's own loopback. */
@@ -104,8 +104,9 @@ export function networkHops(
   const src = from ? podEndpoint(snapshot, from) : EXTERNAL;
   const dst = to ? podEndpoint(snapshot, to) : EXTERNAL;
   if (from) {
-    // Only the source's namespace's policies can select its pod for egress.
-    const policies = namespacePolicies(snapshot.zones[from.zone]?.networkPolicies ?? NO_POLICIES, from.namespace);
+    // Only the policies selecting the source's pod for egress (those of its namespace) decide.
+    const ns = namespacePolicies(snapshot.zones[from.zone]?.networkPolicies ?? NO_POLICIES, from.namespace);
+    const policies = podPolicies(ns, src.labels, "Egress", (ps) => selectingPolicies(ps, src, "Egress"));
     const outside: Endpoint = externalAddress ? { ...EXTERNAL, ip: externalAddress } : EXTERNAL;
     const decide = (ps: readonly NetworkPolicy[]): DirectionVerdict => egressVerdict(ps, src, sameCluster ? dst : outside, sameCluster ? port : externalPort);
     const { v, assumed } = !sameCluster && !externalAddress ? unknownAddressVerdict(policies, decide, "egress") : { v: decide(policies), assumed: undefined };
@@ -120,8 +121,9 @@ export function networkHops(
     if (!v.allowed) return hops;
   }
   if (to) {
-    // Only the destination's namespace's policies can select its pod for ingress.
-    const policies = namespacePolicies(snapshot.zones[to.zone]?.networkPolicies ?? NO_POLICIES, to.namespace);
+    // Only the policies selecting the destination's pod for ingress (those of its namespace) decide.
+    const ns = namespacePolicies(snapshot.zones[to.zone]?.networkPolicies ?? NO_POLICIES, to.namespace);
+    const policies = podPolicies(ns, dst.labels, "Ingress", (ps) => selectingPolicies(ps, dst, "Ingress"));
     const decide = (ps: readonly NetworkPolicy[]): DirectionVerdict => ingressVerdict(ps, sameCluster ? src : EXTERNAL, dst, port);
     const { v, assumed } = sameCluster ? { v: decide(policies), assumed: undefined } : unknownAddressVerdict(policies, decide, "ingress");
     const peer = sameCluster && from ? `pod of ${from.id}` : "outside the cluster";
