@@ -133,15 +133,16 @@ export function enforcementPoints(model: MeshModel, bundles: readonly OpaZoneBun
   const targeting = new Map<string, number>();
   for (const i of model.intents) targeting.set(i.to, (targeting.get(i.to) ?? 0) + 1);
   const proxies = (kind: string, per: string, keys: string[], compile: (key: string) => EnvoyBootstrap, inbound: (l: string) => boolean, own: (key: string, policy: string) => boolean): PointKind => {
-    const point: PointKind = { kind, configBytes: [], configPer: per, rules: [], rulesPer: per, foreign: 0 };
+    const point: PointKind = { kind, configBytes: [], configPer: per, rules: [], rulesPer: per };
+    let foreign = 0;
     for (const key of keys) {
       const b = compile(key);
       const met = rulesMet(b, inbound);
       point.configBytes.push(jsonBytes(b));
       point.rules.push({ policies: met.policies, matchers: met.matchers, intents: targeting.get(key) ?? 0 });
-      point.foreign! += met.allowNames.filter((n) => !own(key, n)).length;
+      foreign += met.allowNames.filter((n) => !own(key, n)).length;
     }
-    return point;
+    return { ...point, foreign };
   };
   const perZone = (kind: string, compile: (zone: string) => EnvoyBootstrap): PointKind => {
     const point: PointKind = { kind, configBytes: [], configPer: "zone", rules: [], rulesPer: "zone (no one destination)" };

@@ -95,28 +95,26 @@ for (const size of sizes) {
 return rows;
 }
 
-function print(rows: Record<string, unknown>[]): void {
-  if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-  else console.table(rows);
-}
-
 async function main(): Promise<void> {
+  const tables: Record<string, Record<string, unknown>[]> = {};
   if (!values.enforcement) {
-    const rows = values.mesh
+    tables.rows = values.mesh
       ? meshBench((values.intents ?? "10000,2500").split(",").map(Number), values.only === undefined ? undefined : Number(values.only), values["policy-pack"], repeat)
       : values.compile
       ? compileBench((values.sizes ?? "2500,5000,10000").split(",").map(Number))
       : values.pack
         ? await packBench(sizes, values.export)
         : await foundation();
-    print(rows);
   }
   if (values.mesh || values.enforcement) {
-    // The first intent count of --intents (the mesh case's model), in this process: pure compilers.
+    // The mesh case's model at the first intent count of --intents, in this process: pure compilers.
     const { points, timings } = enforcementBench({ intents: Number((values.intents ?? "10000").split(",")[0]) });
-    print(points);
-    print(timings);
+    Object.assign(tables, { enforcementPoints: points, enforcementTimings: timings });
   }
+  const all = Object.values(tables);
+  // --json: the one table as before, or an object of tables (`rows`, `enforcementPoints`, `enforcementTimings`).
+  if (values.json) process.stdout.write(`${JSON.stringify(all.length === 1 ? all[0] : tables, null, 2)}\n`);
+  else for (const t of all) console.table(t);
 }
 
 main().then(
