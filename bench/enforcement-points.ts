@@ -50,7 +50,7 @@ export interface PointKind {
   foreign?: number;
 }
 
-/** Compact JSON bytes (Envoy takes a JSON or YAML bootstrap; the ConfigMaps hold YAML, ~1.7x larger). */
+/** Compact JSON bytes (Envoy takes a JSON or YAML bootstrap; the ConfigMaps hold YAML, 1.3-1.9x larger). */
 const jsonBytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(v));
 
 /** Leaves of a permission or principal tree (the `and_*`/`or_*`/`not_*` nodes only combine them). */
