@@ -31,18 +31,6 @@ const NO_POLICIES: readonly NetworkPolicy[] = [];
 /** An address outside the cluster: only `ipBlock` peers select it. */
 export const EXTERNAL: Endpoint = { namespace: "", labels: {}, external: true };
 
-const widened = new WeakMap<readonly NetworkPolicy[], NetworkPolicy[]>();
-
-/** {@link widenIpBlocks}, once per list of policies (the lists of {@link namespacePolicies} are kept). */
-function widenedIpBlocks(policies: readonly NetworkPolicy[]): NetworkPolicy[] {
-  let wide = widened.get(policies);
-  if (!wide) {
-    wide = widenIpBlocks(policies);
-    widened.set(policies, wide);
-  }
-  return wide;
-}
-
 /** The policies with every `ipBlock` widened to all addresses of its family: "if the unknown address is in the block". */
 function widenIpBlocks(policies: readonly NetworkPolicy[]): NetworkPolicy[] {
   const widen = (peers: NetworkPolicyPeer[] | undefined): NetworkPolicyPeer[] | undefined =>
@@ -75,7 +63,7 @@ function unknownAddressVerdict(
 ): { v: DirectionVerdict; assumed?: string[] } {
   const v = decide(policies);
   if (v.allowed) return { v };
-  const wide = decide(widenedIpBlocks(policies));
+  const wide = decide(widenIpBlocks(policies));
   if (!wide.allowed) return { v };
   return { v: wide, assumed: ipBlocksOf(policies, wide, direction) };
 }
