@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "./lib/errors";
 import { runMain } from "./lib/main";
-import { runTrace } from "./lib/path-trace";
+import { runCheck, runTrace } from "./lib/path-trace";
 
 /** Runs `trace` with its arguments; resolves to the exit code. */
 export async function trace(argv: string[]): Promise<number> {
@@ -25,12 +25,14 @@ export async function trace(argv: string[]): Promise<number> {
       path: { type: "string" },
       access: { type: "string" },
       json: { type: "boolean", default: false },
+      check: { type: "boolean", default: false },
     },
     strict: true,
     allowPositionals: true,
   });
-  const usage = "usage: trace --export FILE [--export FILE]... --from <domain>/<service>|spiffe://...|none --to <domain>/<name>|host[:port] [--method M] [--path P] [--access read|write] [--json]";
+  const usage = "usage: trace --export FILE [--export FILE]... (--check | --from <domain>/<service>|spiffe://...|none --to <domain>/<name>|host[:port] [--method M] [--path P] [--access read|write]) [--json]";
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} (export files go after --export); ${usage}`);
+  if (values.check) return runCheck({ exports: values.export ?? [], json: values.json });
   if (!values.from) throw new UsageError(`--from is required (e.g. --from trading/order-gateway); ${usage}`);
   if (!values.to) throw new UsageError(`--to is required (e.g. --to trading/matching-engine); ${usage}`);
   return runTrace({ exports: values.export ?? [], from: values.from, to: values.to, method: values.method, path: values.path, access: values.access, json: values.json });

@@ -3,9 +3,7 @@
 # Prod reads its keys from config secrets, which the offline preview cannot decrypt, so this
 # run generates throwaway keys (a self-signed CA and an RSA bundle signing key, with Node's
 # crypto) in a temp dir removed on exit and passes them with --config. The policy config is
-# Pulumi.prod.policy.json, which the preview reads beside Pulumi.prod.yaml: the defaults (locked
-# retention required) except the object-store exemption of data-encryption-at-rest-cmk (see the
-# README's "Policies" section).
+# the default (locked retention required, no exemptions): there is no Pulumi.prod.policy.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keys=$(mktemp -d)

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tarGz } from "../../components/compile/opa/tarball";
-import { TraceInputError, buildRequest, formatTrace, snapshotFromResources, traceRequest, type GraphResource } from "../../components/trace";
+import { TraceInputError, buildRequest, checkFailures, checkMesh, formatTrace, snapshotFromResources, traceRequest, type GraphResource } from "../../components/trace";
 import { UsageError } from "./errors";
 import { parseStackExport } from "./export";
 import { unwrapSecrets } from "./properties";
@@ -86,6 +86,35 @@ export function readExports(files: string[]): { resources: GraphResource[]; read
     }
   }
   return { resources, readAsset: (p, r) => (r.urn ? readers.get(r.urn) : undefined)?.(p, r) ?? (fs.existsSync(p) ? fs.readFileSync(p) : undefined) };
+}
+
+/** Options of `trace --check`. */
+export interface CheckRunOptions {
+  exports: string[];
+  json?: boolean;
+  write?: (text: string) => void;
+}
+
+/**
+ * `trace --check`: traces every declared intent of the exported stacks and its near misses
+ * (components/trace/check.ts). Exit 0 when every intent is delivered and every near miss stopped.
+ */
+export function runCheck(opts: CheckRunOptions): number {
+  if (opts.exports.length === 0) throw new UsageError("--export FILE is required (once per stack: the platform and every domain), e.g. --export .preview/platform-dev/stack.json");
+  const { resources, readAsset } = readExports(opts.exports);
+  const snapshot = snapshotFromResources(resources, { readAsset });
+  if (!snapshot.model) throw new UsageError("--check needs the declared model: pass the platform's export (its `contract` output) with the domains'");
+  const checks = checkMesh(snapshot, snapshot.model);
+  const failures = checkFailures(checks);
+  const write = opts.write ?? ((t: string) => process.stdout.write(t));
+  const delivered = checks.filter((c) => c.expected === "delivered").length;
+  if (opts.json) {
+    write(`${JSON.stringify({ ok: failures.length === 0, checked: checks.length, delivered, failures: checks.filter((c) => !c.ok) }, null, 2)}\n`);
+  } else {
+    for (const c of checks) write(`${c.ok ? "ok  " : "FAIL"} ${c.label}: ${c.expected === "delivered" ? (c.ok ? "delivered" : `stopped at ${c.last.kind}: ${c.last.rule}`) : c.ok ? `stopped at ${c.last.kind}: ${c.last.rule}` : "DELIVERED"}\n`);
+    write(`\n${checks.length} traces: ${delivered} declared flows, ${checks.length - delivered} near misses; ${failures.length} failed\n`);
+  }
+  return failures.length === 0 ? TRACE_EXIT.delivered : TRACE_EXIT.stopped;
 }
 
 /** Runs `trace`; the result is the exit code. */

@@ -21,7 +21,8 @@ import * as k8s from "@pulumi/kubernetes";
 import type { MeshModel } from "../model/model";
 import { ArgChecker, show } from "../common/args";
 import { K8S, ROLES } from "../conventions";
-import { type NetworkPolicy, namespaceBaseline, networkPolicy, tcpPorts } from "../compile/kubernetes";
+import { type NetworkPolicy, externalEgress, namespaceBaseline, networkPolicy, tcpPorts } from "../compile/kubernetes";
+import type { ZoneNetworkSettings } from "../model/types";
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "../compile/kubernetes/labels";
 import {
   appLabels,
@@ -268,7 +269,7 @@ export class IdentityIssuer extends pulumi.ComponentResource {
     const aNs = agentNs.metadata.name;
 
     const datastorePort = args.datastore ? (args.datastore.databaseType === "postgres" ? 5432 : 3306) : undefined;
-    for (const p of issuerNetworkPolicies(r, serverLabels, agentLabels, datastorePort)) {
+    for (const p of issuerNetworkPolicies(r, serverLabels, agentLabels, datastorePort, args.model.zones.find((z) => z.id === r.zone)?.network)) {
       new k8s.networking.v1.NetworkPolicy(
         `${name}-${p.metadata.namespace === r.serverNs ? "server" : "agent"}-${p.metadata.name}`,
         { metadata: { ...p.metadata, namespace: p.metadata.namespace === r.serverNs ? sNs : aNs }, spec: p.spec },
@@ -707,15 +708,16 @@ function hash(s: string): string {
  * NetworkPolicies of the issuer's namespaces: default-deny and DNS in both, then
  * - server: gRPC 8081 from the agents; the bundle endpoint 8443 from every pod of the
  *   cluster; the OIDC provider from anywhere (the ingress serving the issuer URL is not
- *   known); egress to the Kubernetes API (443/6443, address unknown: port-only) and, with
- *   an external datastore, to its port (5432/3306, port-only);
- * - agent: egress to the server (8081), the API server (443/6443) and kubelets (10250).
+ *   known); egress to the Kubernetes API (443/6443, `network.apiServer`; port-only when
+ *   unnamed) and, with an external datastore, to its port (5432/3306, port-only);
+ * - agent: egress to the server (8081), the API server (443/6443) and kubelets (10250, `network.nodes`).
  */
 export function issuerNetworkPolicies(
   r: Pick<Resolved, "serverNs" | "agentNs" | "zone">,
   serverLabels: Record<string, string>,
   agentLabels: Record<string, string>,
   datastorePort?: number,
+  network: ZoneNetworkSettings = {},
 ): NetworkPolicy[] {
   const server = { matchLabels: selectorLabels(serverLabels) };
   const agent = { matchLabels: selectorLabels(agentLabels) };
@@ -737,13 +739,13 @@ export function issuerNetworkPolicies(
     networkPolicy("allow-egress-spire-server", r.serverNs, r.zone, {
       podSelector: server,
       policyTypes: ["Egress"],
-      egress: [{ ports: tcpPorts(datastorePort ? [...apiPorts, datastorePort] : apiPorts) }],
+      egress: [externalEgress(network.apiServer, apiPorts), ...(datastorePort ? [{ ports: tcpPorts([datastorePort]) }] : [])],
     }),
     ...namespaceBaseline(r.agentNs, r.zone),
     networkPolicy("allow-egress-spire-agent", r.agentNs, r.zone, {
       podSelector: agent,
       policyTypes: ["Egress"],
-      egress: [{ to: [serverPeer], ports: tcpPorts([PORTS.serverGrpc]) }, { ports: tcpPorts([...apiPorts, 10250]) }],
+      egress: [{ to: [serverPeer], ports: tcpPorts([PORTS.serverGrpc]) }, externalEgress(network.apiServer, apiPorts), externalEgress(network.nodes, [10250])],
     }),
   ];
 }

@@ -16,7 +16,8 @@ import * as k8s from "@pulumi/kubernetes";
 import type { MeshModel } from "../model/model";
 import { ArgChecker, show } from "../common/args";
 import { K8S, ROLES } from "../conventions";
-import { type NetworkPolicy, namespaceBaseline, networkPolicy, tcpPorts } from "../compile/kubernetes";
+import { type NetworkPolicy, externalEgress, namespaceBaseline, networkPolicy, tcpPorts } from "../compile/kubernetes";
+import type { ZoneNetworkSettings } from "../model/types";
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAMESPACE_NAME_LABEL, POLICY_ENGINE_APP, SYSTEM_NAMESPACE, appSelector } from "../compile/kubernetes/labels";
 import {
   LOG_AGENT_APP,
@@ -236,7 +237,7 @@ export class LogCollector extends pulumi.ComponentResource {
       created.push(n);
     }
     const agentNs = new k8s.core.v1.Namespace(`${name}-agent-namespace`, { metadata: { name: r.agentNs, labels: nsLabels("privileged") } }, parent);
-    for (const p of collectorNetworkPolicies(r, aggLabels, agentLabels)) {
+    for (const p of collectorNetworkPolicies(r, aggLabels, agentLabels, args.model.zones.find((z) => z.id === r.zone)?.network)) {
       const inAgentNs = p.metadata.namespace === r.agentNs;
       new k8s.networking.v1.NetworkPolicy(
         `${name}-${inAgentNs ? "agent" : "collector"}-${p.metadata.name}`,
@@ -440,13 +441,15 @@ export class LogCollector extends pulumi.ComponentResource {
 /**
  * NetworkPolicies: baseline (default-deny, DNS) for every namespace this component creates;
  * the aggregator admits decision logs from the policy engines and events from the agents,
- * and may leave only on 443 (object storage and token exchange; addresses unknown: port-only);
- * the agents may reach the aggregator and the Kubernetes API.
+ * and may leave only on 443 to the zone's object storage endpoints (`network.objectStorage`;
+ * port-only when unnamed); the agents may reach the aggregator and the Kubernetes API
+ * (`network.apiServer`).
  */
 export function collectorNetworkPolicies(
   r: Pick<Resolved, "namespace" | "agentNs" | "zone">,
   aggLabels: Record<string, string>,
   agentLabels: Record<string, string>,
+  network: ZoneNetworkSettings = {},
 ): NetworkPolicy[] {
   const agg = { matchLabels: selectorLabels(aggLabels) };
   const agent = { matchLabels: selectorLabels(agentLabels) };
@@ -464,13 +467,13 @@ export function collectorNetworkPolicies(
     networkPolicy("allow-egress-log-collector", r.namespace, r.zone, {
       podSelector: agg,
       policyTypes: ["Egress"],
-      egress: [{ ports: tcpPorts([443]) }],
+      egress: [externalEgress(network.objectStorage, [443])],
     }),
     ...namespaceBaseline(r.agentNs, r.zone),
     networkPolicy("allow-egress-log-agent", r.agentNs, r.zone, {
       podSelector: agent,
       policyTypes: ["Egress"],
-      egress: [{ to: [{ namespaceSelector: ns(r.namespace), podSelector: agg }], ports: tcpPorts([COLLECTOR_PORTS.vector]) }, { ports: tcpPorts([443, 6443]) }],
+      egress: [{ to: [{ namespaceSelector: ns(r.namespace), podSelector: agg }], ports: tcpPorts([COLLECTOR_PORTS.vector]) }, externalEgress(network.apiServer, [443, 6443])],
     }),
   ];
 }

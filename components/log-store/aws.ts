@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ArgChecker } from "../common/args";
+import { type PolicyDocument, type PolicyStatement, s3StoreKey, viaS3 } from "../common/aws-kms";
 import { denyInsecureTransport, privateBucketControls } from "../common/aws-s3";
 import { checkPlain, validated } from "./core";
 import type { CloudLogStore, LogStoreContext, LogStoreResult } from "./types";
@@ -16,63 +17,14 @@ export const AWS_ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role\/(?:[
 /** `arn:<partition>:kms:<region>:<account>:key/<id>`. */
 export const AWS_KMS_KEY_ARN = /^arn:(aws|aws-cn|aws-us-gov):kms:[a-z0-9-]+:\d{12}:key\/[0-9a-zA-Z-]+$/;
 
+export type { PolicyDocument } from "../common/aws-kms";
+
 /** The storage class logs move to after `hotDays`. */
 export const AWS_ARCHIVE_CLASS = "GLACIER";
 
-type Statement = Record<string, unknown>;
-/** An IAM policy document as ztmesh writes it. */
-export interface PolicyDocument {
-  Version: "2012-10-17";
-  Statement: Statement[];
-}
-
-/**
- * The key policy: the account administers the key with explicit actions (no `kms:*`; no
- * disabling rotation or the key) and may delegate S3's use of it to IAM policies. `Resource`
- * is `"*"` because in a key policy it can only mean "this key".
- */
-export function awsKeyPolicy(partition: string, accountId: string, region: string): PolicyDocument {
-  const root = `arn:${partition}:iam::${accountId}:root`;
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "AccountAdministersKey",
-        Effect: "Allow",
-        Principal: { AWS: root },
-        Action: [
-          "kms:DescribeKey",
-          "kms:GetKeyPolicy",
-          "kms:PutKeyPolicy",
-          "kms:GetKeyRotationStatus",
-          "kms:EnableKeyRotation",
-          "kms:RotateKeyOnDemand",
-          "kms:ListKeyPolicies",
-          "kms:ListResourceTags",
-          "kms:ListGrants",
-          "kms:TagResource",
-          "kms:UntagResource",
-          "kms:UpdateKeyDescription",
-          "kms:ScheduleKeyDeletion",
-          "kms:CancelKeyDeletion",
-        ],
-        Resource: "*",
-      },
-      {
-        Sid: "AccountDelegatesS3Use",
-        Effect: "Allow",
-        Principal: { AWS: root },
-        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-        Resource: "*",
-        Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
-      },
-    ],
-  };
-}
-
 /** The bucket policy: TLS only; the writer may do nothing but PutObject; optionally, the retention is frozen. */
 export function awsBucketPolicy(bucketArn: string, writerArn: string | undefined, lockRetention: boolean): PolicyDocument {
-  const Statement: Statement[] = [denyInsecureTransport(bucketArn)];
+  const Statement: PolicyStatement[] = [denyInsecureTransport(bucketArn)];
   if (writerArn !== undefined) {
     Statement.push({
       Sid: "WriterOnlyPutsObjects",
@@ -99,7 +51,7 @@ export function awsWriterPolicy(bucketArn: string, keyArn: string, region: strin
         Effect: "Allow",
         Action: ["kms:GenerateDataKey", "kms:Decrypt"],
         Resource: [keyArn],
-        Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+        Condition: viaS3(region),
       },
     ],
   };
@@ -112,23 +64,12 @@ function check(args: LogStoreContext["args"], c: ArgChecker): void {
 
 function create(ctx: LogStoreContext): LogStoreResult {
   const { parent, name, zone, retention, lockRetention, tags } = ctx;
-  const { accountId, partition = "aws" } = zone.aws!;
   const region = zone.region;
 
   const keyArn: pulumi.Output<string> =
     ctx.args.encryptionKey !== undefined
       ? validated(ctx.args.encryptionKey, (v) => AWS_KMS_KEY_ARN.test(v), (v) => `AuditLogStore "${name}": args.encryptionKey must be a KMS key ARN, got ${JSON.stringify(v)}`, parent)
-      : new aws.kms.Key(
-          `${name}-key`,
-          {
-            description: `ztmesh audit log store of zone ${zone.id}`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-            policy: JSON.stringify(awsKeyPolicy(partition, accountId, region)),
-            tags,
-          },
-          { parent },
-        ).arn;
+      : s3StoreKey(name, { zone, description: `ztmesh audit log store of zone ${zone.id}`, tags }, { parent }).arn;
 
   const bucket = new aws.s3.Bucket(`${name}-bucket`, { objectLockEnabled: true, forceDestroy: false, tags }, { parent });
   const { publicAccess, versioning } = privateBucketControls(name, bucket, keyArn, { parent });

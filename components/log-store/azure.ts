@@ -6,13 +6,12 @@
  * holding a custom data-plane role that can write and append blobs but not read or delete them.
  */
 import * as authorization from "@pulumi/azure-native/authorization";
-import * as keyvault from "@pulumi/azure-native/keyvault";
-import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as storage from "@pulumi/azure-native/storage";
 import type * as inputs from "@pulumi/azure-native/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { show, type ArgChecker } from "../common/args";
 import { stableHash } from "../compile/iam";
+import { azureStoreKey, keyVaultEncryption } from "../common/azure-key-vault";
 import { HARDENED_STORAGE_ACCOUNT } from "../common/azure-storage";
 import { isGuid } from "../common/cloud";
 import { checkPlain, validated } from "./core";
@@ -22,8 +21,7 @@ import type { AuditLogStoreArgs, CloudLogStore, LogStoreContext, LogStoreResult 
 export const AZURE_CONTAINER = "audit-logs";
 /** The key created in the default vault. */
 export const AZURE_KEY_NAME = "audit-logs";
-/** "Key Vault Crypto Service Encryption User": wrap/unwrap with a key, nothing else. */
-export const KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6";
+export { KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER } from "../common/azure-key-vault";
 /** The data actions of the writer role: create/overwrite-free writes and appends. No read, no delete. */
 export const AZURE_WRITER_DATA_ACTIONS = [
   "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write",
@@ -77,7 +75,7 @@ function check(args: AuditLogStoreArgs, c: ArgChecker): void {
 
 function create(ctx: LogStoreContext): LogStoreResult {
   const { parent, name, zone, retention, lockRetention, tags } = ctx;
-  const { subscriptionId, tenantId, resourceGroupName } = zone.azure!;
+  const { subscriptionId, resourceGroupName } = zone.azure!;
   const location = zone.region;
   const names = azureStoreNames(name, zone);
   const rgScope = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}`;
@@ -92,60 +90,11 @@ function create(ctx: LogStoreContext): LogStoreResult {
     keyName = uri.apply((v) => AZURE_KEY_URI.exec(v)![2]);
     identityId = pulumi.output(ctx.args.encryptionIdentity!);
   } else {
-    const vault = new keyvault.Vault(
-      `${name}-vault`,
-      {
-        vaultName: names.vault,
-        resourceGroupName,
-        location,
-        properties: {
-          tenantId,
-          sku: { family: "A", name: "standard" },
-          enableRbacAuthorization: true,
-          enableSoftDelete: true,
-          softDeleteRetentionInDays: 90,
-          enablePurgeProtection: true,
-          // No network reaches the vault's data plane; the storage account unwraps its key as a
-          // trusted Azure service, and keys and role assignments go through the management plane.
-          networkAcls: { defaultAction: "Deny", bypass: "AzureServices" },
-        },
-        tags,
-      },
+    ({ keyVaultUri, keyName, identityId, keyAccess } = azureStoreKey(
+      name,
+      { zone, names: { vault: names.vault, key: AZURE_KEY_NAME, identity: `${names.account}-cmk` }, purpose: "the audit log storage account wraps its keys with this key", tags },
       { parent },
-    );
-    const key = new keyvault.Key(
-      `${name}-key`,
-      {
-        vaultName: vault.name,
-        resourceGroupName,
-        keyName: AZURE_KEY_NAME,
-        properties: {
-          kty: "RSA",
-          keySize: 3072,
-          keyOps: ["wrapKey", "unwrapKey"],
-          rotationPolicy: { lifetimeActions: [{ action: { type: "rotate" }, trigger: { timeAfterCreate: "P90D" } }], attributes: { expiryTime: "P2Y" } },
-        },
-        tags,
-      },
-      { parent },
-    );
-    const identity = new managedidentity.UserAssignedIdentity(`${name}-encryption-identity`, { resourceName: `${names.account}-cmk`, resourceGroupName, location, tags }, { parent });
-    keyAccess = [
-      new authorization.RoleAssignment(
-        `${name}-encryption-access`,
-        {
-          principalId: identity.principalId,
-          principalType: "ServicePrincipal",
-          roleDefinitionId: `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER}`,
-          scope: `${rgScope}/providers/Microsoft.KeyVault/vaults/${names.vault}/keys/${AZURE_KEY_NAME}`,
-          description: "ztmesh: the audit log storage account wraps its keys with this key",
-        },
-        { parent, dependsOn: [key] },
-      ),
-    ];
-    keyVaultUri = pulumi.output(`https://${names.vault}.vault.azure.net/`);
-    keyName = pulumi.output(AZURE_KEY_NAME);
-    identityId = identity.id;
+    ));
   }
 
   const account = new storage.StorageAccount(
@@ -158,14 +107,7 @@ function create(ctx: LogStoreContext): LogStoreResult {
       // Archive tier needs LRS/GRS/RA-GRS; GRS keeps a copy in the paired region.
       sku: { name: "Standard_GRS" },
       accessTier: "Hot",
-      identity: { type: "UserAssigned", userAssignedIdentities: [identityId] },
-      encryption: {
-        requireInfrastructureEncryption: true,
-        keySource: "Microsoft.Keyvault",
-        keyVaultProperties: { keyVaultUri, keyName },
-        encryptionIdentity: { encryptionUserAssignedIdentity: identityId },
-        services: { blob: { enabled: true, keyType: "Account" }, file: { enabled: true, keyType: "Account" } },
-      },
+      ...keyVaultEncryption({ keyVaultUri, keyName, identityId }, true),
       tags,
     },
     { parent, dependsOn: keyAccess },

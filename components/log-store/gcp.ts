@@ -10,15 +10,14 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { ArgChecker } from "../common/args";
+import { gcpLabels, gcsStoreKey } from "../common/gcp-kms";
 import { checkPlain, validated } from "./core";
 import type { AuditLogStoreArgs, CloudLogStore, LogStoreContext, LogStoreResult } from "./types";
 
 /** Members the writer may be: one service account or one federated subject (never a set or the public). */
 export const GCP_WRITER_MEMBER = /^(serviceAccount:[^@\s/]+@[^@\s/]+|principal:\/\/iam\.googleapis\.com\/\S+\/subject\/\S+)$/;
 export const GCP_WRITER_ROLE = "roles/storage.objectCreator";
-export const GCP_KEY_ROLE = "roles/cloudkms.cryptoKeyEncrypterDecrypter";
-/** Key rotation period: 90 days. */
-export const GCP_KEY_ROTATION = "7776000s";
+export { GCP_KEY_ROLE, GCP_KEY_ROTATION } from "../common/gcp-kms";
 
 const cryptoKeyId = (region: string): RegExp => new RegExp(`^projects/[^/]+/locations/${region.replace(/[^a-z0-9-]/g, "")}/keyRings/[^/]+/cryptoKeys/[^/]+$`);
 
@@ -53,19 +52,14 @@ function create(ctx: LogStoreContext): LogStoreResult {
   const { parent, name, zone, retention, lockRetention } = ctx;
   const { project } = zone.gcp!;
   const location = zone.region;
-  // GCP label values: lowercase letters, digits, `_` and `-`, at most 63 characters.
-  const labels = Object.fromEntries(Object.entries(ctx.tags).map(([k, v]) => [k, v.toLowerCase().replace(/[^a-z0-9_-]/g, "_").slice(0, 63)]));
+  const labels = gcpLabels(ctx.tags);
 
   let keyId: pulumi.Output<string>;
   let keyAccess: pulumi.Resource[] = [];
   if (ctx.args.encryptionKey !== undefined) {
     keyId = validated(ctx.args.encryptionKey, (v) => cryptoKeyId(location).test(v), (v) => `AuditLogStore "${name}": args.encryptionKey must be a Cloud KMS key id in ${location}, got ${JSON.stringify(v)}`, parent);
   } else {
-    const ring = new gcp.kms.KeyRing(`${name}-keyring`, { project, location }, { parent });
-    const key = new gcp.kms.CryptoKey(`${name}-key`, { keyRing: ring.id, purpose: "ENCRYPT_DECRYPT", rotationPeriod: GCP_KEY_ROTATION, labels }, { parent });
-    const agent = gcp.storage.getProjectServiceAccountOutput({ project }, { parent });
-    keyAccess = [new gcp.kms.CryptoKeyIAMMember(`${name}-key-access`, { cryptoKeyId: key.id, role: GCP_KEY_ROLE, member: agent.member }, { parent })];
-    keyId = key.id;
+    ({ keyId, keyAccess } = gcsStoreKey(name, { project, location, labels }, { parent }));
   }
 
   const bucket = new gcp.storage.Bucket(

@@ -22,7 +22,8 @@ import type { AuditLogStoreArgs, Retention } from "./types";
 
 export * from "./types";
 export { AUDIT_LOG_STORE_TYPE, MAX_RETAINED_DAYS } from "./core";
-export { AWS_ARCHIVE_CLASS, awsBucketPolicy, awsKeyPolicy, awsWriterPolicy } from "./aws";
+export { AWS_ARCHIVE_CLASS, awsBucketPolicy, awsWriterPolicy } from "./aws";
+export { awsKeyPolicy } from "../common/aws-kms";
 export { AZURE_CONTAINER, AZURE_WRITER_DATA_ACTIONS, azureContainerScope, azureLifecycleActions, azureStoreNames } from "./azure";
 export { GCP_KEY_ROTATION, GCP_WRITER_ROLE, gcpLifecycleRules } from "./gcp";
 

@@ -9,6 +9,7 @@ import type {
   DataAccess,
   DataEngine,
   GcpZoneSettings,
+  ZoneNetworkSettings,
   HttpMethod,
   PortProtocol,
   SensitivityTier,
@@ -24,6 +25,8 @@ export interface Zone {
   gcp?: GcpZoneSettings;
   /** How other zones reach the zone's gateway (`resolveMesh` applies the defaults; see {@link zoneGateway}). */
   gateway?: { host: string; cidrs: string[] };
+  /** Addresses the system components reach outside the pods (see {@link ZoneNetworkSettings}). */
+  network?: ZoneNetworkSettings;
 }
 
 /** A zone's gateway address and CIDRs, with the defaults for a zone built by hand. */

@@ -62,6 +62,24 @@ export interface ZoneGatewaySettings {
   cidrs?: string[];
 }
 
+/**
+ * Addresses outside the cluster's pods that the mesh's own system components reach. Named,
+ * their NetworkPolicy egress is to these blocks only; unnamed, it is port-only (any address on
+ * the port), which the pack's internet-egress policy refuses.
+ */
+export interface ZoneNetworkSettings {
+  /** The Kubernetes API server's addresses (SPIRE, the log agent: 443/6443). @default [] */
+  apiServer?: string[];
+  /** The nodes' addresses (SPIRE agents attest workloads with the kubelet: 10250). @default [] */
+  nodes?: string[];
+  /**
+   * The cloud object storage endpoints the zone reaches privately (an S3 VPC endpoint, GCS
+   * through Private Service Connect, Azure Storage private endpoints): the policy engines' bundles
+   * and the log collector's store, on 443. @default []
+   */
+  objectStorage?: string[];
+}
+
 /** A zone: one Kubernetes cluster in one cloud region (or on-prem site). */
 export interface ZoneSpec {
   /** Zone id, a DNS-1123 label (e.g. `aws-eu`). Used in resource names. */
@@ -87,6 +105,8 @@ export interface ZoneSpec {
   gcp?: GcpZoneSettings;
   /** How other zones reach this zone's gateway. @default `{ host: "gateway.<id>.<trustDomain>", cidrs: [] }` */
   gateway?: ZoneGatewaySettings;
+  /** Addresses the system components reach outside the pods (API server, nodes, object storage). @default {} */
+  network?: ZoneNetworkSettings;
 }
 
 /** Policy engine (OPA) settings shared by every zone. */

@@ -9,7 +9,7 @@ export interface ZoneInfo {
   region: string | undefined;
 }
 
-const ZONE_KEYS = ["id", "cloud", "region", "failureZones", "aws", "azure", "gcp", "gateway"] as const;
+const ZONE_KEYS = ["id", "cloud", "region", "failureZones", "aws", "azure", "gcp", "gateway", "network"] as const;
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SETTINGS_CLOUDS = ["aws", "azure", "gcp"] as const;
@@ -49,6 +49,7 @@ export function validateZones(issues: Issues, zonesValue: unknown): Map<string, 
     checkFailureZones(issues, `${path}.failureZones`, z.failureZones);
     if (cloudOk) checkCloudSettings(issues, path, z, z.cloud as Cloud);
     if (z.gateway !== undefined) checkGateway(issues, `${path}.gateway`, z.gateway);
+    if (z.network !== undefined) checkNetwork(issues, `${path}.network`, z.network);
     if (idOk) {
       zones.set(z.id as string, { cloud: cloudOk ? (z.cloud as Cloud) : undefined, region: regionOk ? (z.region as string) : undefined });
     }
@@ -66,14 +67,32 @@ function checkGateway(issues: Issues, path: string, g: unknown): void {
   if (g.host !== undefined && (typeof g.host !== "string" || !DNS_NAME.test(g.host))) {
     issues.add(`${path}.host`, `invalid gateway host ${show(g.host)}`, "use the DNS name of the gateway's LoadBalancer, e.g. \"gateway.aws-eu.mesh.acme.example\"");
   }
-  if (g.cidrs === undefined) return;
-  issues.array(`${path}.cidrs`, g.cidrs, "cidrs", true).forEach((c, i) => {
+  if (g.cidrs !== undefined) checkCidrs(issues, `${path}.cidrs`, g.cidrs, "a gateway address", "name the LoadBalancer's own addresses (a /8 or narrower)");
+}
+
+/** IPv4 CIDRs no wider than /8: a list of addresses, never the internet. */
+function checkCidrs(issues: Issues, path: string, v: unknown, what: string, fix: string): void {
+  issues.array(path, v, "cidrs", true).forEach((c, i) => {
     if (typeof c !== "string" || !IPV4_CIDR.test(c)) {
-      issues.add(`${path}.cidrs[${i}]`, `invalid CIDR ${show(c)}`, "use an IPv4 CIDR such as \"10.20.0.0/24\"");
+      issues.add(`${path}[${i}]`, `invalid CIDR ${show(c)}`, "use an IPv4 CIDR such as \"10.20.0.0/24\"");
     } else if (Number(c.split("/")[1]) < 8) {
-      issues.add(`${path}.cidrs[${i}]`, `CIDR ${show(c)} is too wide for a gateway address`, "name the LoadBalancer's own addresses (a /8 or narrower)");
+      issues.add(`${path}[${i}]`, `CIDR ${show(c)} is too wide for ${what}`, fix);
     }
   });
+}
+
+const NETWORK_KEYS = ["apiServer", "nodes", "objectStorage"] as const;
+
+/** The zone's network settings: each a list of CIDRs no wider than /8. */
+function checkNetwork(issues: Issues, path: string, n: unknown): void {
+  if (!isRecord(n)) {
+    issues.add(path, `expected network settings, got ${show(n)}`, "declare network: { apiServer?, nodes?, objectStorage? } (lists of CIDRs)");
+    return;
+  }
+  issues.unknownKeys(path, n, NETWORK_KEYS, "network settings");
+  for (const k of NETWORK_KEYS) {
+    if (n[k] !== undefined) checkCidrs(issues, `${path}.${k}`, n[k], `the ${k} addresses`, "name the endpoints' own addresses (a /8 or narrower)");
+  }
 }
 
 function checkRegion(issues: Issues, path: string, cloud: Cloud, region: string): boolean {

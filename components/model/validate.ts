@@ -27,8 +27,9 @@ export interface ModelScope {
 export function inScope(scope: ModelScope, domain: string, intent: unknown): boolean {
   if (scope.focus === undefined || domain === scope.focus) return true;
   if (!isRecord(intent)) return false;
-  // A producer's grant to one of the focused domain's workloads shapes that workload's way out.
-  if (typeof intent.from === "string" && intent.from.startsWith(`${scope.focus}/`)) return true;
+  // A producer's grant to one of the focused domain's workloads (or to every workload, `*`)
+  // shapes that workload's way out: its proxy's upstreams, NetworkPolicies and egress grants.
+  if (typeof intent.from === "string" && (intent.from === "*" || intent.from.startsWith(`${scope.focus}/`))) return true;
   const target = intent.data ?? intent.to;
   return typeof target === "string" && target.startsWith(`${scope.focus}/`);
 }

@@ -9,3 +9,4 @@ export { snapshotFromModel } from "./compiled";
 export { traceRequest } from "./trace";
 export { buildRequest, TraceInputError, type RequestArgs } from "./request";
 export { formatTrace } from "./format";
+export { checkMesh, checkFailures, callDeclared, dataDeclared, callRequest, dataRequest, type FlowCheck, type CheckOptions } from "./check";

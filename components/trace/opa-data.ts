@@ -142,6 +142,7 @@ export function zoneOpaData(
   resources: readonly GraphResource[],
   zoneOf: (r: GraphResource) => string | undefined,
   readAsset: AssetReader | undefined,
+  platformFallback?: (zone: string) => ZtmeshData["platform"] | undefined,
 ): Map<string, { opa?: ZoneOpa; notes: string[] }> {
   const archives: Archive[] = [];
   const configs = new Map<string, EngineConfig>();
@@ -174,7 +175,14 @@ export function zoneOpaData(
       loaded = archives.filter((a) => a.zoneTag === zone);
       notes.push(`no policy engine config of zone ${zone} in the artifacts: using the bundles tagged with the zone`);
     }
-    const data = ztmeshData(dataTree(loaded));
+    const tree = dataTree(loaded);
+    let data = ztmeshData(tree);
+    const fallback = data || !isObj(tree["ztmesh"]) ? undefined : platformFallback?.(zone);
+    if (fallback) {
+      // A domain stack's graph holds its own bundles, not the platform's: compiled from the declared mesh.
+      data = { platform: fallback, domains: (isObj((tree["ztmesh"] as Obj)["domains"]) ? (tree["ztmesh"] as Obj)["domains"] : {}) as ZtmeshData["domains"] };
+      notes.push(`zone ${zone}: the platform bundle is not in the artifacts; its data is compiled from the declared mesh`);
+    }
     if (!data) notes.push(`zone ${zone}: no platform bundle data (data.ztmesh.platform) among the loaded bundles`);
     out.set(zone, { ...(data ? { opa: { data, bundles: loaded.map((a) => a.key ?? a.origin) } } : {}), notes });
   }

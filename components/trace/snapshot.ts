@@ -15,6 +15,7 @@ import { selectorMatches } from "../compile/kubernetes/evaluate";
 import { workloadLabels } from "../compile/kubernetes/labels";
 import type { NetworkPolicy } from "../compile/kubernetes/types";
 import { arr, clusters, isObj, listeners, tlsContext } from "./envoy";
+import { compileOpaBundles } from "../compile/opa/compile";
 import { type AssetReader, zoneOpaData } from "./opa-data";
 import {
   type GraphResource,
@@ -40,6 +41,11 @@ export interface ExtractOptions {
   readAsset?: AssetReader;
   /** The declared model, when the caller has it. @default built from the stacks' contract outputs */
   model?: MeshModel;
+  /**
+   * For a graph without the platform's bundles (one domain stack's): compile each zone's platform
+   * data from the declared model. @default false (the platform bundle must be in the artifacts)
+   */
+  platformFromModel?: boolean;
 }
 
 /** Whether a parsed document is an Envoy bootstrap (static listeners or clusters). */
@@ -79,12 +85,19 @@ function socketAddressHost(listener: Obj): string | undefined {
 export function declaredModel(resources: readonly GraphResource[], warnings: string[]): MeshModel | undefined {
   let mesh: MeshSpec | undefined;
   const domains: DomainSpec[] = [];
+  const seen = new Set<string>();
   for (const r of resources) {
-    if (r.type !== "pulumi:pulumi:Stack") continue;
-    const c = r.outputs?.["contract"];
+    // A stack's own contract, or one a domain stack reads from the platform or a peer
+    // (`pulumi.StackReference`: its outputs are under `outputs`).
+    const outputs = r.type === "pulumi:pulumi:Stack" ? r.outputs : r.type === "pulumi:pulumi:StackReference" ? (r.outputs?.["outputs"] as Obj | undefined) : undefined;
+    const c = isObj(outputs) ? outputs["contract"] : undefined;
     if (!isObj(c)) continue;
     if (isObj(c["mesh"])) mesh = c["mesh"] as unknown as MeshSpec;
-    if (isObj(c["domain"])) domains.push(c["domain"] as unknown as DomainSpec);
+    const d = c["domain"];
+    if (isObj(d) && typeof d["name"] === "string" && !seen.has(d["name"])) {
+      seen.add(d["name"]);
+      domains.push(d as unknown as DomainSpec);
+    }
   }
   if (!mesh) {
     warnings.push("no platform contract (stack output contract.mesh) among the exports: sources and destinations can be named by host and SPIFFE ID only");
@@ -287,7 +300,8 @@ export function snapshotFromResources(input: readonly GraphResource[], options: 
     }
   }
 
-  for (const [z, { opa, notes }] of zoneOpaData(resources, zoneOf, options.readAsset)) {
+  const platformFallback = options.platformFromModel && model ? (z: string) => (model.zones.some((x) => x.id === z) ? compileOpaBundles(model, z, { policyModules: {} }).platform.data : undefined) : undefined;
+  for (const [z, { opa, notes }] of zoneOpaData(resources, zoneOf, options.readAsset, platformFallback)) {
     const zs = zone(z);
     if (opa) zs.opa = opa;
     zs.opaNotes.push(...notes);

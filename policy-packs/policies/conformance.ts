@@ -15,6 +15,7 @@ import { hasRole, markersOf } from "./conventions";
 import { resourcesOfType } from "./stack-index";
 import { chainsOfData, enforcingChains, filtersBeforeTerminal, typedConfig } from "./envoy-config";
 import { asArray, asRecord, field, str, stringMap, strings } from "./util";
+import { checkMesh, snapshotFromResources, type GraphResource } from "../../components/trace";
 
 /**
  * One declared intent as read from an `intents.json` (the core's {@link ResolvedIntentEntry},
@@ -339,6 +340,40 @@ function checkNetworkPolicies(networkPolicies: PolicyResource[], intents: Declar
   }
 }
 
+/**
+ * The whole path, through the same tracer as `trace --check`: every declared intent whose
+ * caller's and destination's proxies (and the destination zone's OPA data) are in this stack's
+ * graph must be delivered hop by hop, and its near misses (another method, a path outside,
+ * another source, callers from outside the trust domain or without a certificate) stopped.
+ * Catches what no single layer shows: a listener missing for an upstream, a NetworkPolicy and
+ * a route that disagree, a decision the bundle data would not give.
+ */
+function checkPaths(resources: PolicyResource[], findings: Finding[]): void {
+  const graph: GraphResource[] = resources.map((r) => ({
+    type: r.type,
+    urn: r.urn,
+    name: r.name,
+    ...(r.provider ? { provider: `${r.provider.urn}::id` } : {}),
+    inputs: r.props,
+    outputs: r.props,
+  }));
+  const snapshot = snapshotFromResources(graph, { platformFromModel: true });
+  if (!snapshot.model) return;
+  // Report on the destination's proxy config (its origin names the resource's URN), else the stack.
+  const urnOf = new Map(snapshot.proxies.map((p) => [p.workload, /\((urn:[^)]+)\)/.exec(p.origin)?.[1]]));
+  const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? "";
+  for (const c of checkMesh(snapshot, snapshot.model, { withoutOpaData: false })) {
+    if (c.ok) continue;
+    findings.push({
+      urn: (c.request.destination ? urnOf.get(c.request.destination) : undefined) ?? stack,
+      message:
+        c.expected === "delivered"
+          ? `the request path does not deliver declared intent ${c.label}: stopped at ${c.last.kind} (${c.last.rule}).`
+          : `the request path delivers ${c.label}, which no intent declares.`,
+    });
+  }
+}
+
 export const meshConformance: StackValidationPolicy = {
   name: "mesh-conformance",
   description:
@@ -356,6 +391,7 @@ export const meshConformance: StackValidationPolicy = {
       else checkOpa(r, index, declared, findings);
     }
     checkNetworkPolicies(resourcesOfType(args.resources, NETWORK_POLICY), intents, findings);
+    checkPaths(args.resources, findings);
     for (const f of findings) reportViolation(f.message, f.urn);
   },
 };

@@ -39,9 +39,18 @@ export const ROLES = {
 /** GCP firewall target tag that marks a gateway listener (network tags allow only `[a-z0-9-]`). */
 export const GATEWAY_NETWORK_TAG = "ztmesh-gateway";
 
-/** Kubernetes labels of mesh gateway pods (`app.kubernetes.io/name: ztmesh-gateway`). */
+/**
+ * Tag/label pairs marking a cloud firewall rule as the mesh egress gateway's (either spelling of
+ * the role key). Cloud rules cannot see pods, so only there is a marker the exemption; in
+ * Kubernetes the egress gateway is recognised by what it runs (`egress-gateway.ts`).
+ */
+export const DEFAULT_EGRESS_GATEWAY_MARKERS: Record<string, string> = { "ztmesh.io/role": "egress-gateway", "ztmesh-role": "egress-gateway" };
+/** GCP firewall target tag of the egress gateway's instances. */
+export const EGRESS_GATEWAY_NETWORK_TAG = "ztmesh-egress-gateway";
+
+/** Kubernetes labels ztmesh puts on its gateway pods. The pack no longer reads them: gateways are recognised by what they run (`gateways.ts`). */
 export const DEFAULT_GATEWAY_LABELS: Record<string, string> = { "app.kubernetes.io/name": "ztmesh-gateway" };
-/** Kubernetes labels of policy engine (OPA) Deployments. */
+/** Kubernetes labels ztmesh puts on its policy engine (OPA) Deployments. The pack no longer reads them: engines are recognised by what they run (`opa-engine.ts`). */
 export const DEFAULT_ENGINE_LABELS: Record<string, string> = { "app.kubernetes.io/name": "ztmesh-policy-engine" };
 /** Tag/label pairs marking a cloud resource as a gateway listener (either spelling of the role key). */
 export const DEFAULT_GATEWAY_MARKERS: Record<string, string> = { [ROLE_KEY]: ROLES.gateway, [ROLE_KEY_PORTABLE]: ROLES.gateway };

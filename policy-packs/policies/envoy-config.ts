@@ -1,10 +1,14 @@
 /**
- * Reading mesh Envoy configs: the listeners of a bootstrap (YAML or JSON, `snake_case` or
- * `camelCase`), their filter chains, downstream TLS contexts and L4/L7 filters in order.
- * Everything is tolerant: odd shapes read as "absent", never as an exception.
+ * Reading Envoy configs: recognising a bootstrap by its shape (in any ConfigMap or Secret key,
+ * YAML or JSON), the listeners it declares, their filter chains (including the default chain),
+ * downstream TLS contexts and L4/L7 filters in order, and the two kinds of chain that need no
+ * downstream mTLS of their own: listeners bound to loopback (inside the pod) and TLS passthrough
+ * (SNI-routed, never terminated). `snake_case` and `camelCase` both read. Everything is tolerant:
+ * odd shapes read as "absent", never as an exception.
  */
+import { parseCidr } from "./cidr";
 import { ContentCache } from "./content-cache";
-import { asArray, asRecord, field, parseYaml, str } from "./util";
+import { asArray, asRecord, field, mayContain, num, parseDocument, str } from "./util";
 
 /** Filters this pack recognizes, by well-known name or `@type` fragment. */
 const KINDS = {
@@ -15,29 +19,10 @@ const KINDS = {
   netRbac: ["envoy.filters.network.rbac", "filters.network.rbac.v3.RBAC"],
   router: ["envoy.filters.http.router", "filters.http.router.v3.Router"],
   tcpProxy: ["envoy.filters.network.tcp_proxy", "filters.network.tcp_proxy.v3.TcpProxy"],
-  downstreamTls: ["envoy.transport_sockets.tls", "tls.v3.DownstreamTlsContext"],
   sniForwardProxy: ["envoy.filters.network.sni_dynamic_forward_proxy", "sni_dynamic_forward_proxy.v3.FilterConfig"],
+  tlsInspector: ["envoy.filters.listener.tls_inspector", "tls_inspector.v3.TlsInspector"],
+  downstreamTls: ["envoy.transport_sockets.tls", "tls.v3.DownstreamTlsContext"],
 } as const;
-
-/** True when a listener is bound to a loopback address: only its own pod reaches it (an application's way out through its proxy). */
-function isLoopbackListener(l: Record<string, unknown>): boolean {
-  const sock = asRecord(field(asRecord(l.address), "socket_address", "socketAddress"));
-  const a = str(sock?.address);
-  return a !== undefined && (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a) || a === "::1" || a === "localhost");
-}
-
-/**
- * True for a TLS passthrough chain: it takes connections by SNI (`server_names`), terminates no
- * TLS and only forwards the bytes (tcp_proxy, SNI forward proxy). It cannot authenticate or
- * authorize anything; the destination it forwards to must (a zone gateway's chain).
- */
-function isPassthroughChain(chain: Record<string, unknown>): boolean {
-  const match = asRecord(field(chain, "filter_chain_match", "filterChainMatch"));
-  const names = asArray(field(match, "server_names", "serverNames"));
-  if (names.length === 0 || field(chain, "transport_socket", "transportSocket") !== undefined) return false;
-  const filters = asArray(chain.filters);
-  return filters.length > 0 && filters.every((f) => isKind(f, "tcpProxy") || isKind(f, "sniForwardProxy"));
-}
 
 /** A filter's typed config (`typed_config`/`typedConfig`), or an empty object. */
 export function typedConfig(filter: unknown): Record<string, unknown> {
@@ -61,16 +46,54 @@ export interface ChainView {
   layers: { filters: unknown[]; terminal: "router" | "tcpProxy" | "hcm" }[];
   /**
    * Why the chain is no enforcement point and the policies do not judge it: `loopback`, a
-   * listener only its own pod reaches (an application's way out through its proxy);
-   * `passthrough`, a chain that takes TLS connections by SNI and forwards them unopened, so the
-   * destination's proxy authenticates and authorizes them (a zone gateway).
+   * listener bound only to loopback addresses (127.0.0.0/8, ::1), which only its own pod reaches
+   * (an application's way out through its proxy); `passthrough`, a chain that inspects TLS
+   * (tls_inspector), matches `server_names`, terminates no TLS and only forwards the bytes
+   * (tcp_proxy, sni_dynamic_forward_proxy, optionally behind network RBAC/ext_authz), so the
+   * destination's proxy authenticates and authorizes (a zone gateway).
    */
   exempt?: "loopback" | "passthrough";
+  /** The listener's port (`address.socket_address.port_value`), when given. */
+  port?: number;
+  /** The HTTP connection manager's typed config, when the chain has one (its inline `route_config` carries per-route filter overrides). */
+  hcm?: Record<string, unknown>;
 }
 
 /** The chains the policies judge (see {@link ChainView.exempt}). */
 export function enforcingChains(chains: readonly ChainView[]): ChainView[] {
   return chains.filter((c) => c.exempt === undefined);
+}
+
+/** The addresses a listener binds (`address` and `additional_addresses`), as written. */
+function listenerAddresses(l: Record<string, unknown>): string[] {
+  const one = (a: unknown) => str(field(asRecord(field(asRecord(a), "socket_address", "socketAddress")), "address"));
+  const extra = asArray(field(l, "additional_addresses", "additionalAddresses")).map((x) => one(asRecord(x)?.address));
+  return [one(l.address), ...extra].filter((x): x is string => x !== undefined);
+}
+
+const LOOPBACK = ["127.0.0.0/8", "::1/128", "::ffff:7f00:0/104"].flatMap((c) => parseCidr(c) ?? []);
+
+/** True for a loopback address (127.0.0.0/8, ::1, IPv4-mapped 127/8). */
+export function isLoopback(address: string): boolean {
+  const a = parseCidr(address);
+  return a !== undefined && LOOPBACK.some((l) => l.family === a.family && a.range.lo >= l.range.lo && a.range.hi <= l.range.hi);
+}
+
+/** True when every address a listener binds is loopback (and it binds at least one). */
+export function isLoopbackListener(l: Record<string, unknown>): boolean {
+  const addresses = listenerAddresses(l);
+  return addresses.length > 0 && addresses.every(isLoopback);
+}
+
+function isPassthrough(listener: Record<string, unknown>, chain: Record<string, unknown>, tls: unknown, network: unknown[]): boolean {
+  if (tls !== undefined || field(chain, "transport_socket", "transportSocket") !== undefined) return false;
+  const inspects = asArray(field(listener, "listener_filters", "listenerFilters")).some((f) => isKind(f, "tlsInspector"));
+  const match = asRecord(field(chain, "filter_chain_match", "filterChainMatch"));
+  const sni = asArray(field(match, "server_names", "serverNames")).filter((n) => typeof n === "string" && n !== "");
+  if (!inspects || sni.length === 0 || network.length === 0) return false;
+  const last = network[network.length - 1];
+  const forwards = (f: unknown) => isKind(f, "tcpProxy") || isKind(f, "sniForwardProxy");
+  return isKind(last, "tcpProxy") && network.every((f) => forwards(f) || isKind(f, "netRbac") || isKind(f, "netExtAuthz"));
 }
 
 function listenersIn(doc: unknown, out: Record<string, unknown>[], depth = 0): void {
@@ -81,19 +104,45 @@ function listenersIn(doc: unknown, out: Record<string, unknown>[], depth = 0): v
   }
   const r = asRecord(doc);
   if (!r) return;
-  if (field(r, "filter_chains", "filterChains") !== undefined) {
+  if (field(r, "filter_chains", "filterChains", "default_filter_chain", "defaultFilterChain") !== undefined) {
     out.push(r);
     return;
   }
   for (const v of Object.values(r)) listenersIn(v, out, depth + 1);
 }
 
-/** Parses every data entry of an envoy ConfigMap (YAML is a superset of JSON); unparseable entries are skipped. */
+/**
+ * True when a document is an Envoy bootstrap by its shape: `static_resources` with `listeners` or
+ * `clusters`, or `dynamic_resources`. A listener discovery file (`resources` of
+ * `envoy.config.listener.v3.Listener`, what a bootstrap's file-based `lds_config` points to)
+ * counts too: it is where such an Envoy's listeners are.
+ */
+export function isEnvoyDocument(doc: unknown): boolean {
+  const d = asRecord(doc);
+  if (!d) return false;
+  const stat = asRecord(field(d, "static_resources", "staticResources"));
+  if (stat && (field(stat, "listeners") !== undefined || field(stat, "clusters") !== undefined)) return true;
+  if (asRecord(field(d, "dynamic_resources", "dynamicResources"))) return true;
+  return asArray(d.resources).some((r) => (str(asRecord(r)?.["@type"]) ?? "").endsWith("envoy.config.listener.v3.Listener"));
+}
+
+/** True when a bootstrap takes its listeners from a management server (`lds_config` over ADS or an API config source), where the pack cannot see them. */
+export function listenersFromServer(doc: unknown): boolean {
+  const lds = asRecord(field(asRecord(field(asRecord(doc), "dynamic_resources", "dynamicResources")), "lds_config", "ldsConfig"));
+  return lds !== undefined && (field(lds, "ads") !== undefined || field(lds, "api_config_source", "apiConfigSource") !== undefined);
+}
+
+/** Keys one of which every Envoy document has ({@link isEnvoyDocument}): texts without any are not parsed. */
+const ENVOY_KEYS = ["static_resources", "staticResources", "dynamic_resources", "dynamicResources", "envoy.config.listener.v3.Listener"];
+
+/** Parses every entry (YAML is a superset of JSON) and keeps the Envoy documents ({@link isEnvoyDocument}); other entries are not Envoy configs. */
 export function parseDocuments(data: Record<string, string>): unknown[] {
   const docs: unknown[] = [];
   for (const text of Object.values(data)) {
+    if (!mayContain(text, ENVOY_KEYS)) continue;
     try {
-      docs.push(parseYaml(text));
+      const doc = parseDocument(text);
+      if (isEnvoyDocument(doc)) docs.push(doc);
     } catch {
       // not YAML/JSON: not an Envoy config
     }
@@ -101,7 +150,7 @@ export function parseDocuments(data: Record<string, string>): unknown[] {
   return docs;
 }
 
-/** The filter chains of every listener in the documents. */
+/** The filter chains (and default chain) of every listener in the documents. */
 export function chainsOf(docs: unknown[]): ChainView[] {
   const listeners: Record<string, unknown>[] = [];
   for (const d of docs) listenersIn(d, listeners);
@@ -109,9 +158,11 @@ export function chainsOf(docs: unknown[]): ChainView[] {
   listeners.forEach((l, li) => {
     const lname = str(l.name) ?? `#${li}`;
     const loopback = isLoopbackListener(l);
-    asArray(field(l, "filter_chains", "filterChains")).forEach((c, ci) => {
+    const all: [unknown, string][] = asArray(field(l, "filter_chains", "filterChains")).map((c, ci) => [c, `filter chain ${ci}`]);
+    const fallback = field(l, "default_filter_chain", "defaultFilterChain");
+    if (fallback !== undefined) all.push([fallback, "default filter chain"]);
+    for (const [c, which] of all) {
       const chain = asRecord(c) ?? {};
-      const exempt = loopback ? "loopback" : isPassthroughChain(chain) ? "passthrough" : undefined;
       const socket = field(chain, "transport_socket", "transportSocket");
       const tls = isKind(socket, "downstreamTls") ? typedConfig(socket) : undefined;
       const network = asArray(chain.filters);
@@ -121,10 +172,48 @@ export function chainsOf(docs: unknown[]): ChainView[] {
         layers[0].terminal = "hcm";
         layers.push({ filters: asArray(field(typedConfig(hcm), "http_filters", "httpFilters")), terminal: "router" });
       }
-      chains.push({ label: `listener "${lname}" filter chain ${ci}`, tls, layers, ...(exempt ? { exempt } : {}) });
-    });
+      const exempt = loopback ? "loopback" : isPassthrough(l, chain, tls, network) ? "passthrough" : undefined;
+      chains.push({
+        label: `listener "${lname}" ${which}`,
+        tls,
+        layers,
+        ...(exempt ? { exempt } : {}),
+        port: num(field(asRecord(field(asRecord(l.address), "socket_address", "socketAddress")), "port_value", "portValue")),
+        hcm: hcm === undefined ? undefined : typedConfig(hcm),
+      });
+    }
   });
   return chains;
+}
+
+/** What the pack reads of one ConfigMap's or Secret's Envoy documents. */
+export interface EnvoyView {
+  chains: ChainView[];
+  /** Some bootstrap takes its listeners from a management server. */
+  serverListeners: boolean;
+  /** The ports of the static cluster endpoints it connects to (where it forwards), sorted. */
+  upstreamPorts: number[];
+}
+
+/** The ports of the static cluster endpoints of a bootstrap (`load_assignment` endpoints, legacy `hosts`). */
+export function upstreamPortsOf(doc: unknown): number[] {
+  const ports = new Set<number>();
+  const portOf = (address: unknown) => num(field(asRecord(field(asRecord(address), "socket_address", "socketAddress")), "port_value", "portValue"));
+  const clusters = asArray(field(asRecord(field(asRecord(doc), "static_resources", "staticResources")), "clusters"));
+  for (const c of clusters.map(asRecord)) {
+    const assignment = asRecord(field(c, "load_assignment", "loadAssignment"));
+    for (const e of asArray(assignment?.endpoints)) {
+      for (const lb of asArray(field(asRecord(e), "lb_endpoints", "lbEndpoints"))) {
+        const p = portOf(asRecord(asRecord(lb)?.endpoint)?.address);
+        if (p !== undefined) ports.add(p);
+      }
+    }
+    for (const h of asArray(c?.hosts)) {
+      const p = portOf(h);
+      if (p !== undefined) ports.add(p);
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
 }
 
 /**
@@ -134,11 +223,20 @@ export function chainsOf(docs: unknown[]): ChainView[] {
  * with many configs keeps them all between the two phases instead of evicting each one before its
  * second reader comes.
  */
-const recentChains = new ContentCache<ChainView[]>(32 * 1024 * 1024);
+const recentViews = new ContentCache<EnvoyView | undefined>(32 * 1024 * 1024);
 
-/** The filter chains of an Envoy ConfigMap's data, parsed once per distinct content. Treat as read-only. */
+/** The Envoy documents of a ConfigMap's/Secret's text entries, parsed once per distinct content; undefined when it holds none. Treat as read-only. */
+export function envoyOfData(data: Record<string, string>): EnvoyView | undefined {
+  return recentViews.get(JSON.stringify(data), () => {
+    const docs = parseDocuments(data);
+    if (docs.length === 0) return undefined;
+    return { chains: chainsOf(docs), serverListeners: docs.some(listenersFromServer), upstreamPorts: [...new Set(docs.flatMap(upstreamPortsOf))].sort((a, b) => a - b) };
+  });
+}
+
+/** The filter chains of the Envoy documents in a ConfigMap's data (none when it holds no Envoy config). Treat as read-only. */
 export function chainsOfData(data: Record<string, string>): ChainView[] {
-  return recentChains.get(JSON.stringify(data), () => chainsOf(parseDocuments(data)));
+  return envoyOfData(data)?.chains ?? [];
 }
 
 /** Index of the layer's terminal filter (router/tcp_proxy/HCM), or the layer's length when absent. */

@@ -1,25 +1,44 @@
-/** Mesh gateways and data proxies (Envoy configs in ConfigMaps labelled `ztmesh.io/role: envoy`): mTLS, ext_authz, RBAC, TLS 1.2+. */
+/**
+ * Envoy configs, recognised by what they are: an Envoy bootstrap (or listener discovery file) in
+ * any key of any ConfigMap or Secret, YAML or JSON, labelled or not. Every listener filter chain
+ * requires mTLS, runs ext_authz (fail closed) and RBAC (ALLOW rules) before its router/tcp_proxy,
+ * and accepts TLS 1.2+. Two kinds of chain are no enforcement points and are not judged
+ * ({@link enforcingChains}): a listener bound only to loopback is reached from inside its pod (the
+ * in-pod app -> sidecar hop); a TLS passthrough chain (SNI-routed, never terminated) leaves mTLS,
+ * ext_authz and RBAC to the destination it forwards to.
+ */
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { ROLES, hasRole } from "./conventions";
-import { type ChainView, chainsOfData, enforcingChains, filtersAnywhere, filtersBeforeTerminal, minimumTlsOf, TLS_VERSIONS, typedConfig } from "./envoy-config";
-import { ofType, TYPES } from "./types";
-import { asRecord, bool, configWithDefaults, field, stringMap } from "./util";
+import { type ChainView, enforcingChains, envoyOfData, filtersAnywhere, filtersBeforeTerminal, minimumTlsOf, TLS_VERSIONS, typedConfig } from "./envoy-config";
+import { TYPES } from "./types";
+import { disablesExtAuthz, disablesRbac, routeOverrides } from "./envoy-routes";
+import { asRecord, bool, configWithDefaults, field, str } from "./util";
+import { configTexts, kindOf } from "./workloads";
 
-/** The filter chains of an envoy ConfigMap, or undefined when the resource is not one. */
-function envoyChains(args: ResourceValidationArgs, reportViolation: ReportViolation, reportEmpty: boolean): ChainView[] | undefined {
-  if (args.type !== TYPES.k8sConfigMap || !hasRole(args.props, ROLES.envoy)) return undefined;
-  const all = chainsOfData(stringMap(args.props.data));
-  if (all.length === 0 && reportEmpty) reportViolation("Envoy ConfigMap has no listener with filter chains in its data (expected an Envoy bootstrap in YAML or JSON).");
-  return enforcingChains(all);
+/** The filter chains of the Envoy configs a ConfigMap or Secret holds, or undefined when it holds none. */
+function envoyChains(args: ResourceValidationArgs, reportViolation: ReportViolation, reportServer: boolean): ChainView[] | undefined {
+  if (args.type !== TYPES.k8sConfigMap && args.type !== TYPES.k8sSecret) return undefined;
+  const view = envoyOfData(configTexts(args.type, args.props));
+  if (!view) return undefined;
+  if (view.serverListeners && reportServer) {
+    reportViolation(
+      `Envoy bootstrap in this ${kindOf(args.type)} takes its listeners from a management server (dynamic_resources.lds_config); the pack cannot verify their mTLS, ext_authz and RBAC. Declare the listeners statically or in a listener file in a ConfigMap.`,
+    );
+  }
+  return enforcingChains(view.chains);
 }
 
-/** Every listener filter chain terminates TLS and requires a client certificate. */
+/** Envoy configs live in ConfigMaps and Secrets (two types, so no single-type tag for the host). */
+function ofConfigTypes(validate: (args: ResourceValidationArgs, reportViolation: ReportViolation) => void): ResourceValidationPolicy["validateResource"] {
+  return (args, reportViolation) => (args.type === TYPES.k8sConfigMap || args.type === TYPES.k8sSecret ? validate(args, reportViolation) : undefined);
+}
+
+/** Every listener filter chain terminates TLS and requires a client certificate (loopback listeners and TLS passthrough excepted). */
 export const envoyMtlsRequired: ResourceValidationPolicy = {
   name: "envoy-mtls-required",
   description:
-    "Every listener filter chain of a mesh Envoy config terminates TLS with a DownstreamTlsContext that has `require_client_certificate: true`: no peer without a workload certificate gets in.",
+    "Every listener filter chain of an Envoy config (a bootstrap in any ConfigMap or Secret) terminates TLS with a DownstreamTlsContext that has `require_client_certificate: true`: no peer without a workload certificate gets in. Listeners bound only to loopback (in-pod) and TLS passthrough chains (SNI-routed, never terminated: the destination authenticates) are no enforcement points and are not judged (by any Envoy policy). Listeners served by a management server cannot be verified and fail.",
   enforcementLevel: "mandatory",
-  validateResource: ofType(TYPES.k8sConfigMap, (args, reportViolation) => {
+  validateResource: ofConfigTypes((args, reportViolation) => {
     for (const chain of envoyChains(args, reportViolation, true) ?? []) {
       if (!chain.tls) reportViolation(`Envoy ${chain.label} does not terminate TLS (no DownstreamTlsContext transport socket); require mTLS.`);
       else if (bool(field(chain.tls, "require_client_certificate", "requireClientCertificate")) !== true) {
@@ -33,9 +52,9 @@ export const envoyMtlsRequired: ResourceValidationPolicy = {
 export const envoyExtAuthzFailClosed: ResourceValidationPolicy = {
   name: "envoy-ext-authz-fail-closed",
   description:
-    "Every listener filter chain of a mesh Envoy config runs ext_authz (HTTP or network) before the router/tcp_proxy, with `failure_mode_allow` not true: no request passes without a policy decision.",
+    "Every listener filter chain of an Envoy config (a bootstrap in any ConfigMap or Secret) runs ext_authz (HTTP or network) before the router/tcp_proxy, with `failure_mode_allow` not true and not turned off per route (`typed_per_filter_config`): no request passes without a policy decision. Loopback listeners and TLS passthrough chains are not judged (the destination decides).",
   enforcementLevel: "mandatory",
-  validateResource: ofType(TYPES.k8sConfigMap, (args, reportViolation) => {
+  validateResource: ofConfigTypes((args, reportViolation) => {
     for (const chain of envoyChains(args, reportViolation, false) ?? []) {
       const before = filtersBeforeTerminal(chain, ["httpExtAuthz", "netExtAuthz"]);
       if (before.length === 0) {
@@ -50,6 +69,10 @@ export const envoyExtAuthzFailClosed: ResourceValidationPolicy = {
         if (bool(field(typedConfig(f), "failure_mode_allow", "failureModeAllow")) === true) {
           reportViolation(`Envoy ${chain.label} ext_authz has failure_mode_allow: true; requests pass when the policy engine is unreachable.`);
         }
+        const name = str(asRecord(f)?.name);
+        for (const o of name === undefined ? [] : routeOverrides(chain, name)) {
+          if (disablesExtAuthz(o.config)) reportViolation(`Envoy ${chain.label} turns ext_authz off for ${o.where} (typed_per_filter_config); requests there pass without a policy decision.`);
+        }
       }
     }
   }),
@@ -59,9 +82,9 @@ export const envoyExtAuthzFailClosed: ResourceValidationPolicy = {
 export const envoyRbacDefaultDeny: ResourceValidationPolicy = {
   name: "envoy-rbac-default-deny",
   description:
-    "Every listener filter chain of a mesh Envoy config runs an RBAC filter (HTTP or network) before the router/tcp_proxy with `rules` present and action ALLOW: what no policy names is denied. Absent `rules` (or only `shadow_rules`) enforce nothing; a DENY list allows everything else.",
+    "Every listener filter chain of an Envoy config (a bootstrap in any ConfigMap or Secret) runs an RBAC filter (HTTP or network) before the router/tcp_proxy with `rules` present and action ALLOW, not turned off per route: what no policy names is denied. Absent `rules` (or only `shadow_rules`) enforce nothing; a DENY list allows everything else. Loopback listeners and TLS passthrough chains are not judged (the destination decides).",
   enforcementLevel: "mandatory",
-  validateResource: ofType(TYPES.k8sConfigMap, (args, reportViolation) => {
+  validateResource: ofConfigTypes((args, reportViolation) => {
     for (const chain of envoyChains(args, reportViolation, false) ?? []) {
       const rbac = filtersBeforeTerminal(chain, ["httpRbac", "netRbac"]);
       if (rbac.length === 0) {
@@ -73,6 +96,12 @@ export const envoyRbacDefaultDeny: ResourceValidationPolicy = {
         const action = rules?.action ?? "ALLOW";
         return rules !== undefined && (action === "ALLOW" || action === 0);
       });
+      for (const f of enforcing) {
+        const name = str(asRecord(f)?.name);
+        for (const o of name === undefined ? [] : routeOverrides(chain, name)) {
+          if (disablesRbac(o.config)) reportViolation(`Envoy ${chain.label} turns RBAC off for ${o.where} (typed_per_filter_config); requests there are not restricted to allowed principals.`);
+        }
+      }
       if (enforcing.length === 0) {
         const cfg = typedConfig(rbac[0]);
         const rules = asRecord(cfg.rules);
@@ -91,14 +120,14 @@ export const envoyRbacDefaultDeny: ResourceValidationPolicy = {
 export const envoyMinimumTls: ResourceValidationPolicy = {
   name: "envoy-minimum-tls-version",
   description:
-    "Every DownstreamTlsContext of a mesh Envoy config has `tls_params.tls_minimum_protocol_version` at least `minimumTlsVersion` (default TLSv1_2). Unset (or TLS_AUTO) counts as TLSv1_2, Envoy's default for servers.",
+    "Every DownstreamTlsContext of an Envoy config (a bootstrap in any ConfigMap or Secret) has `tls_params.tls_minimum_protocol_version` at least `minimumTlsVersion` (default TLSv1_2). Unset (or TLS_AUTO) counts as TLSv1_2, Envoy's default for servers.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
       minimumTlsVersion: { type: "string", enum: ["TLSv1_2", "TLSv1_3"], default: "TLSv1_2", description: "Lowest TLS version a listener may accept." },
     },
   },
-  validateResource: ofType(TYPES.k8sConfigMap, (args, reportViolation) => {
+  validateResource: ofConfigTypes((args, reportViolation) => {
     const chains = envoyChains(args, reportViolation, false);
     if (!chains) return;
     const { minimumTlsVersion } = configWithDefaults(args.getConfig<{ minimumTlsVersion: string }>(), { minimumTlsVersion: "TLSv1_2" });

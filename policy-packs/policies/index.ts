@@ -2,7 +2,7 @@
 import type { Policies } from "@pulumi/policy";
 import { auditLogStoreImmutable } from "./audit-log";
 import { awsIamNoWildcards } from "./aws-iam";
-import { cloudFirewallNoInternetIngress } from "./cloud-firewall";
+import { cloudFirewallNoInternetEgress, cloudFirewallNoInternetIngress } from "./cloud-firewall";
 import { dataProductDeclaration } from "./data-product";
 import { envoyExtAuthzFailClosed, envoyMinimumTls, envoyMtlsRequired, envoyRbacDefaultDeny } from "./envoy";
 import {
@@ -12,6 +12,7 @@ import {
   gcpWorkloadIdentityUserNotPoolWide,
   noLongLivedCredentials,
 } from "./identity";
+import { networkPolicyNoInternetEgress } from "./kubernetes-egress";
 import { loadBalancerGatewayOnly, networkPolicyNoInternetIngress } from "./kubernetes-exposure";
 import { namespaceDefaultDeny } from "./kubernetes-network";
 import { azureNoPrivilegedRoleAssignments, gcpNoBasicRoles } from "./least-privilege";
@@ -31,8 +32,10 @@ export * from "./cidr";
 export * from "./cloud-firewall";
 export * from "./conventions";
 export * from "./data-product";
+export * from "./gateways";
 export * from "./envoy";
 export * from "./identity";
+export * from "./kubernetes-egress";
 export * from "./kubernetes-exposure";
 export * from "./least-privilege";
 export * from "./policy-engine";
@@ -59,6 +62,8 @@ export const zeroTrustPolicies: Policies = [
   namespaceDefaultDeny,
   networkPolicyNoInternetIngress,
   cloudFirewallNoInternetIngress,
+  networkPolicyNoInternetEgress,
+  cloudFirewallNoInternetEgress,
   loadBalancerGatewayOnly,
   envoyMtlsRequired,
   envoyExtAuthzFailClosed,

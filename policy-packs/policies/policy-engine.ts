@@ -1,101 +1,124 @@
-/** Policy engines (OPA with the Envoy plugin): available, fail closed until their bundle is active, signed bundles, decision logs. */
-import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { DEFAULT_ENGINE_LABELS, ROLES, hasRole, k8sName, k8sNamespace, matchesAll } from "./conventions";
+/**
+ * Policy engines (OPA with the Envoy plugin, recognised by what they run: `opa-engine.ts`):
+ * available, fail closed until their bundle is active, signed bundles, decision logs, never dry-run.
+ */
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { k8sNamespace } from "./conventions";
+import { type EngineView, effectiveConfig, enablesPlugin, engineView, extAuthzPlugin, opaCommand, parseText } from "./opa-engine";
 import { resourcesOfType } from "./stack-index";
-import { ofType, TYPES, whenStackHas } from "./types";
-import { asArray, asRecord, bool, configWithDefaults, num, parseYaml, str, stringMap } from "./util";
+import { TYPES } from "./types";
+import { asArray, asRecord, bool, configWithDefaults, num, str } from "./util";
+import { clusterOf, ConfigIndex, configTexts, Deferred, kindOf, podLabelsOf, selects } from "./workloads";
 
 const ZONE_KEY = "topology.kubernetes.io/zone";
-const READY_PATHS = ["/health?bundles", "/health?bundles=true"];
 
-const ENGINE_LABELS_SCHEMA: PolicyConfigJSONSchema = {
-  type: "object",
-  additionalProperties: { type: "string" },
-  default: DEFAULT_ENGINE_LABELS,
-  description: "Labels (all must match, on the Deployment or its pod template) marking policy engine Deployments.",
-};
-
-/** The pod template labels of a Deployment-like spec. */
-function podLabels(props: Record<string, unknown>): Record<string, string> {
-  return stringMap(asRecord(asRecord(asRecord(props.spec)?.template)?.metadata)?.labels);
+/** True when a readiness path waits for bundles: `/health?bundles` (or `bundles=true`, with other parameters too). */
+export function gatesOnBundles(path: string | undefined): boolean {
+  if (path === undefined || !path.startsWith("/health?")) return false;
+  return path
+    .slice("/health?".length)
+    .split("&")
+    .some((p) => p === "bundles" || p === "bundles=true");
 }
 
-/** True when a Deployment is a policy engine (its own or its pods' labels match). */
-export function isEngine(props: Record<string, unknown>, engineLabels: Record<string, string>): boolean {
-  return matchesAll(stringMap(asRecord(props.metadata)?.labels), engineLabels) || matchesAll(podLabels(props), engineLabels);
-}
-
-/** Why a policy engine Deployment is not highly available or not gated on its bundle. */
-export function engineProblems(props: Record<string, unknown>, minReplicas: number): string[] {
+/**
+ * Why a policy engine workload is not highly available or not gated on its bundle. A DaemonSet
+ * runs one engine per node and its pods are not evicted by drains, so replicas and spread are its
+ * nodes'; a bare Pod is one replica.
+ */
+export function engineProblems(engine: EngineView, minReplicas: number): string[] {
   const problems: string[] = [];
-  const spec = asRecord(props.spec);
-  const replicas = spec?.replicas === undefined || spec.replicas === null ? 1 : num(spec.replicas);
-  if (replicas === undefined || replicas < minReplicas) {
-    problems.push(`Policy engine runs ${replicas ?? JSON.stringify(spec?.replicas)} replica(s); run at least ${minReplicas} so a restart never leaves a zone without decisions.`);
+  const spec = asRecord(engine.resource.props.spec);
+  const what = `Policy engine ${engine.kind} "${engine.name}"`;
+  if (engine.kind !== "DaemonSet") {
+    const replicas = engine.kind === "Pod" ? 1 : spec?.replicas === undefined || spec.replicas === null ? 1 : num(spec.replicas);
+    if (replicas === undefined || replicas < minReplicas) {
+      problems.push(`${what} runs ${replicas ?? JSON.stringify(spec?.replicas)} replica(s); run at least ${minReplicas} so a restart never leaves a zone without decisions.`);
+    }
+    const spread = asArray(engine.podSpec?.topologySpreadConstraints).some((c) => asRecord(c)?.topologyKey === ZONE_KEY);
+    if (!spread && engine.kind !== "Pod") problems.push(`${what} has no topologySpreadConstraints over ${ZONE_KEY}; one zone failure could take every replica.`);
   }
-  const podSpec = asRecord(asRecord(spec?.template)?.spec);
-  const spread = asArray(podSpec?.topologySpreadConstraints).some((c) => asRecord(c)?.topologyKey === ZONE_KEY);
-  if (!spread) problems.push(`Policy engine has no topologySpreadConstraints over ${ZONE_KEY}; one zone failure could take every replica.`);
-  const gated = asArray(podSpec?.containers).some((c) => {
-    const path = str(asRecord(asRecord(asRecord(c)?.readinessProbe)?.httpGet)?.path);
-    return path !== undefined && READY_PATHS.includes(path);
-  });
-  if (!gated) problems.push("Policy engine has no readinessProbe on /health?bundles; it would serve before its policy bundle is active.");
+  for (const c of engine.containers) {
+    const path = str(asRecord(asRecord(c.readinessProbe)?.httpGet)?.path);
+    if (!gatesOnBundles(path)) {
+      problems.push(`${what} container "${str(c.name) ?? "?"}" has no readinessProbe on /health?bundles; it would serve before its policy bundle is active.`);
+    }
+  }
   return problems;
 }
 
-/** Policy engine Deployments: replicas, zone spread, readiness gated on bundles. */
-export const policyEngineDeployment: ResourceValidationPolicy = {
+/** The stack's policy engine workloads (any workload type), each recognised by what it runs. */
+export function policyEngines(resources: readonly PolicyResource[], configs: ConfigIndex, deferred: Deferred): EngineView[] {
+  const out: EngineView[] = [];
+  for (const w of resourcesOfType(resources, TYPES.k8sWorkloads)) {
+    deferred.run(() => {
+      const e = engineView(w, configs);
+      if (e) out.push(e);
+    });
+  }
+  return out;
+}
+
+/** Policy engines: replicas, zone spread, readiness gated on bundles. */
+export const policyEngineDeployment: StackValidationPolicy = {
   name: "policy-engine-deployment",
   description:
-    "A policy engine Deployment (`engineLabels`) runs at least `minReplicas` replicas, spreads them over `topology.kubernetes.io/zone`, and is ready only when its bundles are active (readinessProbe on `/health?bundles`): an engine without policy never serves.",
+    "A policy engine (any Deployment, StatefulSet, ReplicaSet, DaemonSet or Pod running OPA with the Envoy ext_authz plugin: by image, command line or mounted config, never by label) runs at least `minReplicas` replicas spread over `topology.kubernetes.io/zone`, and each engine container is ready only when its bundles are active (readinessProbe on `/health?bundles`): an engine without policy never serves.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
-      minReplicas: { type: "integer", minimum: 1, default: 2, description: "Fewest replicas per engine Deployment." },
-      engineLabels: ENGINE_LABELS_SCHEMA,
+      minReplicas: { type: "integer", minimum: 1, default: 2, description: "Fewest replicas per engine workload." },
     },
   },
-  validateResource: ofType(TYPES.k8sDeployment, (args, reportViolation) => {
-    const cfg = configWithDefaults(args.getConfig<{ minReplicas: number; engineLabels: Record<string, string> }>(), {
-      minReplicas: 2,
-      engineLabels: DEFAULT_ENGINE_LABELS,
-    });
-    if (!isEngine(args.props, stringMap(cfg.engineLabels))) return;
-    for (const p of engineProblems(args.props, cfg.minReplicas)) reportViolation(p);
-  }),
+  validateStack: (args, reportViolation) => {
+    const cfg = configWithDefaults(args.getConfig<{ minReplicas: number }>(), { minReplicas: 2 });
+    const deferred = new Deferred();
+    const configs = new ConfigIndex(args.resources, deferred);
+    for (const e of policyEngines(args.resources, configs, deferred)) {
+      deferred.run(() => {
+        for (const p of engineProblems(e, cfg.minReplicas)) reportViolation(p, e.resource.urn);
+      });
+    }
+    deferred.finish();
+  },
 };
 
-function pdbSelects(pdb: PolicyResource, namespace: string, labels: Record<string, string>): boolean {
-  if (k8sNamespace(pdb.props) !== namespace) return false;
+function pdbProtects(pdb: PolicyResource, engine: EngineView): boolean {
+  if (clusterOf(pdb) !== clusterOf(engine.resource) || k8sNamespace(pdb.props) !== k8sNamespace(engine.resource.props)) return false;
   const spec = asRecord(pdb.props.spec);
-  const selector = stringMap(asRecord(spec?.selector)?.matchLabels);
-  if (!matchesAll(labels, selector)) return false;
-  return !(num(spec?.minAvailable) === 0 || spec?.maxUnavailable === "100%");
+  const selector = asRecord(spec?.selector);
+  // policy/v1beta1: an empty selector selects nothing; policy/v1: every pod of the namespace.
+  const empty = selector !== undefined && Object.keys(asRecord(selector.matchLabels) ?? {}).length === 0 && asArray(selector.matchExpressions).length === 0;
+  if (empty && pdb.type.includes("v1beta1")) return false;
+  if (selects(selector, podLabelsOf(engine.resource.type, engine.resource.props)) !== true) return false;
+  const none = num(spec?.minAvailable) === 0 || spec?.minAvailable === "0%" || spec?.maxUnavailable === "100%";
+  return !none;
 }
 
-/** Every policy engine Deployment has a PodDisruptionBudget in the stack. */
+/** Every policy engine has a PodDisruptionBudget in the stack. */
 export const policyEngineDisruptionBudget: StackValidationPolicy = {
   name: "policy-engine-disruption-budget",
   description:
-    "Every policy engine Deployment (`engineLabels`) has a PodDisruptionBudget in the stack, in its namespace, whose selector matches its pods (and that does not allow evicting all of them): node drains never take every engine down.",
+    "Every policy engine (recognised by what it runs, any workload type but DaemonSets, whose pods drains do not evict) has a PodDisruptionBudget in the stack, in its cluster and namespace, whose selector matches its pods (and that does not allow evicting all of them): node drains never take every engine down.",
   enforcementLevel: "mandatory",
-  configSchema: { properties: { engineLabels: ENGINE_LABELS_SCHEMA } },
-  validateStack: whenStackHas(TYPES.k8sDeployment, (args, reportViolation) => {
-    const { engineLabels } = configWithDefaults(args.getConfig<{ engineLabels: Record<string, string> }>(), { engineLabels: DEFAULT_ENGINE_LABELS });
-    const pdbs = resourcesOfType(args.resources, TYPES.k8sPodDisruptionBudget);
-    for (const d of resourcesOfType(args.resources, TYPES.k8sDeployment)) {
-      if (!isEngine(d.props, stringMap(engineLabels))) continue;
-      const namespace = k8sNamespace(d.props);
-      if (!pdbs.some((p) => pdbSelects(p, namespace, podLabels(d.props)))) {
-        reportViolation(`Policy engine Deployment "${k8sName(d.props) ?? d.name}" has no PodDisruptionBudget selecting its pods in namespace "${namespace}".`, d.urn);
-      }
+  validateStack: (args, reportViolation) => {
+    const deferred = new Deferred();
+    const configs = new ConfigIndex(args.resources, deferred);
+    const pdbs = resourcesOfType(args.resources, TYPES.k8sPodDisruptionBudgets);
+    for (const e of policyEngines(args.resources, configs, deferred)) {
+      if (e.kind === "DaemonSet") continue;
+      deferred.run(() => {
+        if (!pdbs.some((p) => pdbProtects(p, e))) {
+          const namespace = k8sNamespace(e.resource.props);
+          reportViolation(`Policy engine ${e.kind} "${e.name}" has no PodDisruptionBudget selecting its pods in namespace "${namespace}".`, e.resource.urn);
+        }
+      });
     }
-  }),
+    deferred.finish();
+  },
 };
 
-/** Why an OPA config (parsed `config.yaml`) is not safe to run. */
+/** Why an OPA config (parsed) is not safe to run. */
 export function opaConfigProblems(config: unknown): string[] {
   const c = asRecord(config);
   if (!c) return ["OPA config.yaml is missing or not a YAML mapping."];
@@ -112,28 +135,50 @@ export function opaConfigProblems(config: unknown): string[] {
   if (!str(logs?.service) && bool(logs?.console) !== true) {
     problems.push("OPA config has no decision logging (decision_logs.service or decision_logs.console); decisions leave no audit trail.");
   }
-  const plugin = asRecord(asRecord(c.plugins)?.envoy_ext_authz_grpc);
+  const plugin = extAuthzPlugin(c);
   if (bool(plugin?.["dry-run"]) === true || bool(plugin?.dry_run) === true) {
     problems.push("OPA envoy_ext_authz_grpc plugin runs with dry-run: true; every request is allowed.");
   }
   return problems;
 }
 
-/** OPA configs: signed bundles, decision logs, never dry-run. */
-export const opaConfigSecure: ResourceValidationPolicy = {
+/** OPA configs: signed bundles, decision logs, never dry-run; judged as each engine runs them, and wherever they are stored. */
+export const opaConfigSecure: StackValidationPolicy = {
   name: "opa-config-secure",
   description:
-    "An OPA config (ConfigMap labelled `ztmesh.io/role: opa-config`, key `config.yaml`) verifies bundle signatures (`bundles.<name>.signing.keyid` with `keys.<id>`), logs decisions (`decision_logs.service` or console) and never sets `plugins.envoy_ext_authz_grpc.dry-run: true`.",
+    "Every policy engine's effective OPA config (its `--config-file`, traced through its mounts to a ConfigMap/Secret in the stack, plus `--set` overrides), and every OPA config enabling the Envoy ext_authz plugin stored in any ConfigMap or Secret key, verifies bundle signatures (`bundles.<name>.signing.keyid` with `keys.<id>`, no `--skip-verify`), logs decisions (`decision_logs.service` or console) and never sets the plugin's `dry-run: true`. A config file the pack cannot trace to the stack fails: it cannot be verified.",
   enforcementLevel: "mandatory",
-  validateResource: ofType(TYPES.k8sConfigMap, (args, reportViolation) => {
-    if (!hasRole(args.props, ROLES.opaConfig)) return;
-    const text = stringMap(args.props.data)["config.yaml"];
-    let config: unknown;
-    try {
-      config = text === undefined ? undefined : parseYaml(text);
-    } catch {
-      config = undefined;
+  validateStack: (args, reportViolation) => {
+    const deferred = new Deferred();
+    const configs = new ConfigIndex(args.resources, deferred);
+    /** ConfigMap/Secret keys an engine loads, judged through the engine. */
+    const loaded = new Set<string>();
+    for (const e of policyEngines(args.resources, configs, deferred)) {
+      deferred.run(() => {
+        for (const c of e.containers) {
+          const what = `Policy engine ${e.kind} "${e.name}" container "${str(c.name) ?? "?"}"`;
+          const eff = effectiveConfig(e, c, configs);
+          const stored = eff.file && configs.find(e.resource, eff.file.source);
+          if (stored && eff.file) loaded.add(`${stored.urn}\u0000${eff.file.key}`);
+          if (eff.unverifiable !== undefined) {
+            reportViolation(`${what} ${eff.unverifiable}; its OPA config cannot be verified.`, e.resource.urn);
+            continue;
+          }
+          const problems = opaConfigProblems(eff.config);
+          if (opaCommand(c).skipVerify) problems.push("OPA runs with --skip-verify; bundle signatures are not verified.");
+          for (const p of problems) reportViolation(`${what}: ${p}`, e.resource.urn);
+        }
+      });
     }
-    for (const p of opaConfigProblems(config)) reportViolation(p);
-  }),
+    for (const r of resourcesOfType(args.resources, [TYPES.k8sConfigMap, TYPES.k8sSecret])) {
+      deferred.run(() => {
+        for (const [key, text] of Object.entries(configTexts(r.type, r.props))) {
+          if (loaded.has(`${r.urn}\u0000${key}`)) continue;
+          if (!enablesPlugin(text)) continue;
+          for (const p of opaConfigProblems(parseText(text))) reportViolation(`${kindOf(r.type)} key "${key}": ${p}`, r.urn);
+        }
+      });
+    }
+    deferred.finish();
+  },
 };

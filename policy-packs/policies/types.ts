@@ -14,6 +14,7 @@ export const TYPES = {
   awsSecurityGroup: "aws:ec2/securityGroup:SecurityGroup",
   awsSecurityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
   awsSecurityGroupIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  awsSecurityGroupEgressRule: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
   awsBucket: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"] as readonly string[],
   awsBucketAcl: ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"] as readonly string[],
   awsBucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
@@ -141,8 +142,27 @@ export const TYPES = {
   k8sNetworkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
   k8sService: "kubernetes:core/v1:Service",
   k8sConfigMap: "kubernetes:core/v1:ConfigMap",
+  k8sSecret: "kubernetes:core/v1:Secret",
   k8sDeployment: "kubernetes:apps/v1:Deployment",
+  /** Every workload type that runs pods from a template (all API versions @pulumi/kubernetes has), and bare Pods. */
+  k8sWorkloads: [
+    "kubernetes:apps/v1:Deployment",
+    "kubernetes:apps/v1:StatefulSet",
+    "kubernetes:apps/v1:DaemonSet",
+    "kubernetes:apps/v1:ReplicaSet",
+    "kubernetes:apps/v1beta1:Deployment",
+    "kubernetes:apps/v1beta1:StatefulSet",
+    "kubernetes:apps/v1beta2:Deployment",
+    "kubernetes:apps/v1beta2:StatefulSet",
+    "kubernetes:apps/v1beta2:DaemonSet",
+    "kubernetes:apps/v1beta2:ReplicaSet",
+    "kubernetes:extensions/v1beta1:Deployment",
+    "kubernetes:extensions/v1beta1:DaemonSet",
+    "kubernetes:extensions/v1beta1:ReplicaSet",
+    "kubernetes:core/v1:Pod",
+  ] as readonly string[],
   k8sPodDisruptionBudget: "kubernetes:policy/v1:PodDisruptionBudget",
+  k8sPodDisruptionBudgets: ["kubernetes:policy/v1:PodDisruptionBudget", "kubernetes:policy/v1beta1:PodDisruptionBudget"] as readonly string[],
 } as const;
 
 /**

@@ -91,6 +91,31 @@ export function parseYaml(text: string): unknown {
 }
 
 /**
+ * Parses a YAML or JSON document: JSON first when the text looks like it (much faster than the
+ * YAML parser on large documents, same result), YAML otherwise. Throws when it is neither.
+ */
+export function parseDocument(text: string): unknown {
+  const t = text.trimStart();
+  if (t.startsWith("{") || t.startsWith("[")) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // not JSON: YAML flow style, or invalid
+    }
+  }
+  return parseYaml(text);
+}
+
+/**
+ * A cheap pre-check before parsing a document to look for keys: false only when the text can
+ * hold none of `needles` as a key. A backslash could spell a key with escapes (`"\x73tatic"`), so a
+ * text containing one is always parsed.
+ */
+export function mayContain(text: string, needles: readonly string[]): boolean {
+  return text.includes("\\") || needles.some((n) => text.includes(n));
+}
+
+/**
  * The sentinels `@pulumi/policy` deserializes a value unknown at preview to. Reading such a
  * value through the host's proxy throws (the policy then reports an advisory "can't run during
  * preview"); {@link peek} reads it without throwing, for the few checks that only need to know

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileDataProxy, compileGateway, toYaml } from "../../components/compile/envoy";
+import { compileDataProxy, compileGateway, compileWorkloadProxy, toYaml } from "../../components/compile/envoy";
 import { compileNetworkPolicies } from "../../components/compile/kubernetes";
 import { bundleFiles, compileOpaBundles } from "../../components/compile/opa";
 import { tarGz } from "../../components/compile/opa/tarball";
@@ -39,6 +39,22 @@ function envoyConfigMap(name: string, yaml: string): TestResource {
   return res("kubernetes:core/v1:ConfigMap", name, { metadata: { name, namespace: "ztmesh-system", labels: { "ztmesh.io/role": "envoy" } }, data: { "envoy.yaml": yaml } });
 }
 
+/** A service's workload proxy ConfigMap, labelled as MeshDomain labels it. */
+function workloadProxyConfigMap(key: string, yaml = toYaml(compileWorkloadProxy(model, key))): TestResource {
+  const svc = model.services.get(key)!;
+  const labels = { "ztmesh.io/role": "envoy", "ztmesh.io/proxy": "workload", "ztmesh.io/zone": svc.zone, "ztmesh.io/domain": svc.domain, "ztmesh.io/workload": svc.name };
+  return res("kubernetes:core/v1:ConfigMap", `${svc.name}-proxy`, { metadata: { name: `${svc.name}-proxy`, namespace: svc.namespace, labels }, data: { "envoy.yaml": yaml } });
+}
+
+/** The declared model as a domain stack sees it: its own contract and the platform's and peers' through stack references. */
+function contracts(): TestResource[] {
+  return [
+    res("pulumi:pulumi:Stack", "stack", {}, { outputs: { contract: { version: 1, domain: domains.find((d) => d.name === "trading") } } }),
+    res("pulumi:pulumi:StackReference", "platform", {}, { outputs: { name: "platform", outputs: { contract: { version: 1, mesh } } } }),
+    ...domains.filter((d) => d.name !== "trading").map((d) => res("pulumi:pulumi:StackReference", d.name, {}, { outputs: { name: d.name, outputs: { contract: { version: 1, domain: d } } } })),
+  ];
+}
+
 function bundleObject(files: Map<string, string>): TestResource {
   return res("aws:s3/bucketObjectv2:BucketObjectv2", "bundle", {
     bucket: "b",
@@ -76,11 +92,11 @@ describe(POLICY, () => {
   });
 
   it("reports flows the layers allow that no declared intent does", async () => {
-    const v = await pack.violationsOf(POLICY, stack({ entries: intentEntries(model, ["trading#0"]) }));
+    const v = await pack.violationsOf(POLICY, [...stack({ entries: intentEntries(model, ["trading#0"]) }), workloadProxyConfigMap("trading/matching")]);
     const order = model.services.get("trading/order-api")!.spiffeId;
     expect(messages(v)).toEqual(
       expect.arrayContaining([
-        `listener "aws-eu-gateway" filter chain 0: Envoy RBAC policy "trading/matching <- trading/order-api" lets ${order} call matching.trading.svc.cluster.local, but no declared intent allows it.`,
+        `listener "inbound" filter chain 0: Envoy RBAC policy "trading/matching <- trading/order-api" lets ${order} call matching.trading.svc.cluster.local, but no declared intent allows it.`,
         `OPA bundle of domain "trading" allows ${order} -> trading/matching, but no declared intent allows it.`,
       ]),
     );
@@ -159,6 +175,19 @@ describe(POLICY, () => {
     ]);
     expect(messages(await pack.violationsOf(POLICY, stack({ policies: withPeer({ matchLabels: { "ztmesh.io/domain": "trading" } }) })))).toEqual([
       "NetworkPolicy (ingress, zone aws-eu) allows trading/* -> trading/matching, but no declared intent allows it.",
+    ]);
+  });
+
+  it("follows the request path: a declared call is delivered hop by hop, and one the caller's proxy cannot send is reported", async () => {
+    const paths = (v: Awaited<ReturnType<PackSession["violationsOf"]>>): string[] => messages(v).filter((m) => m.startsWith("the request path"));
+    const proxies = [workloadProxyConfigMap("trading/order-api"), workloadProxyConfigMap("trading/matching")];
+    expect(paths(await pack.violationsOf(POLICY, [...stack(), ...contracts(), ...proxies]))).toEqual([]);
+    // order-api's proxy without its listener for matching: the declared call has no way out.
+    const bootstrap = compileWorkloadProxy(model, "trading/order-api");
+    bootstrap.static_resources.listeners = bootstrap.static_resources.listeners.filter((l) => !l.name.includes("matching"));
+    const broken = [workloadProxyConfigMap("trading/order-api", toYaml(bootstrap)), workloadProxyConfigMap("trading/matching")];
+    expect(paths(await pack.violationsOf(POLICY, [...stack(), ...contracts(), ...broken]))).toEqual([
+      expect.stringMatching(/^the request path does not deliver declared intent trading#0 trading\/order-api -> trading\/matching POST \/orders: stopped at /),
     ]);
   });
 

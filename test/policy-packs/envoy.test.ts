@@ -105,8 +105,9 @@ describe("envoy policies", () => {
     expect(v).toEqual([]);
   });
 
-  it("ignore ConfigMaps without the envoy role", async () => {
-    expect(await allEnvoy([cm({ "envoy.yaml": toYaml(bootstrap([router], null)) }, { app: "x" })])).toEqual([]);
+  it("ignore ConfigMaps whose data is not an Envoy config, labelled or not", async () => {
+    const notEnvoy = { listeners: [{ name: "x", filter_chains: [{ filters: [router] }] }] };
+    expect(await allEnvoy([cm({ "envoy.yaml": toYaml(notEnvoy) }), { ...cm({ "app.json": JSON.stringify({ admin: {} }) }, { app: "x" }), name: "other" }])).toEqual([]);
   });
 
   it.each([
@@ -133,10 +134,13 @@ describe("envoy policies", () => {
     expect(v[0].level).toBe("mandatory");
   });
 
-  it("envoy-mtls-required fails a ConfigMap with no listeners", async () => {
-    expect(messages(await pack.violationsOf("envoy-mtls-required", [cm({ "envoy.yaml": "admin: {}\n" })]))).toEqual([
-      "Envoy ConfigMap has no listener with filter chains in its data (expected an Envoy bootstrap in YAML or JSON).",
+  it("envoy-mtls-required fails a bootstrap whose listeners come from a management server, and passes one with no listener at all", async () => {
+    const ads = { dynamic_resources: { lds_config: { ads: {} }, ads_config: { api_type: "GRPC" } }, static_resources: { clusters: [] } };
+    expect(messages(await pack.violationsOf("envoy-mtls-required", [cm({ "envoy.yaml": toYaml(ads) })]))).toEqual([
+      "Envoy bootstrap in this ConfigMap takes its listeners from a management server (dynamic_resources.lds_config); the pack cannot verify their mTLS, ext_authz and RBAC. Declare the listeners statically or in a listener file in a ConfigMap.",
     ]);
+    const clustersOnly = { static_resources: { clusters: [{ name: "c" }] } };
+    expect(await allEnvoy([cm({ "envoy.yaml": toYaml(clustersOnly) })])).toEqual([]);
   });
 
   it("envoy-minimum-tls-version treats an unset minimum as TLSv1_2 and takes minimumTlsVersion from config", async () => {

@@ -118,15 +118,13 @@ describe("type tags", () => {
       "aws-iam-no-wildcards": undefined,
       "gcp-no-basic-roles": undefined,
       "azure-no-privileged-role-assignments": TYPES.azureRoleAssignment,
-      "kubernetes-network-policy-no-internet-ingress": TYPES.k8sNetworkPolicy,
       "cloud-firewall-no-internet-ingress": undefined,
-      "kubernetes-load-balancer-gateway-only": TYPES.k8sService,
-      "envoy-mtls-required": TYPES.k8sConfigMap,
-      "envoy-ext-authz-fail-closed": TYPES.k8sConfigMap,
-      "envoy-rbac-default-deny": TYPES.k8sConfigMap,
-      "envoy-minimum-tls-version": TYPES.k8sConfigMap,
-      "policy-engine-deployment": TYPES.k8sDeployment,
-      "opa-config-secure": TYPES.k8sConfigMap,
+      "cloud-firewall-no-internet-egress": undefined,
+      // Untagged: an Envoy config may be in a ConfigMap or a Secret.
+      "envoy-mtls-required": undefined,
+      "envoy-ext-authz-fail-closed": undefined,
+      "envoy-rbac-default-deny": undefined,
+      "envoy-minimum-tls-version": undefined,
       "storage-no-public-access": undefined,
       "aws-data-services-private-tls": undefined,
       "azure-data-services-private-tls": undefined,
@@ -138,7 +136,13 @@ describe("type tags", () => {
     );
     expect(stackTags).toEqual({
       "kubernetes-namespace-default-deny": TYPES.k8sNamespace,
-      "policy-engine-disruption-budget": TYPES.k8sDeployment,
+      "kubernetes-network-policy-no-internet-ingress": TYPES.k8sNetworkPolicy,
+      "kubernetes-network-policy-no-internet-egress": TYPES.k8sNetworkPolicy,
+      "kubernetes-load-balancer-gateway-only": TYPES.k8sService,
+      // Untagged: engines are any workload type, their configs ConfigMaps or Secrets.
+      "policy-engine-deployment": undefined,
+      "policy-engine-disruption-budget": undefined,
+      "opa-config-secure": undefined,
       "aws-database-tls-required": undefined,
       "data-encryption-at-rest-cmk": undefined,
       "audit-log-store-immutable": undefined,
@@ -188,6 +192,13 @@ describe("through the policy host", () => {
   });
 
   it("still runs a tagged resource policy on its type, and not on others", async () => {
+    const trust = JSON.stringify({ Statement: [{ Effect: "Allow", Action: "sts:AssumeRoleWithWebIdentity", Principal: { Federated: "arn:aws:iam::1:oidc-provider/x" } }] });
+    const v = await pack.violationsOf("aws-oidc-trust-pinned", [res(TYPES.awsRole, "role", { assumeRolePolicy: trust }), res("aws:iam/user:User", "other", { assumeRolePolicy: trust })]);
+    expect(v.length).toBeGreaterThan(0);
+    expect(new Set(v.map((x) => x.urn.split("::").pop()))).toEqual(new Set(["role"]));
+  });
+
+  it("runs a stack policy tagged with a type on that type's resources only", async () => {
     const open = { spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] } };
     const v = await pack.violationsOf("kubernetes-network-policy-no-internet-ingress", [
       res(TYPES.k8sNetworkPolicy, "np", open),

@@ -34,6 +34,13 @@ const KEYS = [
   "tls_params", "tls_minimum_protocol_version", "bundles", "signing", "keyid", "keys", "decision_logs", "service", "console",
   "plugins", "envoy_ext_authz_grpc", "dry-run", "owner", "sensitivity", "residency", "region", "cloud", "consumers", "policyManifest",
   "ztmesh.io/role", "ztmesh-role", "app.kubernetes.io/name", "namespace", "valueOf", "toString", "__proto__", "constructor",
+  "egress", "to", "destinationRanges", "destinationAddressPrefix", "destinationAddressPrefixes", "image", "args", "command", "volumes",
+  "volumeMounts", "mountPath", "subPath", "configMap", "secret", "secretName", "projected", "sources", "items", "key", "initContainers",
+  "stringData", "binaryData", "listener_filters", "filter_chain_match", "server_names", "address", "socket_address",
+  "additional_addresses", "default_filter_chain", "dynamic_resources", "lds_config", "ads", "resources", "matchExpressions",
+  "operator", "values", "maxUnavailable", "envoy.ext_authz.grpc", "dry_run",
+  "typed_per_filter_config", "route_config", "virtual_hosts", "routes", "route", "weighted_clusters", "clusters", "rbac", "upgrade_configs",
+  "upgrade_type", "connect_matcher", "cluster_type",
   // managed data services and encryption at rest
   "publiclyAccessible", "vpcOptions", "subnetIds", "domainEndpointOptions", "enforceHttps", "tlsSecurityPolicy", "nodeToNodeEncryption",
   "accessPolicies", "transitEncryptionEnabled", "transitEncryptionMode", "authToken", "userGroupIds", "replicationGroupId", "tlsEnabled",
@@ -57,6 +64,11 @@ const WORDS = [
   "api://AzureADTokenExchange", "/health?bundles", "topology.kubernetes.io/zone", "envoy.filters.http.router",
   "envoy.filters.http.ext_authz", "envoy.filters.http.rbac", "envoy.filters.network.http_connection_manager", "ALLOW", "DENY",
   "eu", "eu-west-1", "high", "spiffe://x/*", "{", "[]", "null", "true", "{\"Statement\":5}", UNKNOWN,
+  "openpolicyagent/opa:1.4.2-envoy", "openpolicyagent/opa@sha256:0", "envoyproxy/envoy:v1.37.5", "--config-file=/config/config.yaml", "-c",
+  "--config-path", "/config", "/config/config.yaml", "--set=plugins.envoy_ext_authz_grpc.dry-run=true", "--set", "a.b=1,c", "--skip-verify",
+  "--config-yaml", "127.0.0.1", "::1", "EGRESS", "Outbound", "envoy.filters.listener.tls_inspector", "envoy.filters.network.tcp_proxy",
+  "envoy.filters.network.sni_dynamic_forward_proxy", "CONNECT", "envoy.clusters.dynamic_forward_proxy",
+  "type.googleapis.com/envoy.config.route.v3.FilterConfig", "In", "NotIn", "Exists", "egress-gateway", "100%", "0%",
   "postgres", "mysql", "aurora-postgresql", "sqlserver-se", "valkey", "serverless", "rds.force_ssl", "require_secure_transport", "require_ssl",
   "tls", "disabled", "Disabled", "1.2", "Tls12", "TLSv1.1", "0.0.0.0", "255.255.255.255", "SERVICE_PROVIDED_EIPS", "TLS_PLAINTEXT",
   "preferred", "ENCRYPTED_ONLY", "SERVER_AUTHENTICATION", "allAuthenticatedUsers", "alias/aws/rds", "AzureKeyVault", "Microsoft.KeyVault",
@@ -90,11 +102,50 @@ const configMapInputs = fc.record({
   ),
 });
 
+/** A Secret: the same generated documents, base64-encoded in `data` or plain in `stringData`. */
+const secretInputs = configMapInputs.map(({ metadata, data }) => {
+  const d = typeof data === "object" && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
+  const b64 = Object.fromEntries(Object.entries(d).map(([k, v]) => [k, typeof v === "string" ? Buffer.from(v).toString("base64") : v]));
+  return { metadata, data: b64, stringData: data };
+});
+
+/**
+ * A workload, the ConfigMap it mounts, a NetworkPolicy and a LoadBalancer Service selecting it,
+ * with generated contents: the stack policies trace mounts, config files and selectors across them.
+ */
+const word = fc.constantFrom(...WORDS);
+const relatedStack = fc
+  .record({
+    type: fc.constantFrom(...TYPES.k8sWorkloads),
+    image: fc.oneof(word, fc.constantFrom("openpolicyagent/opa:1.4.2-envoy", "envoyproxy/envoy:v1.37.5")),
+    args: fc.array(word, { maxLength: 4 }),
+    mountPath: fc.oneof(fc.constant("/config"), word),
+    subPath: fc.option(word, { nil: undefined }),
+    items: fc.option(fc.array(fc.record({ key: word, path: word }), { maxLength: 2 }), { nil: undefined }),
+    selector: fc.oneof(fc.constant({ matchLabels: { app: "x" } }), tree),
+    cm: configMapInputs,
+    np: inputs,
+  })
+  .map(({ type, image, args, mountPath, subPath, items, selector, cm, np }): TestResource[] => {
+    const container = { name: "c", image, args, volumeMounts: [{ name: "v", mountPath, subPath }] };
+    const podSpec = { containers: [container], volumes: [{ name: "v", configMap: { name: "c", items } }] };
+    const props = type.endsWith(":Pod") ? { metadata: { name: "w", labels: { app: "x" } }, spec: podSpec } : { metadata: { name: "w" }, spec: { template: { metadata: { labels: { app: "x" } }, spec: podSpec } } };
+    return [
+      res(type, "w", props),
+      res(TYPES.k8sConfigMap, "c", { ...cm, metadata: { name: "c" } }),
+      res(TYPES.k8sNetworkPolicy, "np", {
+        ...(np as Record<string, unknown>),
+        spec: { podSelector: selector, egress: (np as Record<string, unknown>).egress, ingress: (np as Record<string, unknown>).ingress },
+      }),
+      res(TYPES.k8sService, "svc", { spec: { type: "LoadBalancer", selector: (np as Record<string, unknown>).selector ?? { app: "x" } } }),
+    ];
+  });
+
 const ALL_TYPES = [...new Set(Object.values(TYPES).flatMap((t) => (typeof t === "string" ? [t] : [...t])))];
 
 describe("every policy survives garbage", () => {
   it.each(ALL_TYPES)("%s", async (type) => {
-    const gen = type === TYPES.k8sConfigMap ? configMapInputs : inputs;
+    const gen = type === TYPES.k8sConfigMap ? configMapInputs : type === TYPES.k8sSecret ? secretInputs : inputs;
     await fc.assert(
       fc.asyncProperty(fc.array(gen, { minLength: 1, maxLength: 6 }), async (all) => {
         const resources: TestResource[] = all.map((i, n) => res(type, `r${n}`, i as Record<string, unknown>, { dependsOn: n > 0 ? ["r0"] : [] }));
@@ -106,13 +157,22 @@ describe("every policy survives garbage", () => {
   });
 
   it("mixed types in one stack (stack policies relate them)", async () => {
-    const typed = fc.constantFrom(...ALL_TYPES).chain((type) => (type === TYPES.k8sConfigMap ? configMapInputs : inputs).map((i) => ({ type, i })));
+    const typed = fc.constantFrom(...ALL_TYPES).chain((type) => (type === TYPES.k8sConfigMap ? configMapInputs : type === TYPES.k8sSecret ? secretInputs : inputs).map((i) => ({ type, i })));
     await fc.assert(
       fc.asyncProperty(fc.array(typed, { minLength: 2, maxLength: 10 }), async (all) => {
         const resources = all.map(({ type, i }, n) => res(type, `r${n}`, i as Record<string, unknown>, { dependsOn: all.slice(0, n).map((_x, k) => `r${k}`) }));
         expect(Array.isArray(await pack.run(resources))).toBe(true);
       }),
       { numRuns: Number(process.env.ZTMESH_FUZZ_RUNS ?? 5) * 2 },
+    );
+  });
+
+  it("related workloads, mounted configs and NetworkPolicies (stack policies trace them)", async () => {
+    await fc.assert(
+      fc.asyncProperty(relatedStack, async (resources) => {
+        expect(Array.isArray(await pack.run(resources))).toBe(true);
+      }),
+      { numRuns: Number(process.env.ZTMESH_FUZZ_RUNS ?? 5) * 4 },
     );
   });
 

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PackSession, UNKNOWN, res } from "../helpers/policy-inprocess";
+import { compileGateway, toYaml } from "../../components/compile/envoy";
+import { buildMesh } from "../../components/model";
+import { domains, mesh } from "../fixtures/mesh";
+import { PackSession, UNKNOWN, res, type TestResource } from "../helpers/policy-inprocess";
 import { messages, names } from "./support";
 
 let pack: PackSession;
@@ -8,14 +11,37 @@ beforeAll(async () => {
 });
 afterAll(() => pack.stop());
 
-const GATEWAY = { "app.kubernetes.io/name": "ztmesh-gateway" };
+/** A zone gateway pod (Envoy only) loading the compiler's SNI-passthrough bootstrap, or `bootstrap`. */
+const GW = { app: "edge" };
+const model = buildMesh(mesh, domains);
+const gatewayYaml = toYaml(compileGateway(model, model.zones[0].id));
+const envoyPod = (podSpec: Record<string, unknown> = {}, name = "gw", labels: Record<string, string> = GW): TestResource =>
+  res("kubernetes:apps/v1:Deployment", name, {
+    metadata: { name, namespace: "a" },
+    spec: {
+      replicas: 2,
+      template: {
+        metadata: { labels },
+        spec: {
+          containers: [{ name: "envoy", image: "envoyproxy/envoy:v1.37.5", args: ["--config-path", "/etc/envoy/envoy.yaml"], volumeMounts: [{ name: "cfg", mountPath: "/etc/envoy" }] }],
+          volumes: [{ name: "cfg", configMap: { name: "gw-envoy" } }],
+          ...podSpec,
+        },
+      },
+    },
+  });
+const bootstrapCm = (yaml = gatewayYaml) => res("kubernetes:core/v1:ConfigMap", "gw-envoy", { metadata: { name: "gw-envoy", namespace: "a" }, data: { "envoy.yaml": yaml } });
+/** A bootstrap with one plain (no mTLS, no ext_authz) listener on 8443. */
+const plainYaml = JSON.stringify({
+  static_resources: { listeners: [{ name: "plain", address: { socket_address: { address: "0.0.0.0", port_value: 8443 } }, filter_chains: [{ filters: [{ name: "envoy.filters.network.tcp_proxy" }] }] }] },
+});
 
 describe("kubernetes-network-policy-no-internet-ingress", () => {
   const P = "kubernetes-network-policy-no-internet-ingress";
-  const np = (from: unknown[] | undefined, podLabels: Record<string, string> = { app: "api" }) =>
+  const np = (from: unknown[] | undefined, podLabels: Record<string, string> = { app: "api" }, ports: unknown[] = [{ port: 8443 }]) =>
     res("kubernetes:networking.k8s.io/v1:NetworkPolicy", "np", {
       metadata: { name: "np", namespace: "a" },
-      spec: { podSelector: { matchLabels: podLabels }, policyTypes: ["Ingress"], ingress: [from === undefined ? { ports: [{ port: 8443 }] } : { from }] },
+      spec: { podSelector: { matchLabels: podLabels }, policyTypes: ["Ingress"], ingress: [from === undefined ? { ports } : { from, ports }] },
     });
   const block = (cidr: string, except?: string[]) => ({ ipBlock: except ? { cidr, except } : { cidr } });
 
@@ -41,11 +67,24 @@ describe("kubernetes-network-policy-no-internet-ingress", () => {
     ]);
   });
 
-  it("allows the internet on gateway pods, with gatewayLabels from config", async () => {
-    expect(await pack.violationsOf(P, [np([block("0.0.0.0/0")], { ...GATEWAY, tier: "edge" })])).toEqual([]);
-    const config = { [P]: { gatewayLabels: { role: "edge" } } };
-    expect(await pack.violationsOf(P, [np([block("0.0.0.0/0")], { role: "edge" })], { config })).toEqual([]);
-    expect(await pack.violationsOf(P, [np([block("0.0.0.0/0")], GATEWAY)], { config })).toHaveLength(1);
+  it("admits the internet to a mesh gateway recognised by what it runs (the compiler's SNI-passthrough gateway), on its listener port", async () => {
+    expect(await pack.violationsOf(P, [np([block("0.0.0.0/0"), block("::/0")], GW), envoyPod(), bootstrapCm()])).toEqual([]);
+  });
+
+  it.each([
+    ["a ztmesh gateway label alone", [np([block("0.0.0.0/0")], { "app.kubernetes.io/name": "ztmesh-gateway" })]],
+    ["an Envoy with a plain listener", [np([block("0.0.0.0/0")], GW), envoyPod(), bootstrapCm(plainYaml)]],
+    ["an app container next to the gateway's Envoy", [np([block("0.0.0.0/0")], GW), envoyPod({ containers: [{ name: "app", image: "acme/app:1" }] }), bootstrapCm()]],
+    ["a bootstrap not in the stack", [np([block("0.0.0.0/0")], GW), envoyPod()]],
+  ])("does not admit the internet to %s", async (_l, resources) => {
+    expect(messages(await pack.violationsOf(P, resources as TestResource[]))).toEqual([
+      "NetworkPolicy ingress ipBlocks admit the whole IPv4 internet; only mesh gateway pods may be reached from it.",
+    ]);
+  });
+
+  it("fails a gateway's policy that admits the internet on ports it does not listen on", async () => {
+    const v = await pack.violationsOf(P, [np([block("0.0.0.0/0")], GW, [{ port: 8443 }, { port: 22 }]), envoyPod(), bootstrapCm()]);
+    expect(messages(v)).toEqual(["NetworkPolicy admits the internet to the mesh gateway on 22/TCP, but its Envoy listens on only 8443/TCP; admit only its listener ports."]);
   });
 
   it("reports an unknown cidr at preview", async () => {
@@ -56,15 +95,19 @@ describe("kubernetes-network-policy-no-internet-ingress", () => {
 describe("kubernetes-load-balancer-gateway-only", () => {
   const P = "kubernetes-load-balancer-gateway-only";
   const svc = (type: string, selector: Record<string, string>) =>
-    res("kubernetes:core/v1:Service", "svc", { metadata: { name: "svc" }, spec: { type, selector, ports: [{ port: 443 }] } });
+    res("kubernetes:core/v1:Service", "svc", { metadata: { name: "svc", namespace: "a" }, spec: { type, selector, ports: [{ port: 443 }] } });
 
-  it("passes gateway load balancers and ClusterIP services", async () => {
-    expect(await pack.violationsOf(P, [svc("LoadBalancer", GATEWAY), svc("ClusterIP", { app: "api" })])).toEqual([]);
+  it("passes a load balancer in front of a mesh gateway recognised by what it runs, and ClusterIP services", async () => {
+    expect(await pack.violationsOf(P, [svc("LoadBalancer", GW), envoyPod(), bootstrapCm(), svc("ClusterIP", { app: "api" })])).toEqual([]);
   });
 
-  it("fails a load balancer in front of a workload", async () => {
-    expect(messages(await pack.violationsOf(P, [svc("LoadBalancer", { app: "api" })]))).toEqual([
-      `Service of type LoadBalancer selects pods that are not mesh gateways (selector must include ${JSON.stringify(GATEWAY)}); expose workloads through the gateway.`,
+  it("fails a load balancer in front of a workload, and one selecting no workload of the stack", async () => {
+    const app = envoyPod({ containers: [{ name: "api", image: "acme/api:1" }] }, "api", { app: "api" });
+    expect(messages(await pack.violationsOf(P, [svc("LoadBalancer", { app: "api" }), app]))).toEqual([
+      'Service "svc" of type LoadBalancer selects pods that are not mesh gateways (api); expose workloads through a mesh gateway.',
+    ]);
+    expect(messages(await pack.violationsOf(P, [svc("LoadBalancer", { "app.kubernetes.io/name": "ztmesh-gateway" })]))).toEqual([
+      'Service "svc" of type LoadBalancer selects no mesh gateway workload of this stack; expose workloads through a mesh gateway.',
     ]);
   });
 

@@ -78,6 +78,11 @@ const REPRESENTATIVE: TestResource[] = [
     spec: { podSelector: { matchLabels: { app: "api" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }] },
   }),
   res("aws:ec2/securityGroup:SecurityGroup", "sg", { vpcId: "v", ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }] }),
+  res("kubernetes:networking.k8s.io/v1:NetworkPolicy", "egress-np", {
+    metadata: { name: "egress-np", namespace: "shop" },
+    spec: { podSelector: { matchLabels: { app: "api" } }, policyTypes: ["Egress"], egress: [{ ports: [{ port: 443 }] }] },
+  }),
+  res("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "sg-out", { securityGroupId: "sg", cidrIpv4: "0.0.0.0/0", ipProtocol: "-1" }),
   res("kubernetes:core/v1:Service", "lb", { metadata: { name: "lb" }, spec: { type: "LoadBalancer", selector: { app: "api" }, ports: [{ port: 443 }] } }),
   envoy("no-mtls", extAuthz(false), { require_client_certificate: false, ...TLS12 }),
   envoy("fail-open", extAuthz(true), { require_client_certificate: true, common_tls_context: { tls_params: { tls_minimum_protocol_version: "TLSv1_0" } } }),

@@ -218,6 +218,17 @@ function proxyEgressPolicy(p: ZoneWorkload, zoneId: string, options: NetworkPoli
   });
 }
 
+/**
+ * Egress to addresses outside the cluster's pods (the API server, nodes, object storage) on
+ * `ports`: to the named CIDRs, or port-only (any address) when none are named, which the pack's
+ * internet-egress policy refuses (see `ZoneNetworkSettings`).
+ */
+export function externalEgress(cidrs: readonly string[] | undefined, ports: readonly number[]): NetworkPolicyEgressRule {
+  const rule: NetworkPolicyEgressRule = { ports: tcpPorts(ports) };
+  if (cidrs && cidrs.length > 0) rule.to = [...new Set(cidrs)].sort().map((cidr) => ({ ipBlock: { cidr } }));
+  return rule;
+}
+
 /** Sorts policies by namespace, then name. */
 export function sortPolicies(policies: NetworkPolicy[]): NetworkPolicy[] {
   const k = (p: NetworkPolicy): string => `${p.metadata.namespace}\u0000${p.metadata.name}`;

@@ -5,7 +5,7 @@
  * - `default-deny` and `allow-dns`, as in every namespace;
  * - `allow-ingress-policy-engine`: ext_authz gRPC (9191) only from mesh pods (every workload
  *   proxy and data proxy asks its zone's engines);
- * - `allow-egress-policy-engine`: TCP 443 to any destination (bundle download from the
+ * - `allow-egress-policy-engine`: TCP 443 to the zone's object storage endpoints (`network.objectStorage`; port-only when unnamed: bundle download from the
  *   zone's object storage and the cloud's token exchange; their addresses are not known);
  * - `allow-ingress-gateway`: the listener port only, from anywhere (`0.0.0.0/0` and `::/0`).
  *   This is the one documented exception to "never an IP block": the gateway is the zone's
@@ -33,7 +33,7 @@ import {
   SYSTEM_NAMESPACE,
   appSelector,
 } from "./labels";
-import { anyMeshPeer, namespaceBaseline, networkPolicy, sortPolicies, tcpPorts } from "./compile";
+import { anyMeshPeer, externalEgress, namespaceBaseline, networkPolicy, sortPolicies, tcpPorts } from "./compile";
 import type { NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer } from "./types";
 
 /** The IP blocks a gateway accepts east-west / ingress traffic from (its documented exception). */
@@ -49,7 +49,8 @@ export const HTTPS_PORT = 443;
  * The NetworkPolicies of `ztmesh-system` in zone `zoneId`, sorted by name. Pure and
  * deterministic.
  */
-export function compileSystemNetworkPolicies(_model: MeshModel, zoneId: string): NetworkPolicy[] {
+export function compileSystemNetworkPolicies(model: MeshModel, zoneId: string): NetworkPolicy[] {
+  const network = model.zones.find((z) => z.id === zoneId)?.network;
   const ns = SYSTEM_NAMESPACE;
   const gateways = appSelector(GATEWAY_APP);
   const engines = appSelector(POLICY_ENGINE_APP);
@@ -69,9 +70,9 @@ export function compileSystemNetworkPolicies(_model: MeshModel, zoneId: string):
     networkPolicy("allow-egress-policy-engine", ns, zoneId, {
       podSelector: engines,
       policyTypes: ["Egress"],
-      // Bundles from object storage (addresses unknown: port-only); decision logs to the collector.
+      // Bundles from object storage (the zone's private storage endpoints); decision logs to the collector.
       egress: [
-        { ports: tcpPorts([HTTPS_PORT]) },
+        externalEgress(network?.objectStorage, [HTTPS_PORT]),
         { to: [{ podSelector: appSelector(LOG_COLLECTOR_APP) }], ports: tcpPorts([DECISION_LOG_PORT]) },
       ],
     }),

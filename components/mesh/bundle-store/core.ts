@@ -28,6 +28,18 @@ export function bundleStoreName(zone: Zone): string {
   }
 }
 
+/** The Azure Key Vault key encrypting a zone's bundle store. */
+export const AZURE_BUNDLE_KEY = "opa-bundles";
+
+/**
+ * The Key Vault of an Azure zone's bundle store: `kvopa`, up to 11 of the zone id's letters and
+ * digits, and a hash of subscription and zone (at most 24 characters; vault names, like account
+ * names, are unique in Azure).
+ */
+export function bundleVaultName(zone: Zone): string {
+  return `kvopa${zone.id.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 11)}${stableHash(`${zone.azure?.subscriptionId}/${zone.id}/vault`)}`;
+}
+
 /** What {@link createBundleStore} returns: the engine's store argument and the contract entry. */
 export interface ZoneBundleStore {
   engine: BundleStoreArgs;

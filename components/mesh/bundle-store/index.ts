@@ -13,6 +13,20 @@
  *   federated to its SPIFFE ID (OPA's `oauth2` client credentials present the engine's JWT-SVID
  *   to Entra ID as the client assertion).
  * On-prem zones use the `http` store (`bundleServerUrl`); nothing is created.
+ *
+ * Encryption at rest with the zone's own customer-managed key, as the audit log stores (the
+ * shared helpers in `components/common`), so that the key can be audited, rotated and revoked:
+ * - AWS: a KMS key (rotation, explicit key policy) for SSE-KMS with bucket keys; its key policy
+ *   grants the engine's role `kms:Decrypt` only via `s3.<region>.amazonaws.com`;
+ * - GCP: a Cloud KMS key ring and key (90-day rotation) as the bucket's default key, usable by
+ *   the project's storage service agent, which does the crypto for every reader: the engine
+ *   needs nothing on the key;
+ * - Azure: a purge-protected Key Vault and RSA key, reached by the storage account through its
+ *   own user-assigned identity ("Key Vault Crypto Service Encryption User" on the key); readers
+ *   need nothing on the key.
+ * Publishers (the platform's and the domain stacks' deployers) write with their own
+ * credentials; on AWS their IAM policies need `kms:GenerateDataKey` on the key (the key policy
+ * delegates its use through S3 to the account).
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { Zone } from "../../model/model";
@@ -21,7 +35,7 @@ import { azureBundleStore } from "./azure";
 import { BUNDLE_PREFIX, bundleStoreName, type EngineReader, type ZoneBundleStore } from "./core";
 import { gcpBundleStore } from "./gcp";
 
-export { AZURE_BLOB_READER_ROLE, AZURE_BUNDLE_CONTAINER, BUNDLE_PREFIX, bundleStoreName, type EngineReader, type ZoneBundleStore } from "./core";
+export { AZURE_BLOB_READER_ROLE, AZURE_BUNDLE_CONTAINER, AZURE_BUNDLE_KEY, BUNDLE_PREFIX, bundleStoreName, bundleVaultName, type EngineReader, type ZoneBundleStore } from "./core";
 
 const CLOUDS = { aws: awsBundleStore, gcp: gcpBundleStore, azure: azureBundleStore };
 

@@ -111,6 +111,17 @@ describe("HybridMesh", () => {
     const policy = String(child("mesh-aws-eu-bundle-store-policy").inputs.policy);
     expect(policy).toContain("PolicyEngineReadsBundles");
     expect(policy).toContain("opa/aws-eu/*");
+    // The engine's own role (the one its config signs in as) decrypts bundles, through S3 only.
+    const engineRole = rec.ofType("aws:iam/role:Role").find((r) => parentName(r) === "mesh-aws-eu-federation" && r.name.includes("policy-engine"))!;
+    const keyPolicy = JSON.parse(String(child("mesh-aws-eu-bundle-store-key").inputs.policy)) as { Statement: Record<string, unknown>[] };
+    expect(keyPolicy.Statement.find((s) => s.Sid === "PolicyEngineDecryptsBundles")).toEqual({
+      Sid: "PolicyEngineDecryptsBundles",
+      Effect: "Allow",
+      Principal: { AWS: engineRole.outputs.arn },
+      Action: ["kms:Decrypt"],
+      Resource: "*",
+      Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
+    });
   });
 
   it("gives every bucket and storage account, audit-log store or bundle store, the same private baseline", () => {
@@ -125,13 +136,25 @@ describe("HybridMesh", () => {
       const [first] = (JSON.parse(String(child(`${prefix}-policy`).inputs.policy)) as { Statement: Record<string, unknown>[] }).Statement;
       expect(first).toMatchObject({ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
     }
-    // The audit-log store's own key; the bundle store's objects (public policy code) use S3's key.
-    expect(child("mesh-aws-eu-audit-log-store-encryption").inputs.rules).toMatchObject([{ applyServerSideEncryptionByDefault: { kmsMasterKeyId: expect.stringMatching(/^arn:aws:kms:/) } }]);
-    expect(child("mesh-aws-eu-bundle-store-encryption").inputs.rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }]);
+    // Each store has its own customer-managed key: a rotated KMS key, Key Vault key, Cloud KMS key.
+    const keyArns = buckets.map((b) => {
+      const key = child(`${b.name.replace(/-bucket$/, "")}-key`);
+      expect(key.inputs).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 30 });
+      expect(child(`${b.name.replace(/-bucket$/, "")}-encryption`).inputs.rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.outputs.arn }, bucketKeyEnabled: true }]);
+      return key.outputs.arn;
+    });
+    expect(new Set(keyArns).size).toBe(2);
     const accounts = rec.ofType("azure-native:storage:StorageAccount");
-    expect(accounts).toHaveLength(2);
+    expect(accounts.map((a) => a.name).sort()).toEqual(["mesh-azure-eu-audit-log-store-account", "mesh-azure-eu-bundle-store-account"]);
     // The baseline's values themselves are pinned by the log store's tests.
-    for (const a of accounts) expect(a.inputs).toMatchObject(HARDENED_STORAGE_ACCOUNT);
+    for (const a of accounts) {
+      expect(a.inputs).toMatchObject(HARDENED_STORAGE_ACCOUNT);
+      const identity = child(`${a.name.replace(/-account$/, "")}-encryption-identity`);
+      expect(a.inputs).toMatchObject({ encryption: { keySource: "Microsoft.Keyvault", encryptionIdentity: { encryptionUserAssignedIdentity: identity.id } } });
+    }
+    const gcs = rec.ofType("gcp:storage/bucket:Bucket");
+    expect(gcs.map((b) => b.name).sort()).toEqual(["mesh-gcp-eu-audit-log-store-bucket", "mesh-gcp-eu-bundle-store-bucket"]);
+    for (const b of gcs) expect(b.inputs.encryption).toEqual({ defaultKmsKeyName: child(b.name.replace(/-bucket$/, "-key")).id });
   });
 
   it("has the Azure engine read bundles as its federated identity, signing in with its JWT-SVID", () => {
