@@ -109,11 +109,11 @@ export function enforcementBench(opts: EnforcementOptions = {}): { points: Recor
     {
       case: `trace every intent (${calls} call, ${model.intents.length - calls} data) and its near misses`,
       services: model.services.size,
-      traces: `${t.traces} (${Object.entries(t.byWhat).map(([w, n]) => `${n} ${w}`).join(", ")})`,
+      traces: `${t.traces} (${t.delivered} to deliver, ${t.stopped} near misses to stop)`,
       snapshotS: round(t.snapshotMs / 1000),
       traceS: round(t.traceMs / 1000),
       msPerTrace: round(t.traceMs / t.traces, 3),
-      goals: `${total < 10 ? "ok" : "MISSED"} <10s (${round(total)} s), ${t.mismatches === 0 ? "ok" : "MISSED"} outcomes as the model says (${t.mismatches} differ${t.examples.length ? `: ${t.examples.join("; ")}` : ""})`,
+      goals: `${total < 10 ? "ok" : "MISSED"} <10s (${round(total)} s), ${t.failures.length === 0 ? "ok" : "MISSED"} outcomes as declared (${t.failures.length} differ${t.failures.length ? `: ${t.failures.slice(0, 3).join("; ")}` : ""})`,
     },
     ...d.domainsLoaded.map((n, k) => ({
       case: `decide at ${d.destination} (${d.inputs} inputs), ${n} domain bundle${n === 1 ? "" : "s"} loaded`,
