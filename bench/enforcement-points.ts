@@ -32,6 +32,9 @@ export interface RulesSample {
   policies: number;
   /** Permission and principal leaves; undefined where rules are not Envoy RBAC (the policy engine). */
   matchers?: number;
+  /** Of {@link matchers}: the permission leaves and the principal leaves. */
+  permissions?: number;
+  principals?: number;
   /** Intents targeting the destination; undefined where the point serves no one destination. */
   intents?: number;
 }
@@ -81,24 +84,37 @@ function chainRuleSets(chain: Obj): Obj[] {
   return out;
 }
 
+/** What one request meets: policies, their matchers (permissions and principals), the ALLOW policies' names. */
+interface Met {
+  policies: number;
+  matchers: number;
+  permissions: number;
+  principals: number;
+  allowNames: string[];
+}
+
 /**
  * The rules a request meets at the listeners `which` selects: the largest filter chain's
  * policies and matchers, and the names of its ALLOW policies (to check whose grants they are).
  */
-export function rulesMet(bootstrap: EnvoyBootstrap | Obj, which: (listener: string) => boolean): { policies: number; matchers: number; allowNames: string[] } {
+export function rulesMet(bootstrap: EnvoyBootstrap | Obj, which: (listener: string) => boolean): Met {
   const sr = (bootstrap as Obj)["static_resources"];
-  let best = { policies: 0, matchers: 0, allowNames: [] as string[] };
+  let best: Met = { policies: 0, matchers: 0, permissions: 0, principals: 0, allowNames: [] };
   for (const l of arr(isObj(sr) ? sr["listeners"] : undefined)) {
     if (!isObj(l) || !which(String(l["name"]))) continue;
     for (const chain of arr(l["filter_chains"])) {
       if (!isObj(chain)) continue;
-      const met = { policies: 0, matchers: 0, allowNames: [] as string[] };
+      const met: Met = { policies: 0, matchers: 0, permissions: 0, principals: 0, allowNames: [] };
       for (const rules of chainRuleSets(chain)) {
         const policies = isObj(rules["policies"]) ? Object.entries(rules["policies"]) : [];
         met.policies += policies.length;
         for (const [name, p] of policies) {
           if (!isObj(p)) continue;
-          met.matchers += arr(p["permissions"]).reduce((n: number, x) => n + leaves(x), 0) + arr(p["principals"]).reduce((n: number, x) => n + leaves(x), 0);
+          const permissions = arr(p["permissions"]).reduce((n: number, x) => n + leaves(x), 0);
+          const principals = arr(p["principals"]).reduce((n: number, x) => n + leaves(x), 0);
+          met.permissions += permissions;
+          met.principals += principals;
+          met.matchers += permissions + principals;
           if ((rules["action"] ?? "ALLOW") === "ALLOW") met.allowNames.push(name);
         }
       }
@@ -139,7 +155,7 @@ export function enforcementPoints(model: MeshModel, bundles: readonly OpaZoneBun
       const b = compile(key);
       const met = rulesMet(b, inbound);
       point.configBytes.push(jsonBytes(b));
-      point.rules.push({ policies: met.policies, matchers: met.matchers, intents: targeting.get(key) ?? 0 });
+      point.rules.push({ policies: met.policies, matchers: met.matchers, permissions: met.permissions, principals: met.principals, intents: targeting.get(key) ?? 0 });
       foreign += met.allowNames.filter((n) => !own(key, n)).length;
     }
     return { ...point, foreign };
@@ -150,7 +166,7 @@ export function enforcementPoints(model: MeshModel, bundles: readonly OpaZoneBun
       const b = compile(z.id);
       const met = rulesMet(b, () => true);
       point.configBytes.push(jsonBytes(b));
-      point.rules.push({ policies: met.policies, matchers: met.matchers });
+      point.rules.push({ policies: met.policies, matchers: met.matchers, permissions: met.permissions, principals: met.principals });
     }
     return point;
   };
