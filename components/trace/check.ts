@@ -128,7 +128,21 @@ export function checkMesh(snapshot: MeshSnapshot, model: MeshModel, opts: CheckO
     if (opts.withoutOpaData === false && (zone === undefined || snapshot.zones[zone]?.opa === undefined)) continue;
     if (!inGraph(snapshot, intent.to) && !(intent.kind === "data" && inGraph(snapshot, model.dataProducts.get(intent.to)?.proxy.key ?? ""))) continue;
     const candidates = intent.source.kind === "workload" ? [model.services.get(intent.source.key)] : services.filter((s) => s.key !== intent.to);
-    const src = candidates.find((s): s is Service => s !== undefined && s.key !== intent.to && inGraph(snapshot, s.key));
+    const sources = candidates.filter((s): s is Service => s !== undefined && s.key !== intent.to && inGraph(snapshot, s.key));
+    const src = sources[0];
+    // A `*` intent is declared for every workload: each one in the graph must get through.
+    for (const other of sources.slice(1)) {
+      if (intent.kind === "call") {
+        const dest = model.services.get(intent.to);
+        if (dest && routedPort(dest)) {
+          const [m, p] = [intent.methods[0], intent.paths[0]];
+          run(intent, `${intent.id} ${other.key} -> ${dest.key} ${m} ${p}`, callRequest(other.key, dest, m, p), callDeclared(model, other.key, dest.key, m, p) ? "delivered" : "stopped");
+        }
+      } else {
+        const product = model.dataProducts.get(intent.to);
+        if (product) run(intent, `${intent.id} ${other.key} -> ${product.key} (${intent.access.join("+")})`, dataRequest(model, other.key, product), dataDeclared(model, other.key, product.key) ? "delivered" : "stopped");
+      }
+    }
     if (intent.kind === "call") {
       const dest = model.services.get(intent.to);
       if (!dest || !routedPort(dest)) continue; // TCP-only services have no path through the mesh

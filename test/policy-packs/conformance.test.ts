@@ -60,7 +60,7 @@ function bundleObject(files: Map<string, string>): TestResource {
     bucket: "b",
     key: "opa/aws-eu/ztmesh-domain-trading.tar.gz",
     contentBase64: tarGz(files).toString("base64"),
-    tags: { "ztmesh-role": "opa-bundle", "ztmesh-artifact": "opa/aws-eu/ztmesh-domain-trading.tar.gz" },
+    tags: { "ztmesh-role": "opa-bundle", "ztmesh-zone": "aws-eu", "ztmesh-artifact": "opa/aws-eu/ztmesh-domain-trading.tar.gz" },
   });
 }
 
@@ -180,13 +180,15 @@ describe(POLICY, () => {
 
   it("follows the request path: a declared call is delivered hop by hop, and one the caller's proxy cannot send is reported", async () => {
     const paths = (v: Awaited<ReturnType<PackSession["violationsOf"]>>): string[] => messages(v).filter((m) => m.startsWith("the request path"));
+    // The services' proxies, their NetworkPolicies and the domain's bundle (the data proxy, whose Service is not in this fixture, left out).
+    const base = [...stack().filter((r) => r.name !== "trades-proxy"), ...contracts()];
     const proxies = [workloadProxyConfigMap("trading/order-api"), workloadProxyConfigMap("trading/matching")];
-    expect(paths(await pack.violationsOf(POLICY, [...stack(), ...contracts(), ...proxies]))).toEqual([]);
+    expect(paths(await pack.violationsOf(POLICY, [...base, ...proxies]))).toEqual([]);
     // order-api's proxy without its listener for matching: the declared call has no way out.
     const bootstrap = compileWorkloadProxy(model, "trading/order-api");
     bootstrap.static_resources.listeners = bootstrap.static_resources.listeners.filter((l) => !l.name.includes("matching"));
     const broken = [workloadProxyConfigMap("trading/order-api", toYaml(bootstrap)), workloadProxyConfigMap("trading/matching")];
-    expect(paths(await pack.violationsOf(POLICY, [...stack(), ...contracts(), ...broken]))).toEqual([
+    expect(paths(await pack.violationsOf(POLICY, [...base, ...broken]))).toEqual([
       expect.stringMatching(/^the request path does not deliver declared intent trading#0 trading\/order-api -> trading\/matching POST \/orders: stopped at /),
     ]);
   });
