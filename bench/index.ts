@@ -9,7 +9,9 @@
  * `--repeat N` runs each size's floor and full preview N times, interleaved, and reports the
  * median of each (by wall time): on a shared machine one run can be off by 20%.
  * Other modes: `--pack` (bench/pack.ts), `--compile` (bench/compile.ts), `--mesh [--intents
- * 10000,2500] [--only N]` (bench/mesh-scale.ts: the whole mesh, 50 domains, 1,000 services).
+ * 10000,2500] [--only N]` (bench/mesh-scale.ts: the whole mesh, 50 domains, 1,000 services; then
+ * bench/enforcement.ts over the same model), `--enforcement` (bench/enforcement.ts alone: config
+ * sizes and RBAC rules per enforcement point, the tracer over every intent, `decide` vs domains).
  * `--policy-pack DIR` previews the foundation and mesh runs with another pack (default: the
  * zero-trust pack), e.g. a copy of an older version, to compare.
  */
@@ -17,6 +19,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { compileBench } from "./compile";
+import { enforcementBench } from "./enforcement";
 import { median, meshBench } from "./mesh-scale";
 import { packBench } from "./pack";
 
@@ -38,6 +41,7 @@ const { values } = parseArgs({
     pack: { type: "boolean", default: false },
     compile: { type: "boolean", default: false },
     mesh: { type: "boolean", default: false },
+    enforcement: { type: "boolean", default: false },
     intents: { type: "string" },
     only: { type: "string" },
     repeat: { type: "string", default: "1" },
@@ -92,15 +96,25 @@ return rows;
 }
 
 async function main(): Promise<void> {
-  const rows = values.mesh
-    ? meshBench((values.intents ?? "10000,2500").split(",").map(Number), values.only === undefined ? undefined : Number(values.only), values["policy-pack"], repeat)
-    : values.compile
-    ? compileBench((values.sizes ?? "2500,5000,10000").split(",").map(Number))
-    : values.pack
-      ? await packBench(sizes, values.export)
-      : await foundation();
-  if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-  else console.table(rows);
+  const tables: Record<string, Record<string, unknown>[]> = {};
+  if (!values.enforcement) {
+    tables.rows = values.mesh
+      ? meshBench((values.intents ?? "10000,2500").split(",").map(Number), values.only === undefined ? undefined : Number(values.only), values["policy-pack"], repeat)
+      : values.compile
+      ? compileBench((values.sizes ?? "2500,5000,10000").split(",").map(Number))
+      : values.pack
+        ? await packBench(sizes, values.export)
+        : await foundation();
+  }
+  if (values.mesh || values.enforcement) {
+    // The mesh case's model at the first intent count of --intents, in this process: pure compilers.
+    const { points, timings } = enforcementBench({ intents: Number((values.intents ?? "10000").split(",")[0]) });
+    Object.assign(tables, { enforcementPoints: points, enforcementTimings: timings });
+  }
+  const all = Object.values(tables);
+  // --json: the one table as before, or an object of tables (`rows`, `enforcementPoints`, `enforcementTimings`).
+  if (values.json) process.stdout.write(`${JSON.stringify(all.length === 1 ? all[0] : tables, null, 2)}\n`);
+  else for (const t of all) console.table(t);
 }
 
 main().then(

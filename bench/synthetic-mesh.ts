@@ -6,7 +6,7 @@
 import type { DomainSpec, IntentSpec, MeshSpec } from "../components/model";
 
 /** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed;
   return () => {
     a |= 0;

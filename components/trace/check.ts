@@ -15,6 +15,7 @@ import { routedPort } from "../compile/envoy/common";
 import { storeEndpoint } from "../compile/envoy/data-proxy";
 import type { DataProduct, DenyRule, Intent, MeshModel, Service, Source } from "../model/model";
 import type { DataAccess } from "../model/types";
+import { proxyOfWorkload } from "./lookup";
 import { traceRequest } from "./trace";
 import type { Hop, MeshSnapshot, TraceRequest } from "./types";
 
@@ -29,16 +30,38 @@ function denyApplies(r: DenyRule, src: string, dest: string): boolean {
   return sourceMatches(r.source, src) && (r.to === dest || (r.to === undefined && (r.scope === "global" || r.scope === domain)));
 }
 
+const byDestination = new WeakMap<readonly Intent[], { length: number; map: Map<string, Intent[]> }>();
+const NO_INTENTS: readonly Intent[] = [];
+
+/**
+ * The intents of `model` that target `dest`, in declaration order (indexed once per intents
+ * list: at mesh scale every check reads the intents of one destination, not the mesh's).
+ */
+function intentsTo(model: MeshModel, dest: string): readonly Intent[] {
+  let index = byDestination.get(model.intents);
+  if (!index || index.length !== model.intents.length) {
+    const map = new Map<string, Intent[]>();
+    for (const i of model.intents) {
+      const list = map.get(i.to);
+      if (list) list.push(i);
+      else map.set(i.to, [i]);
+    }
+    index = { length: model.intents.length, map };
+    byDestination.set(model.intents, index);
+  }
+  return index.map.get(dest) ?? NO_INTENTS;
+}
+
 /** Whether the declarations let `src` call `method path` on service `dest` (an intent grants it, no deny rule takes it). */
 export function callDeclared(model: MeshModel, src: string, dest: string, method: string, path: string): boolean {
-  const granted = model.intents.some((i) => i.kind === "call" && i.to === dest && sourceMatches(i.source, src) && i.methods.includes(method as never) && i.paths.some((p) => path.startsWith(p)));
+  const granted = intentsTo(model, dest).some((i) => i.kind === "call" && i.to === dest && sourceMatches(i.source, src) && i.methods.includes(method as never) && i.paths.some((p) => path.startsWith(p)));
   const denied = model.denyRules.some((r) => denyApplies(r, src, dest) && (r.methods ?? ALL_METHODS).includes(method as never) && (r.paths ?? ["/"]).some((p) => path.startsWith(p)));
   return granted && !denied;
 }
 
 /** Whether the declarations let `src` open a connection to data product `dest` (L4: some access granted and not denied). */
 export function dataDeclared(model: MeshModel, src: string, dest: string): boolean {
-  const granted = new Set<DataAccess>(model.intents.flatMap((i) => (i.kind === "data" && i.to === dest && sourceMatches(i.source, src) ? i.access : [])));
+  const granted = new Set<DataAccess>(intentsTo(model, dest).flatMap((i) => (i.kind === "data" && i.to === dest && sourceMatches(i.source, src) ? i.access : [])));
   const denied = new Set<DataAccess>(
     model.denyRules.flatMap((r) => (denyApplies(r, src, dest) && (r.paths === undefined || r.paths.includes("/")) ? (r.methods ?? ALL_METHODS).map((m) => (READ.has(m) ? "read" : "write")) : [])),
   );
@@ -84,7 +107,7 @@ export interface CheckOptions {
 }
 
 function inGraph(snapshot: MeshSnapshot, key: string): boolean {
-  return snapshot.proxies.some((p) => p.workload === key);
+  return proxyOfWorkload(snapshot.proxies, key) !== undefined; // some proxy of that workload
 }
 
 /**

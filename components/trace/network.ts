@@ -4,8 +4,9 @@
  * NetworkPolicy verdicts of a connection (the source pod's egress, the destination pod's
  * ingress), with the Kubernetes evaluator.
  */
-import { type DirectionVerdict, type Endpoint, egressVerdict, ingressVerdict } from "../compile/kubernetes/evaluate";
+import { type DirectionVerdict, type Endpoint, egressVerdict, ingressVerdict, selectingPolicies } from "../compile/kubernetes/evaluate";
 import type { NetworkPolicy, NetworkPolicyPeer } from "../compile/kubernetes/types";
+import { hostEntry, namespacePolicies, podPolicies } from "./lookup";
 import type { HostEntry, Hop, MeshSnapshot, ProxySnapshot } from "./types";
 
 /** Whether an address is the pod's own loopback. */
@@ -16,10 +17,7 @@ export function isLoopback(host: string): boolean {
 /** A name as resolved from a pod of zone `zone` (undefined: from outside every cluster). */
 export function resolveHost(snapshot: MeshSnapshot, zone: string | undefined, host: string): HostEntry | undefined {
   const h = host.toLowerCase().replace(/\.$/, "");
-  return (
-    (zone === undefined ? undefined : snapshot.hosts.find((e) => e.zone === zone && e.host === h)) ??
-    snapshot.hosts.find((e) => e.zone === undefined && e.host === h)
-  );
+  return (zone === undefined ? undefined : hostEntry(snapshot.hosts, zone, h)) ?? hostEntry(snapshot.hosts, undefined, h);
 }
 
 /** The endpoint a pod is to the NetworkPolicy evaluator. */
@@ -27,6 +25,8 @@ export function podEndpoint(snapshot: MeshSnapshot, p: ProxySnapshot): Endpoint 
   const ns = snapshot.zones[p.zone]?.namespaceLabels[p.namespace];
   return { namespace: p.namespace, labels: p.podLabels, ...(ns ? { namespaceLabels: ns } : {}), namedPorts: p.namedPorts };
 }
+
+const NO_POLICIES: readonly NetworkPolicy[] = [];
 
 /** An address outside the cluster: only `ipBlock` peers select it. */
 export const EXTERNAL: Endpoint = { namespace: "", labels: {}, external: true };
@@ -92,7 +92,9 @@ export function networkHops(
   const src = from ? podEndpoint(snapshot, from) : EXTERNAL;
   const dst = to ? podEndpoint(snapshot, to) : EXTERNAL;
   if (from) {
-    const policies = snapshot.zones[from.zone]?.networkPolicies ?? [];
+    // Only the policies selecting the source's pod for egress (those of its namespace) decide.
+    const ns = namespacePolicies(snapshot.zones[from.zone]?.networkPolicies ?? NO_POLICIES, from.namespace);
+    const policies = podPolicies(ns, src.labels, "Egress", (ps) => selectingPolicies(ps, src, "Egress"));
     const outside: Endpoint = externalAddress ? { ...EXTERNAL, ip: externalAddress } : EXTERNAL;
     const decide = (ps: readonly NetworkPolicy[]): DirectionVerdict => egressVerdict(ps, src, sameCluster ? dst : outside, sameCluster ? port : externalPort);
     const { v, assumed } = !sameCluster && !externalAddress ? unknownAddressVerdict(policies, decide, "egress") : { v: decide(policies), assumed: undefined };
@@ -107,7 +109,9 @@ export function networkHops(
     if (!v.allowed) return hops;
   }
   if (to) {
-    const policies = snapshot.zones[to.zone]?.networkPolicies ?? [];
+    // Only the policies selecting the destination's pod for ingress (those of its namespace) decide.
+    const ns = namespacePolicies(snapshot.zones[to.zone]?.networkPolicies ?? NO_POLICIES, to.namespace);
+    const policies = podPolicies(ns, dst.labels, "Ingress", (ps) => selectingPolicies(ps, dst, "Ingress"));
     const decide = (ps: readonly NetworkPolicy[]): DirectionVerdict => ingressVerdict(ps, sameCluster ? src : EXTERNAL, dst, port);
     const { v, assumed } = sameCluster ? { v: decide(policies), assumed: undefined } : unknownAddressVerdict(policies, decide, "ingress");
     const peer = sameCluster && from ? `pod of ${from.id}` : "outside the cluster";

@@ -26,6 +26,7 @@ import {
   type TlsFacts,
 } from "./envoy";
 import { type FilterContext, extAuthzHop, rbacHop } from "./filters";
+import { proxyById, proxyOfWorkload } from "./lookup";
 import { isLoopback, networkHops, resolveHost } from "./network";
 import { ownSpiffeId } from "./snapshot";
 import type { Hop, MeshSnapshot, Obj, ProxySnapshot, TraceRequest, TraceResult } from "./types";
@@ -96,7 +97,7 @@ class Walk {
       this.result = { address: `${conn.host}:${conn.port}` };
       return this.push({ kind: "delivered", at, verdict: "pass", rule: `delivered to ${conn.host}:${conn.port}, outside the mesh's pods${conn.tls ? ` (TLS of ${conn.tls.by}, SNI ${conn.tls.sni ?? "none"})` : " (plaintext)"}` });
     }
-    const target = this.snapshot.proxies.find((p) => p.id === entry.proxy);
+    const target = proxyById(this.snapshot.proxies, entry.proxy);
     if (!target) return this.stop("resolve", at, `${conn.host} names proxy ${entry.proxy}, which is not in the snapshot`);
     let podPort: number = conn.port;
     if (entry.ports) {
@@ -303,7 +304,7 @@ export function traceRequest(snapshot: MeshSnapshot, req: TraceRequest): TraceRe
   const what = `${req.protocol === "http" ? `${http!.method} ${http!.path} ` : req.tls ? "TLS " : "TCP "}to ${req.host}:${req.port}`;
   if (req.source.kind === "workload") {
     const key = req.source.key;
-    const proxy = snapshot.proxies.find((p) => p.workload === key && p.kind === "workload") ?? snapshot.proxies.find((p) => p.workload === key);
+    const proxy = proxyOfWorkload(snapshot.proxies, key);
     if (!proxy) {
       walk.stop("source", key, `no workload proxy of ${key} in the artifacts: its calls pass no enforcement point (and its SVID is unknown)`);
     } else {
