@@ -13,7 +13,7 @@ import type { ResolvedIntentEntry } from "../../components/model/intents";
 import { ROLES } from "../../components/conventions";
 import { hasRole, markersOf } from "./conventions";
 import { resourcesOfType } from "./stack-index";
-import { chainsOfData, enforcingChains, filtersBeforeTerminal, typedConfig } from "./envoy-config";
+import { chainsOfData, enforcingChains, filtersBeforeTerminal, parseDocuments, typedConfig } from "./envoy-config";
 import { asArray, asRecord, field, str, stringMap, strings } from "./util";
 import { checkMesh, snapshotFromResources, type GraphResource } from "../../components/trace";
 
@@ -146,7 +146,17 @@ function ownIdentity(tls: Record<string, unknown> | undefined): string | undefin
 }
 
 /** Checks one Envoy config's RBAC against the declared intents. */
+/**
+ * Whether an Envoy config is one of the platform's own enforcement points that decide by OPA on
+ * terms no intent states (the egress gateway: per caller and token endpoint; the policy
+ * engine's front: every mesh workload): their node metadata names a `kind` for OPA.
+ */
+function platformDecided(r: PolicyResource): boolean {
+  return parseDocuments(stringMap(r.props.data)).some((d) => str(asRecord(asRecord(asRecord(asRecord(d)?.node)?.metadata)?.ztmesh)?.kind) !== undefined);
+}
+
 function checkEnvoy(r: PolicyResource, index: IntentIndex, trustDomain: string, findings: Finding[]): void {
+  if (platformDecided(r)) return;
   const intents = index.all;
   const probe = `spiffe://${trustDomain}/ns/ztmesh-conformance/sa/probe`;
   for (const chain of enforcingChains(chainsOfData(stringMap(r.props.data)))) {

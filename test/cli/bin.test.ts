@@ -48,7 +48,10 @@ describe("ztmesh", () => {
     await expect(ztmesh(["deploy"])).rejects.toThrow(new UsageError('unknown command "deploy" (commands: preview, audit, trace; see ztmesh --help)'));
   });
 
-  it("trace is reserved: a usage error (exit 2) until cli/trace.ts exists", async () => {
-    await expect(ztmesh(["trace", "x"])).rejects.toThrow("trace is not available in this version of ztmesh");
+  it("trace runs the path tracer: its own usage errors, and a trace through the given exports", async () => {
+    await expect(ztmesh(["trace", "x"])).rejects.toThrow(/^unexpected argument "x"/);
+    await expect(ztmesh(["trace", "--to", "a/b"])).rejects.toThrow(/^--from is required/);
+    const missing = path.join(__dirname, "no-such-export.json");
+    await expect(ztmesh(["trace", "--export", missing, "--from", "a/b", "--to", "c/d"])).rejects.toThrow(`--export ${missing}: file not found`);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileDataProxy, compileGateway, compileWorkloadProxy, toYaml } from "../../components/compile/envoy";
+import { compileDataProxy, compileEgressGateway, compileGateway, compileWorkloadProxy, toYaml } from "../../components/compile/envoy";
+import { compileAuthzFront } from "../../components/compile/envoy/authz-front";
 import { compileNetworkPolicies } from "../../components/compile/kubernetes";
 import { bundleFiles, compileOpaBundles } from "../../components/compile/opa";
 import { tarGz } from "../../components/compile/opa/tarball";
@@ -89,6 +90,11 @@ describe(POLICY, () => {
 
   it("passes when Envoy RBAC and OPA data allow exactly the declared intents", async () => {
     expect(await pack.violationsOf(POLICY, stack())).toEqual([]);
+  });
+
+  it("leaves the platform's own OPA-decided enforcement points (egress gateway, policy engine front) to their policies", async () => {
+    const platform = [envoyConfigMap("aws-eu-egress-envoy", toYaml(compileEgressGateway(model, "aws-eu"))), envoyConfigMap("aws-eu-front", toYaml(compileAuthzFront(model, "aws-eu")))];
+    expect(await pack.violationsOf(POLICY, [...stack(), ...platform])).toEqual([]);
   });
 
   it("reports flows the layers allow that no declared intent does", async () => {

@@ -110,6 +110,10 @@ const REPRESENTATIVE: TestResource[] = [
     data: { "envoy.yaml": toYaml(compileDataProxy(model, "trading/trades")) },
   }),
   res("aws:iam/policy:Policy", "secret-doc", { policy: secret(doc({ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::b" })) }),
+  // Managed data services: a public database (no TLS-enforcing parameter group), a Redis with its non-TLS port, a Cloud SQL with a public IP.
+  res("aws:rds/instance:Instance", "public-db", { engine: "postgres", engineVersion: "14.10", instanceClass: "db.t4g.micro", publiclyAccessible: true, storageEncrypted: true }),
+  res("azure-native:redis:Redis", "redis", { resourceGroupName: "rg", sku: { name: "Standard", family: "C", capacity: 1 }, enableNonSslPort: true }),
+  res("gcp:sql/databaseInstance:DatabaseInstance", "cloudsql", { databaseVersion: "POSTGRES_15", settings: { tier: "db-f1-micro", ipConfiguration: { ipv4Enabled: true } } }),
 ];
 
 const CONFIGS: [string, PolicyConfigFile][] = [

@@ -76,11 +76,12 @@ describe("example stacks (offline preview)", () => {
     type Planned = { sourceZone: string; targetZones: string[]; cloud: string; workloads: string[]; intents: string[] };
     const planned = (key: string) => (stackOutputs(key).crossCloudFederations as Planned[]).map((f) => [f.sourceZone, f.targetZones, f.workloads, f.intents]);
     // compliance (Azure) reads trading's S3 and risk's GCS products; risk (GCP) reads trading's S3 products.
+    // trading's `*` intent on reference-prices (S3) federates every workload of the other domains too.
     expect(planned("compliance-dev")).toEqual([
-      ["azure-eu", ["aws-eu"], ["compliance/surveillance"], ["compliance#0"]],
+      ["azure-eu", ["aws-eu"], ["compliance/case-manager", "compliance/regulatory-reporting", "compliance/surveillance"], ["compliance#0", "trading#5"]],
       ["azure-eu", ["gcp-eu"], ["compliance/regulatory-reporting", "compliance/surveillance"], ["compliance#1", "compliance#4"]],
     ]);
-    expect(planned("risk-dev")).toEqual([["gcp-eu", ["aws-eu"], ["risk/risk-engine"], ["risk#0", "risk#2"]]]);
+    expect(planned("risk-dev")).toEqual([["gcp-eu", ["aws-eu"], ["risk/exposure-api", "risk/market-data-loader", "risk/risk-engine"], ["risk#0", "risk#2", "trading#5"]]]);
     expect(planned("trading-dev")).toEqual([]);
     for (const d of DOMAINS) expect(stackOutputs(`${d}-dev`).unfederatedIntents, d).toEqual([]);
     expect(results["compliance-dev"].stdout + results["compliance-dev"].stderr).not.toContain("store refuses");
