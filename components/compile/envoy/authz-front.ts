@@ -7,18 +7,17 @@
  * out with RBAC, and forwards the HTTP/2 gRPC stream to OPA on `127.0.0.1:9192`, inside the pod.
  */
 import type { MeshModel } from "../../model/model";
-import { bootstrap, downstreamMtls, grpcClusterOptions, jsonAccessLog, resolveOptions, spireAgentCluster, TCP_LOG_FORMAT } from "./common";
+import { bootstrap, downstreamMtls, grpcClusterOptions, jsonAccessLog, resolveOptions, spireAgentCluster, TCP_LOG_FORMAT, networkExtAuthzFilter, networkRbacFilter } from "./common";
 import { allowPrincipal } from "./rbac";
 import {
   FILTER,
   LOCAL_OPA_CLUSTER,
-  NODE_LABELS_KEY,
   POLICY_ENGINE_GRPC_PORT,
   POLICY_ENGINE_LOCAL_PORT,
   TYPE_URL,
   policyEngineSpiffeId,
 } from "./names";
-import type { Cluster, EnvoyBootstrap, EnvoyCompileOptions, Listener, NetworkExtAuthz, NetworkRbac, TcpProxy } from "./types";
+import type { Cluster, EnvoyBootstrap, EnvoyCompileOptions, Listener, TcpProxy } from "./types";
 
 /**
  * Compiles the bootstrap of zone `zoneId`'s policy engine front.
@@ -31,21 +30,9 @@ export function compileAuthzFront(model: MeshModel, zoneId: string, opts: EnvoyC
   const o = resolveOptions(zoneId, opts);
   const own = policyEngineSpiffeId(model.trustDomain, zoneId);
   const name = `${zoneId}-policy-engine-front`;
-  const extAuthz: NetworkExtAuthz = {
-    "@type": TYPE_URL.networkExtAuthz,
-    stat_prefix: "front_ext_authz",
-    // The OPA beside it, directly (not through this front).
-    grpc_service: { envoy_grpc: { cluster_name: LOCAL_OPA_CLUSTER }, timeout: "0.250s" },
-    transport_api_version: "V3",
-    failure_mode_allow: false,
-    include_peer_certificate: true,
-    bootstrap_metadata_labels_key: NODE_LABELS_KEY,
-  };
-  const rbac: NetworkRbac = {
-    "@type": TYPE_URL.networkRbac,
-    stat_prefix: "front_rbac",
-    rules: { action: "ALLOW", policies: { "mesh-enforcement-points": { permissions: [{ any: true }], principals: [allowPrincipal({ kind: "any" }, model.trustDomain)] } } },
-  };
+  // The OPA beside it, directly (not through this front).
+  const extAuthz = networkExtAuthzFilter("front", { envoy_grpc: { cluster_name: LOCAL_OPA_CLUSTER }, timeout: "0.250s" });
+  const rbac = networkRbacFilter("front", { action: "ALLOW", policies: { "mesh-enforcement-points": { permissions: [{ any: true }], principals: [allowPrincipal({ kind: "any" }, model.trustDomain)] } } });
   const tcp: TcpProxy = { "@type": TYPE_URL.tcpProxy, stat_prefix: "front", cluster: LOCAL_OPA_CLUSTER, access_log: jsonAccessLog(name, TCP_LOG_FORMAT), idle_timeout: "3600s" };
   const listener: Listener = {
     name,
@@ -53,8 +40,8 @@ export function compileAuthzFront(model: MeshModel, zoneId: string, opts: EnvoyC
     filter_chains: [
       {
         filters: [
-          { name: FILTER.networkExtAuthz, typed_config: extAuthz },
-          { name: FILTER.networkRbac, typed_config: rbac },
+          extAuthz,
+          rbac,
           { name: FILTER.tcpProxy, typed_config: tcp },
         ],
         transport_socket: downstreamMtls(model.trustDomain, own, ["h2"]),

@@ -28,6 +28,8 @@ import type {
   Listener,
   MeshUpstreamTlsContext,
   NamedFilter,
+  NetworkExtAuthz,
+  NetworkRbac,
   SdsSecretConfig,
   TransportSocket,
   ZtmeshNodeLabels,
@@ -164,6 +166,30 @@ export function policyEngineCluster(o: ResolvedOptions, trustDomain: string, own
 /** The ext_authz gRPC service pointing at the policy engine cluster. */
 export function policyEngineGrpc(decisionTimeoutMs: number): GrpcService {
   return { envoy_grpc: { cluster_name: POLICY_ENGINE_CLUSTER }, timeout: durationMs(decisionTimeoutMs) };
+}
+
+/**
+ * A network ext_authz filter asking `grpc` (the zone's OPA, or a local one) once per connection,
+ * fail closed, with the peer certificate and the enforcement point's labels (`destination.labels`).
+ */
+export function networkExtAuthzFilter(statPrefix: string, grpc: GrpcService, opts: { includeTlsSession?: boolean } = {}): NamedFilter {
+  const config: NetworkExtAuthz = {
+    "@type": TYPE_URL.networkExtAuthz,
+    stat_prefix: `${statPrefix}_ext_authz`,
+    grpc_service: grpc,
+    transport_api_version: "V3",
+    failure_mode_allow: false,
+    include_peer_certificate: true,
+    ...(opts.includeTlsSession ? { include_tls_session: true } : {}),
+    bootstrap_metadata_labels_key: NODE_LABELS_KEY,
+  };
+  return { name: FILTER.networkExtAuthz, typed_config: config };
+}
+
+/** A network RBAC filter with `rules` (ALLOW rules present: what no policy names is refused). */
+export function networkRbacFilter(statPrefix: string, rules: NetworkRbac["rules"], name: string = FILTER.networkRbac): NamedFilter {
+  const config: NetworkRbac = { "@type": TYPE_URL.networkRbac, stat_prefix: `${statPrefix}_rbac`, rules };
+  return { name, typed_config: config };
 }
 
 /** JSON access log fields of HTTP requests (Envoy command operators). */

@@ -25,15 +25,16 @@ import {
   singleHostCluster,
   spireAgentCluster,
   TCP_LOG_FORMAT,
+  networkExtAuthzFilter,
+  networkRbacFilter,
 } from "./common";
-import { FILTER, NODE_LABELS_KEY, SYSTEM_CA_BUNDLE, TYPE_URL, dataProxyListenerPort, storeClusterName } from "./names";
+import { FILTER, SYSTEM_CA_BUNDLE, TYPE_URL, dataProxyListenerPort, storeClusterName } from "./names";
 import { compileNetworkAllowRules, compileNetworkDenyRules } from "./rbac";
 import type {
   Cluster,
   EnvoyBootstrap,
   EnvoyCompileOptions,
   NamedFilter,
-  NetworkExtAuthz,
   NetworkRbac,
   TcpProxy,
   UpstreamTlsContext,
@@ -119,23 +120,9 @@ function storeCluster(product: DataProduct, ep: StoreEndpoint, caFile: string): 
 /** The network filters of a product's proxy, in order: ext_authz, RBAC allow, RBAC deny (when any), protocol, tcp_proxy. */
 export function dataProxyFilters(model: MeshModel, product: DataProduct): NamedFilter[] {
   const stat = product.key.replace("/", "_");
-  const extAuthz: NetworkExtAuthz = {
-    "@type": TYPE_URL.networkExtAuthz,
-    stat_prefix: `${stat}_ext_authz`,
-    grpc_service: policyEngineGrpc(model.policyEngine.decisionTimeoutMs),
-    transport_api_version: "V3",
-    failure_mode_allow: false,
-    include_peer_certificate: true,
-    bootstrap_metadata_labels_key: NODE_LABELS_KEY,
-  };
-  const allow: NetworkRbac = {
-    "@type": TYPE_URL.networkRbac,
-    stat_prefix: `${stat}_rbac`,
-    rules: compileNetworkAllowRules(model, product.key),
-  };
   const filters: NamedFilter[] = [
-    { name: FILTER.networkExtAuthz, typed_config: extAuthz },
-    { name: FILTER.networkRbac, typed_config: allow },
+    networkExtAuthzFilter(stat, policyEngineGrpc(model.policyEngine.decisionTimeoutMs)),
+    networkRbacFilter(stat, compileNetworkAllowRules(model, product.key)),
   ];
   const deny = compileNetworkDenyRules(model, product.key);
   if (Object.keys(deny.policies).length > 0) {

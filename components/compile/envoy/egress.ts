@@ -26,17 +26,18 @@ import {
   singleHostCluster,
   spireAgentCluster,
   TCP_LOG_FORMAT,
+  networkExtAuthzFilter,
+  networkRbacFilter,
 } from "./common";
 import { allowPrincipal } from "./rbac";
 import {
   FILTER,
   MESH_PORT,
-  NODE_LABELS_KEY,
   TYPE_URL,
   egressGatewayServiceAccount,
   egressGatewaySpiffeId,
 } from "./names";
-import type { Cluster, EnvoyBootstrap, EnvoyCompileOptions, Listener, NetworkExtAuthz, NetworkRbac, TcpProxy } from "./types";
+import type { Cluster, EnvoyBootstrap, EnvoyCompileOptions, Listener, TcpProxy } from "./types";
 
 /** Envoy cluster name of an egress target. */
 export function egressClusterName(targetId: string): string {
@@ -45,22 +46,9 @@ export function egressClusterName(targetId: string): string {
 
 function targetChain(model: MeshModel, zoneId: string, t: EgressTarget): Listener["filter_chains"][number] {
   const stat = `egress_${t.id.replace(/-/g, "_")}`;
-  const extAuthz: NetworkExtAuthz = {
-    "@type": TYPE_URL.networkExtAuthz,
-    stat_prefix: `${stat}_ext_authz`,
-    grpc_service: policyEngineGrpc(model.policyEngine.decisionTimeoutMs),
-    transport_api_version: "V3",
-    failure_mode_allow: false,
-    include_peer_certificate: true,
-    include_tls_session: true,
-    bootstrap_metadata_labels_key: NODE_LABELS_KEY,
-  };
-  // OPA decides per caller and target; RBAC only keeps out identities of other trust domains.
-  const rbac: NetworkRbac = {
-    "@type": TYPE_URL.networkRbac,
-    stat_prefix: `${stat}_rbac`,
-    rules: { action: "ALLOW", policies: { "mesh-workloads": { permissions: [{ any: true }], principals: [allowPrincipal({ kind: "any" }, model.trustDomain)] } } },
-  };
+  // OPA decides per caller and target (the SNI names both); RBAC only keeps out identities of other trust domains.
+  const extAuthz = networkExtAuthzFilter(stat, policyEngineGrpc(model.policyEngine.decisionTimeoutMs), { includeTlsSession: true });
+  const rbac = networkRbacFilter(stat, { action: "ALLOW", policies: { "mesh-workloads": { permissions: [{ any: true }], principals: [allowPrincipal({ kind: "any" }, model.trustDomain)] } } });
   const tcp: TcpProxy = {
     "@type": TYPE_URL.tcpProxy,
     stat_prefix: stat,
@@ -71,8 +59,8 @@ function targetChain(model: MeshModel, zoneId: string, t: EgressTarget): Listene
   return {
     filter_chain_match: { server_names: [`*.${t.id}.egress.${model.trustDomain}`] },
     filters: [
-      { name: FILTER.networkExtAuthz, typed_config: extAuthz },
-      { name: FILTER.networkRbac, typed_config: rbac },
+      extAuthz,
+      rbac,
       { name: FILTER.tcpProxy, typed_config: tcp },
     ],
     transport_socket: downstreamMtls(model.trustDomain, egressGatewaySpiffeId(model.trustDomain, zoneId)),
