@@ -118,24 +118,37 @@ export function gatewayException(
   return { qualifies: false, why };
 }
 
+/**
+ * The stack check shared by the internet ingress and egress policies: every NetworkPolicy that
+ * `internet` says opens the internet fails, unless it selects only gateway pods `gateway`
+ * recognises and opens only their ports.
+ */
+export function internetNetworkPolicies(
+  direction: "ingress" | "egress",
+  internet: (spec: unknown) => string | undefined,
+  gateway: (w: PolicyResource, configs: ConfigIndex) => GatewayView,
+): StackValidationPolicy["validateStack"] {
+  return whenStackHas(TYPES.k8sNetworkPolicy, (args, reportViolation) => {
+    const deferred = new Deferred();
+    const configs = new ConfigIndex(args.resources, deferred);
+    const workloads = resourcesOfType(args.resources, TYPES.k8sWorkloads);
+    for (const np of resourcesOfType(args.resources, TYPES.k8sNetworkPolicy)) {
+      deferred.run(() => {
+        const why = internet(np.props.spec);
+        if (why === undefined) return;
+        const exception = gatewayException(np, workloads, (w) => gateway(w, configs), direction);
+        if (!exception.qualifies) reportViolation(exception.why ?? why, np.urn);
+      });
+    }
+    deferred.finish();
+  });
+}
+
 /** No NetworkPolicy admits egress to the whole internet, except on the mesh's egress gateway. */
 export const networkPolicyNoInternetEgress: StackValidationPolicy = {
   name: "kubernetes-network-policy-no-internet-egress",
   description:
     "No Kubernetes NetworkPolicy admits egress to the whole internet: an egress rule without `to` (every destination, also when it names ports), or ipBlocks that together, over all its rules and after `except`, cover all public IPv4 or IPv6 space (`0.0.0.0/0`, `::/0`, `0.0.0.0/1` + `128.0.0.0/1`, ...). The one exception is a policy that selects only the mesh's egress gateway, recognised by what it runs (Envoy only, loading a bootstrap whose every listener outside loopback terminates mTLS (`require_client_certificate`) and forwards only after ext_authz that fails closed), and that opens the internet only on ports the gateway's Envoy forwards to.",
   enforcementLevel: "mandatory",
-  validateStack: whenStackHas(TYPES.k8sNetworkPolicy, (args, reportViolation) => {
-    const deferred = new Deferred();
-    const configs = new ConfigIndex(args.resources, deferred);
-    const workloads = resourcesOfType(args.resources, TYPES.k8sWorkloads);
-    for (const np of resourcesOfType(args.resources, TYPES.k8sNetworkPolicy)) {
-      deferred.run(() => {
-        const why = internetEgress(np.props.spec);
-        if (why === undefined) return;
-        const exception = gatewayException(np, workloads, (w) => egressGateway(w, configs), "egress");
-        if (!exception.qualifies) reportViolation(exception.why ?? why, np.urn);
-      });
-    }
-    deferred.finish();
-  }),
+  validateStack: internetNetworkPolicies("egress", internetEgress, egressGateway),
 };

@@ -7,7 +7,7 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { type Blocks, blockRanges, internetFamilies } from "./cidr";
 import { k8sName } from "./conventions";
 import { ingressGateway } from "./gateways";
-import { gatewayException } from "./kubernetes-egress";
+import { internetNetworkPolicies } from "./kubernetes-egress";
 import { resourcesOfType } from "./stack-index";
 import { TYPES, whenStackHas } from "./types";
 import { asArray, asRecord, str, strings } from "./util";
@@ -48,20 +48,7 @@ export const networkPolicyNoInternetIngress: StackValidationPolicy = {
   description:
     "No Kubernetes NetworkPolicy admits ingress from the whole public internet (ipBlocks that together cover 0.0.0.0/0 or ::/0 public space after `except`, or a rule with no `from`), unless it selects only mesh gateway pods, recognised by what they run (Envoy only; every listener outside loopback requires mTLS and a fail-closed ext_authz, or passes TLS through unopened), and admits the internet only on the ports they listen on.",
   enforcementLevel: "mandatory",
-  validateStack: whenStackHas(TYPES.k8sNetworkPolicy, (args, reportViolation) => {
-    const deferred = new Deferred();
-    const configs = new ConfigIndex(args.resources, deferred);
-    const workloads = resourcesOfType(args.resources, TYPES.k8sWorkloads);
-    for (const np of resourcesOfType(args.resources, TYPES.k8sNetworkPolicy)) {
-      deferred.run(() => {
-        const why = internetIngress(np.props.spec);
-        if (why === undefined) return;
-        const exception = gatewayException(np, workloads, (w) => ingressGateway(w, configs), "ingress");
-        if (!exception.qualifies) reportViolation(exception.why ?? why, np.urn);
-      });
-    }
-    deferred.finish();
-  }),
+  validateStack: internetNetworkPolicies("ingress", internetIngress, ingressGateway),
 };
 
 /** LoadBalancer Services route only to mesh gateway pods. */

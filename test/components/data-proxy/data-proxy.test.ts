@@ -21,6 +21,8 @@ const obj = (v: unknown): Obj => v as Obj;
 let DataProxy: typeof DataProxyClass;
 let awsCluster: K8sProvider;
 let dcCluster: K8sProvider;
+let trades: DataProxyClass;
+let riskdb: DataProxyClass;
 
 beforeAll(async () => {
   const k8s = await import("@pulumi/kubernetes");
@@ -28,8 +30,8 @@ beforeAll(async () => {
   awsCluster = new k8s.Provider("aws-eu-cluster", {});
   dcCluster = new k8s.Provider("dc-eu-cluster", {});
   const clusters = { "aws-eu": awsCluster, "dc-eu": dcCluster };
-  new DataProxy("trades", { model, product: "trading/trades", issuer, clusters });
-  new DataProxy("riskdb", { model, product: "risk/risk-db", issuer, clusters, storeCidr: "10.20.0.5/32" });
+  trades = new DataProxy("trades", { model, product: "trading/trades", issuer, clusters });
+  riskdb = new DataProxy("riskdb", { model, product: "risk/risk-db", issuer, clusters, storeCidr: "10.20.0.5/32" });
   await rec.settle();
 });
 
@@ -68,13 +70,69 @@ describe("DataProxy", () => {
     expect(obj(obj(rec.get("riskdb-config").inputs.metadata).annotations)["ztmesh.io/artifact"]).toBe("envoy/risk-risk-db-proxy.yaml");
   });
 
+  it("labels the bootstrap node for OPA, listens on the mesh port, forwards object-store TLS unopened and gives Postgres upstream STARTTLS", () => {
+    type Bootstrap = {
+      node: { metadata: Obj };
+      static_resources: { listeners: { address: Obj; filter_chains: { filters: { name: string; typed_config: Obj }[] }[] }[]; clusters: Obj[] };
+    };
+    const deployed = (name: string): Bootstrap => parse(String(obj(rec.get(`${name}-config`).inputs.data)["envoy.yaml"])) as Bootstrap;
+    const t = deployed("trades");
+    const r = deployed("riskdb");
+    expect(t.node.metadata).toEqual({ ztmesh: { domain: "trading", workload: "trading/trades" } });
+    expect(r.node.metadata).toEqual({ ztmesh: { domain: "risk", workload: "risk/risk-db" } });
+    for (const b of [t, r]) {
+      expect(b.static_resources.listeners).toHaveLength(1);
+      expect(b.static_resources.listeners[0].address).toEqual({ socket_address: { address: "0.0.0.0", port_value: 15006 } });
+      const authz = b.static_resources.listeners[0].filter_chains[0].filters.find((f) => f.name === "envoy.filters.network.ext_authz")!;
+      expect(authz.typed_config).toMatchObject({ bootstrap_metadata_labels_key: "ztmesh", failure_mode_allow: false });
+    }
+    const store = (b: Bootstrap, name: string): Obj => b.static_resources.clusters.find((c) => c.name === name)!;
+    // Object store: the consumer's own TLS to the store's real name, forwarded unopened to 443 (no TLS origination).
+    const s3 = store(t, "store_trading_trades");
+    expect(s3).not.toHaveProperty("transport_socket");
+    expect(s3).toMatchObject({
+      load_assignment: { endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "trading-trades.s3.eu-west-1.amazonaws.com", port_value: 443 } } } }] }] },
+    });
+    // Postgres: TLS from the proxy, negotiated in-protocol (STARTTLS), store name verified against the system CAs.
+    const pg = store(r, "store_risk_risk-db");
+    expect(pg.transport_socket).toEqual({
+      name: "envoy.transport_sockets.starttls",
+      typed_config: {
+        "@type": "type.googleapis.com/envoy.extensions.transport_sockets.starttls.v3.UpstreamStartTlsConfig",
+        cleartext_socket_config: {},
+        tls_socket_config: {
+          sni: "risk-risk-db",
+          common_tls_context: {
+            tls_params: { tls_minimum_protocol_version: "TLSv1_2" },
+            validation_context: {
+              trusted_ca: { filename: "/etc/ssl/certs/ca-certificates.crt" },
+              match_typed_subject_alt_names: [{ san_type: "DNS", matcher: { exact: "risk-risk-db" } }],
+            },
+          },
+        },
+      },
+    });
+  });
+
   it("runs >= 2 restricted replicas with the proxy identity; the Service is internal", () => {
     const d = rec.get("trades-deployment").inputs;
     expect(obj(d.spec).replicas).toBe(2);
     const pod = obj(obj(obj(d.spec).template).spec);
     expect(pod.serviceAccountName).toBe(model.dataProducts.get("trading/trades")!.proxy.serviceAccount);
-    expect(obj(pod.securityContext)).toMatchObject({ runAsNonRoot: true, sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }] });
-    expect(obj(obj(rec.get("riskdb-deployment").inputs.spec).template)).not.toHaveProperty("spec.securityContext.sysctls");
+    // Both proxies (object store and database) listen on the mesh port 15006: Envoy's UID 101, no
+    // sysctl lowering the unprivileged port range (the store's port is never bound).
+    const restricted = { runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, fsGroup: 101, fsGroupChangePolicy: "OnRootMismatch", seccompProfile: { type: "RuntimeDefault" } };
+    for (const name of ["trades", "riskdb"]) {
+      const spec = obj(obj(obj(rec.get(`${name}-deployment`).inputs.spec).template).spec);
+      expect(spec.securityContext).toEqual(restricted);
+      const [envoy] = spec.containers as Obj[];
+      expect(envoy.ports).toEqual([{ name: "mtls", containerPort: 15006, protocol: "TCP" }]);
+      expect(obj(envoy.readinessProbe).tcpSocket).toEqual({ port: 15006 });
+      expect(obj(rec.get(`${name}-service`).inputs.spec).ports).toEqual([{ name: "tcp-store", port: 15006, targetPort: 15006, protocol: "TCP" }]);
+    }
+    expect(trades.port).toBe(15006);
+    expect(riskdb.port).toBe(15006);
+    expect(trades.host).toBe("trades-proxy.trading.svc.cluster.local");
     expect(() => new Deployment(d as never).validate()).not.toThrow();
     const svc = rec.get("trades-service").inputs;
     expect(obj(svc.spec).type).toBe("ClusterIP");
@@ -83,6 +141,17 @@ describe("DataProxy", () => {
     for (const np of rec.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")) expect(() => new NetworkPolicy(np.inputs as never).validate()).not.toThrow();
     const egress = obj(rec.get("riskdb-allow-egress-risk-risk-db-proxy").inputs.spec).egress as Obj[];
     expect(egress[0].to).toEqual([{ ipBlock: { cidr: "10.20.0.5/32" } }]);
+    // Ingress on the mesh port only, from the declared same-zone consumer and the zone gateway.
+    const ingress = obj(rec.get("trades-allow-ingress-trading-trades-proxy").inputs.spec).ingress as Obj[];
+    expect(ingress).toEqual([
+      {
+        from: [
+          { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "trading" } }, podSelector: { matchLabels: { "ztmesh.io/domain": "trading", "ztmesh.io/workload": "matching" } } },
+          { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ztmesh-system" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "ztmesh-gateway" } } },
+        ],
+        ports: [{ protocol: "TCP", port: 15006 }],
+      },
+    ]);
   });
 
   it("publishes the product manifest the policy pack accepts, consumers from the intents", () => {

@@ -1,20 +1,8 @@
 import { it } from "vitest";
 it("probe", async () => {
-  const { Recorder } = await import("../../../cli/lib/recorder");
-  const rec = new Recorder();
   const { buildMesh } = await import("../../../components/model");
   const { domains, mesh } = await import("../../fixtures/mesh");
-  const { rsaKeyPairPem } = await import("../../helpers/keys");
-  const pulumi = await import("@pulumi/pulumi");
-  const k8s = await import("@pulumi/kubernetes");
-  const { PolicyEngine } = await import("../../../components/policy-engine");
+  const { compileNetworkPolicies } = await import("../../../components/compile/kubernetes");
   const model = buildMesh(mesh, domains);
-  const { privateKeyPem, publicKeyPem } = rsaKeyPairPem();
-  const cluster = new k8s.Provider("c", {});
-  new PolicyEngine("pe", { model, zone: "aws-eu", bundleStore: { kind: "s3", bucket: "b", roleArn: "arn:aws:iam::123456789012:role/x" }, signing: { keyId: "k", publicKeyPem, privateKeyPem: pulumi.secret(privateKeyPem) }, decisionLogs: { url: "http://x:8686" }, issuer: { trustDomain: model.trustDomain } }, { provider: cluster });
-  await rec.settle();
-  const spec = (rec.get("pe-deployment").inputs.spec as any).template.spec;
-  console.log(JSON.stringify({ sc: spec.securityContext, vols: spec.volumes, containers: spec.containers }, null, 1));
-  console.log(String((rec.get("pe-front-config").inputs as any).data["envoy.yaml"]).slice(0, 3000));
-  console.log(JSON.stringify(rec.get("pe-front-config").inputs.metadata));
+  for (const p of compileNetworkPolicies(model, "aws-eu")) if (p.metadata.name.includes("trades-proxy")) console.log(JSON.stringify(p, null, 1));
 });
