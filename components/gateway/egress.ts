@@ -16,11 +16,10 @@ import { toYaml } from "../compile/envoy";
 import { compileEgressGateway } from "../compile/envoy/egress";
 import { egressGatewayServiceAccount, egressGatewaySpiffeId } from "../compile/envoy/names";
 import { EGRESS_GATEWAY_APP, MESH_PORT, SYSTEM_NAMESPACE, compileSystemNetworkPolicies } from "../compile/kubernetes";
-import { K8S, ROLES } from "../conventions";
+import { ROLES } from "../conventions";
 import { type ContainerResources, type IssuerArgs, appLabels, checkImage, checkIssuer, checkResources, findZone, selectorLabels, spireSocketPath, zoneCluster } from "../k8s";
 import type { MeshModel } from "../model/model";
-import { gatewayDeployment } from "./deployment";
-import { ENVOY_CONFIG_KEY } from "./workload";
+import { gatewayDeployment, gatewayIdentityAndConfig } from "./deployment";
 
 /** Type token of {@link EgressGateway}. */
 export const EGRESS_GATEWAY_TYPE = "ztmesh:gateway:EgressGateway";
@@ -87,25 +86,8 @@ export class EgressGateway extends pulumi.ComponentResource {
     const labels = appLabels({ app: EGRESS_GATEWAY_APP, instance: resourceName, component: "egress-gateway", role: ROLES.gateway, zone: zoneId });
     const selector = selectorLabels(labels);
 
-    new k8s.core.v1.ServiceAccount(
-      `${name}-sa`,
-      { metadata: { name: resourceName, namespace: ns, labels, annotations: { "ztmesh.io/spiffe-id": this.spiffeId } }, automountServiceAccountToken: false },
-      childOpts,
-    );
     this.envoyYaml = toYaml(compileEgressGateway(args.model, zoneId, { spireSocketPath: spireSocketPath(args.issuer) }));
-    const config = new k8s.core.v1.ConfigMap(
-      `${name}-config`,
-      {
-        metadata: {
-          name: `${resourceName}-envoy`,
-          namespace: ns,
-          labels: { ...labels, [K8S.role]: ROLES.envoyConfig },
-          annotations: { [K8S.artifact]: `envoy/${zoneId}-egress.yaml` },
-        },
-        data: { [ENVOY_CONFIG_KEY]: this.envoyYaml },
-      },
-      childOpts,
-    );
+    const config = gatewayIdentityAndConfig(name, { resourceName, labels, spiffeId: this.spiffeId, envoyYaml: this.envoyYaml, artifact: `envoy/${zoneId}-egress.yaml` }, childOpts);
     gatewayDeployment(
       name,
       { resourceName, labels, selector, replicas, envoyYaml: this.envoyYaml, configMap: config, failureZones: zone!.failureZones, issuer: args.issuer, image: args.image, resources: args.resources, listenerPort: MESH_PORT },

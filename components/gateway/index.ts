@@ -16,7 +16,7 @@ import { ArgChecker, show } from "../common/args";
 import { compileGateway, toYaml } from "../compile/envoy";
 import { gatewayServiceAccount, gatewaySpiffeId } from "../compile/envoy/names";
 import { GATEWAY_APP, GATEWAY_PORT, SYSTEM_NAMESPACE, compileSystemNetworkPolicies } from "../compile/kubernetes";
-import { K8S, ROLES } from "../conventions";
+import { ROLES } from "../conventions";
 import {
   type ContainerResources,
   type IssuerArgs,
@@ -31,8 +31,7 @@ import {
 } from "../k8s";
 import type { MeshModel } from "../model/model";
 import type { Cloud } from "../model/types";
-import { gatewayDeployment } from "./deployment";
-import { ENVOY_CONFIG_KEY } from "./workload";
+import { gatewayDeployment, gatewayIdentityAndConfig } from "./deployment";
 
 export * from "./workload";
 export * from "./egress";
@@ -143,30 +142,8 @@ export class EnvoyGateway extends pulumi.ComponentResource {
     const labels = appLabels({ app: GATEWAY_APP, instance: resourceName, component: "gateway", role: ROLES.gateway, zone: zoneId });
     const selector = selectorLabels(labels);
 
-    new k8s.core.v1.ServiceAccount(
-      `${name}-sa`,
-      {
-        metadata: { name: resourceName, namespace: ns, labels, annotations: { "ztmesh.io/spiffe-id": this.spiffeId } },
-        automountServiceAccountToken: false,
-      },
-      childOpts,
-    );
-
-    const bootstrap = compileGateway(args.model, zoneId, { spireSocketPath: spireSocketPath(args.issuer) });
-    this.envoyYaml = toYaml(bootstrap);
-    const config = new k8s.core.v1.ConfigMap(
-      `${name}-config`,
-      {
-        metadata: {
-          name: `${resourceName}-envoy`,
-          namespace: ns,
-          labels: { ...labels, [K8S.role]: ROLES.envoyConfig },
-          annotations: { [K8S.artifact]: `envoy/${zoneId}-gateway.yaml` },
-        },
-        data: { [ENVOY_CONFIG_KEY]: this.envoyYaml },
-      },
-      childOpts,
-    );
+    this.envoyYaml = toYaml(compileGateway(args.model, zoneId, { spireSocketPath: spireSocketPath(args.issuer) }));
+    const config = gatewayIdentityAndConfig(name, { resourceName, labels, spiffeId: this.spiffeId, envoyYaml: this.envoyYaml, artifact: `envoy/${zoneId}-gateway.yaml` }, childOpts);
 
     this.deployment = gatewayDeployment(name, {
       resourceName,
