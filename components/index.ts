@@ -15,6 +15,7 @@ export * as opa from "./compile/opa";
 export * as envoy from "./compile/envoy";
 export * as iam from "./compile/iam";
 export * as kubernetes from "./compile/kubernetes";
+export * as plan from "./plan/zone";
 export * as trace from "./trace";
 export { IdentityIssuer, type IdentityIssuerArgs, type UpstreamAuthorityArgs, type ExternalDatastoreArgs } from "./identity-issuer";
 export { WorkloadIdentityFederation, federationFor, type WorkloadIdentityFederationArgs, type FederatedIdentity, type FederatedWorkload } from "./identity";

@@ -198,12 +198,8 @@ export class DataProxy extends pulumi.ComponentResource {
           // The ServiceAccount is the proxy's workload identity, created by MeshNamespace.
           serviceAccountName: proxy.serviceAccount,
           automountServiceAccountToken: false,
-          securityContext: {
-            ...restrictedPodSecurityContext(ENVOY_UID),
-            // A non-root Envoy binding a port below 1024 (443 for object stores): the one
-            // sysctl Pod Security `restricted` allows, instead of NET_BIND_SERVICE.
-            ...(this.port < 1024 ? { sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }] } : {}),
-          },
+          // The mesh port (15006) needs no privilege to bind.
+          securityContext: restrictedPodSecurityContext(ENVOY_UID),
           containers: [
             envoyContainer({
               image: args.image ?? (contrib ? ENVOY_CONTRIB_IMAGE : ENVOY_IMAGE),

@@ -28,7 +28,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { compileWorkloadProxy, toYaml } from "../compile/envoy";
+import { toYaml } from "../compile/envoy";
+import { planWorkloadProxies } from "../plan/zone";
 import { compileIam } from "../compile/iam";
 import { PROXY_KIND_LABEL, workloadSelector } from "../compile/kubernetes/labels";
 import { WORKLOAD_PROXY_CONFIG_KEY, workloadProxyConfigMapName } from "../compile/kubernetes/workload-proxy";
@@ -220,8 +221,7 @@ export class MeshDomain extends pulumi.ComponentResource {
 
       // Each service's workload proxy bootstrap, for the sidecar its pod runs (see
       // compile/kubernetes/workload-proxy.ts: `workloadProxyPod` / `withWorkloadProxy`).
-      for (const svc of model.services.values()) {
-        if (svc.domain !== domain || svc.zone !== zoneId) continue;
+      for (const { service: svc, bootstrap } of planWorkloadProxies(model, zoneId, domain)) {
         new k8s.core.v1.ConfigMap(
           `${n}-${svc.name}-proxy`,
           {
@@ -231,7 +231,7 @@ export class MeshDomain extends pulumi.ComponentResource {
               labels: { [K8S.role]: ROLES.envoyConfig, [K8S.zone]: zoneId, [PROXY_KIND_LABEL]: "workload", ...workloadSelector(svc).matchLabels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
               annotations: { [K8S.artifact]: `envoy/${zoneId}/${svc.domain}-${svc.name}-proxy.yaml` },
             },
-            data: { [WORKLOAD_PROXY_CONFIG_KEY]: toYaml(compileWorkloadProxy(model, svc.key)) },
+            data: { [WORKLOAD_PROXY_CONFIG_KEY]: toYaml(bootstrap) },
           },
           { parent: this, provider: cluster, dependsOn: [created.get(svc.namespace)!] },
         );

@@ -333,7 +333,9 @@ export class PolicyEngine extends pulumi.ComponentResource {
         childOpts,
       );
       const spire = spireSocketVolume(args.issuer);
-      volumes.push({ name: "envoy-config", configMap: { name: front.metadata.name } }, spire.volume);
+      volumes.push({ name: "envoy-config", configMap: { name: front.metadata.name } });
+      // The spiffe-helper may have mounted the SPIRE socket already (a pod refuses a volume name twice).
+      if (!volumes.some((v) => v.name === spire.volume.name)) volumes.push(spire.volume);
       const envoy = envoyContainer({ image: args.frontImage ?? ENVOY_IMAGE, listenerPort: POLICY_ENGINE_GRPC_PORT, spireMount: spire.mount, resources: ENVOY_RESOURCES });
       sidecars.push({ ...envoy, name: "envoy-front", securityContext: { ...restrictedContainerSecurityContext(), runAsUser: ENVOY_UID } });
     }

@@ -1,24 +1,17 @@
 /**
  * A {@link MeshSnapshot} straight from the compilers, without Pulumi or a deployment: every
- * zone's gateway and egress gateway, every service's workload proxy and every data product's proxy (their
+ * zone's plan (`plan/zone.ts`): gateway and egress gateway, every service's workload proxy and every data product's proxy (their
  * bootstraps, pod labels, host aliases and in-cluster names), the zone's NetworkPolicies
  * (mesh and system) and its policy engine data. Services: a data proxy's exposes the mesh port
  * only (as the DataProxy component's does); a service's own Service is the team's, so its
  * ports are not modelled (a connection keeps its port). What ztmesh would deploy for `model`, for
  * property tests and for checking a model before any stack runs.
  */
-import { compileDataProxy } from "../compile/envoy/data-proxy";
-import { compileEgressGateway } from "../compile/envoy/egress";
-import { compileGateway } from "../compile/envoy/gateway";
 import { GATEWAY_PORT, MESH_PORT, egressGatewayServiceAccount, gatewayServiceAccount } from "../compile/envoy/names";
-import { compileWorkloadProxy } from "../compile/envoy/workload-proxy";
-import { compileNetworkPolicies } from "../compile/kubernetes/compile";
 import { APP_NAME_LABEL, EGRESS_GATEWAY_APP, GATEWAY_APP, SYSTEM_NAMESPACE, workloadLabels } from "../compile/kubernetes/labels";
-import { compileSystemNetworkPolicies } from "../compile/kubernetes/system";
-import { workloadProxyPod } from "../compile/kubernetes/workload-proxy";
 import { dataTree } from "../compile/opa/decide";
-import { compileOpaBundles } from "../compile/opa/compile";
 import { type MeshModel, zoneGateway } from "../model/model";
+import { planZone } from "../plan/zone";
 import { declaredGatewayAddress } from "./snapshot";
 import type { HostEntry, MeshSnapshot, Obj, ProxySnapshot, ZoneSnapshot } from "./types";
 
@@ -34,11 +27,13 @@ export function snapshotFromModel(model: MeshModel): MeshSnapshot {
   const zones: Record<string, ZoneSnapshot> = {};
   const proxies: ProxySnapshot[] = [];
   const hosts: HostEntry[] = [];
-  for (const z of model.zones) {
-    const bundles = compileOpaBundles(model, z.id, { policyModules: {} });
+  const plans = model.zones.map((z) => planZone(model, z.id, { opa: { policyModules: {} } }));
+  for (const plan of plans) {
+    const z = plan.zone;
+    const bundles = plan.opa;
     zones[z.id] = {
       id: z.id,
-      networkPolicies: [...compileNetworkPolicies(model, z.id), ...compileSystemNetworkPolicies(model, z.id)],
+      networkPolicies: [...plan.networkPolicies.workloads, ...plan.networkPolicies.system],
       namespaceLabels: {},
       opa: { data: dataTree(bundles), bundles: [bundles.platform.name, ...Object.values(bundles.domains).map((b) => b.name)] },
       opaNotes: [],
@@ -55,7 +50,7 @@ export function snapshotFromModel(model: MeshModel): MeshSnapshot {
       serviceAccount: gw,
       hostAliases: {},
       namedPorts: {},
-      bootstrap: asObj(compileGateway(model, z.id)),
+      bootstrap: asObj(plan.gateway),
       origin: `compileGateway(${z.id})`,
     });
     const eg = egressGatewayServiceAccount(z.id);
@@ -70,15 +65,14 @@ export function snapshotFromModel(model: MeshModel): MeshSnapshot {
       serviceAccount: eg,
       hostAliases: {},
       namedPorts: {},
-      bootstrap: asObj(compileEgressGateway(model, z.id)),
+      bootstrap: asObj(plan.egressGateway),
       origin: `compileEgressGateway(${z.id})`,
     });
     for (const h of serviceNames(eg, SYSTEM_NAMESPACE)) hosts.push({ host: h, zone: z.id, proxy: egId, ports: { [MESH_PORT]: MESH_PORT }, from: "the zone's egress gateway Service" });
     const gwAddress = declaredGatewayAddress(model, z.id);
     hosts.push({ host: zoneGateway(z, model.trustDomain).host, proxy: id, ports: { [GATEWAY_PORT]: GATEWAY_PORT }, from: "the zone's gateway host", ...(gwAddress ? { address: gwAddress } : {}) });
   }
-  for (const svc of model.services.values()) {
-    const pod = workloadProxyPod(model, svc.key);
+  for (const { service: svc, pod, bootstrap } of plans.flatMap((p) => p.workloadProxies)) {
     const hostAliases: Record<string, string> = {};
     for (const a of pod.hostAliases) for (const h of a.hostnames) hostAliases[h] = a.ip;
     const id = `${svc.zone}/${svc.namespace}/${svc.name}-proxy`;
@@ -93,12 +87,12 @@ export function snapshotFromModel(model: MeshModel): MeshSnapshot {
       serviceAccount: pod.serviceAccountName,
       hostAliases,
       namedPorts: {},
-      bootstrap: asObj(compileWorkloadProxy(model, svc.key)),
+      bootstrap: asObj(bootstrap),
       origin: `compileWorkloadProxy(${svc.key})`,
     });
     for (const h of serviceNames(svc.name, svc.namespace)) hosts.push({ host: h, zone: svc.zone, proxy: id, from: `Service of ${svc.key}` });
   }
-  for (const p of model.dataProducts.values()) {
+  for (const { product: p, bootstrap } of plans.flatMap((plan) => plan.dataProxies)) {
     const id = `${p.zone}/${p.namespace}/${p.proxy.name}`;
     proxies.push({
       id,
@@ -111,7 +105,7 @@ export function snapshotFromModel(model: MeshModel): MeshSnapshot {
       serviceAccount: p.proxy.serviceAccount,
       hostAliases: {},
       namedPorts: {},
-      bootstrap: asObj(compileDataProxy(model, p.key)),
+      bootstrap: asObj(bootstrap),
       origin: `compileDataProxy(${p.key})`,
     });
     for (const h of serviceNames(p.proxy.name, p.namespace)) hosts.push({ host: h, zone: p.zone, proxy: id, ports: { [MESH_PORT]: MESH_PORT }, from: `Service of ${p.key}'s proxy` });

@@ -13,6 +13,8 @@ import { compileOpaBundles } from "../../../components/compile/opa";
 import { verifyBundleSignature } from "../../../components/compile/opa/signing";
 import { readTarGz } from "../../../components/compile/opa/tarball";
 import { policyEngineHost } from "../../../components/compile/envoy/names";
+import { validateEnvoyConfig } from "../../../components/compile/envoy";
+import { compileAuthzFront } from "../../../components/compile/envoy/authz-front";
 import { buildMesh } from "../../../components/model";
 import { opaConfigProblems } from "../../../policy-packs/policies/policy-engine";
 import { domains, mesh } from "../../fixtures/mesh";
@@ -27,8 +29,16 @@ let PolicyEngine: typeof PolicyEngineClass;
 let pulumi: typeof PulumiModule;
 let cluster: K8sProvider;
 const AZ_TENANT = "00000000-0000-0000-0000-0000000000aa";
-type Container = { name: string; env?: { name: string; value: string }[]; volumeMounts?: { name: string; mountPath: string }[] };
-const containersOf = (deployment: string): Container[] => (rec.get(deployment).inputs.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers;
+type Container = { name: string; ports?: Obj[]; env?: { name: string; value: string }[]; volumeMounts?: { name: string; mountPath: string }[] };
+type PodSpec = { containers: Container[]; volumes: { name: string; configMap?: { name: string } }[] };
+const podOf = (deployment: string): PodSpec => (rec.get(deployment).inputs.spec as { template: { spec: PodSpec } }).template.spec;
+const containersOf = (deployment: string): Container[] => podOf(deployment).containers;
+const configOf = (configMap: string): Obj => parse(String(obj(rec.get(configMap).inputs.data)["config.yaml"])) as Obj;
+// The zone declares its private object storage endpoints: the engines' 443 egress goes there only.
+const storageModel = buildMesh(
+  { ...mesh, zones: mesh.zones.map((z) => (z.id === "aws-eu" ? { ...z, network: { objectStorage: ["10.0.96.0/24", "10.0.64.0/24"] } } : z)) },
+  domains,
+);
 const base = () => ({
   model,
   zone: "aws-eu",
@@ -59,6 +69,9 @@ beforeAll(async () => {
     },
     { provider: cluster },
   );
+  // Without an issuer (GCS reads bundles with the node's metadata identity): no mTLS front, OPA serves 9191 itself.
+  new PolicyEngine("pe-plain", { ...base(), zone: "gcp-eu", bundleStore: { kind: "gcs", bucket: "acme-opa-gcp" }, issuer: undefined }, { provider: cluster });
+  new PolicyEngine("pe-storage", { ...base(), model: storageModel, namespaceBaseline: false }, { provider: cluster });
   await rec.settle();
 });
 
@@ -72,7 +85,7 @@ describe("PolicyEngine", () => {
     const bundleNames = [bundles.platform.name, ...Object.keys(bundles.domains).map((d) => bundles.domains[d].name)];
     expect(names).toEqual(
       [
-        "pe-sa", "pe-config", "pe-helper-config", "pe-deployment", "pe-pdb", "pe-service",
+        "pe-sa", "pe-config", "pe-helper-config", "pe-front-config", "pe-deployment", "pe-pdb", "pe-service",
         "pe-allow-ingress-policy-engine", "pe-allow-egress-policy-engine", "pe-default-deny", "pe-allow-dns",
         "pe-allow-egress-policy-engine-decision-logs",
         ...bundleNames.map((b) => `pe-bundle-${b}`),
@@ -96,7 +109,9 @@ describe("PolicyEngine", () => {
     expect(obj(opa.resources)).toHaveProperty("limits");
     expect(opa.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect((opa.env as Obj[]).map((e) => e.name)).toEqual(["AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_REGION"]);
-    expect((pod.containers as Obj[])[1].name).toBe("spiffe-helper");
+    // With the mTLS front, OPA declares no ext_authz port: it listens on loopback only.
+    expect(opa.ports).toEqual([{ name: "diagnostics", containerPort: 8282, protocol: "TCP" }]);
+    expect((pod.containers as Obj[]).map((c) => c.name)).toEqual(["opa", "spiffe-helper", "envoy-front"]);
     expect(() => new Deployment(d as never).validate()).not.toThrow();
     expect(obj(rec.get("pe-gcp-deployment").inputs.spec).replicas).toBe(2);
     expect(obj(rec.get("pe-pdb").inputs.spec).minAvailable).toBe(2);
@@ -111,6 +126,63 @@ describe("PolicyEngine", () => {
     expect((obj(s.spec).ports as Obj[])[0]).toMatchObject({ port: 9191 });
     expect(() => new Service(s as never).validate()).not.toThrow();
     expect(() => new ServiceAccount(rec.get("pe-sa").inputs as never).validate()).not.toThrow();
+  });
+
+  it("fronts OPA with an Envoy on 9191 (mTLS, Envoy's UID 101) compiled by compileAuthzFront, in its own ConfigMap", () => {
+    const cm = rec.get("pe-front-config").inputs;
+    expect(obj(cm.metadata)).toMatchObject({
+      name: "aws-eu-policy-engine-front-envoy",
+      namespace: "ztmesh-system",
+      labels: { "ztmesh.io/role": "envoy", "app.kubernetes.io/name": "ztmesh-policy-engine" },
+      annotations: { "ztmesh.io/artifact": "envoy/aws-eu-policy-engine-front.yaml" },
+    });
+    expect(() => new ConfigMap(cm as never).validate()).not.toThrow();
+    const front = parse(String(obj(cm.data)["envoy.yaml"])) as { static_resources: { listeners: Obj[]; clusters: Obj[] } };
+    expect(front).toEqual(JSON.parse(JSON.stringify(compileAuthzFront(model, "aws-eu"))));
+    expect(validateEnvoyConfig(front)).toEqual([]);
+    expect(front.static_resources.listeners.map((l) => l.address)).toEqual([{ socket_address: { address: "0.0.0.0", port_value: 9191 } }]);
+    const local = front.static_resources.clusters.find((c) => c.name === "local_opa")!;
+    expect(local).toMatchObject({ load_assignment: { endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "127.0.0.1", port_value: 9192 } } } }] }] } });
+
+    const pod = podOf("pe-deployment");
+    const envoy = pod.containers.find((c) => c.name === "envoy-front")! as Container & Obj;
+    expect(envoy.image).toBe("envoyproxy/envoy:v1.37.5");
+    expect(envoy.ports).toEqual([{ name: "mtls", containerPort: 9191, protocol: "TCP" }]);
+    expect(envoy.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 101,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(envoy.volumeMounts).toEqual([
+      { name: "envoy-config", mountPath: "/etc/envoy", readOnly: true },
+      { name: "spire-agent-socket", mountPath: "/run/spire/sockets", readOnly: true },
+      { name: "tmp", mountPath: "/tmp" },
+    ]);
+    expect(pod.volumes.find((v) => v.name === "envoy-config")!.configMap).toEqual({ name: "aws-eu-policy-engine-front-envoy" });
+    // The Service's ext_authz port is the front's.
+    expect((obj(rec.get("pe-service").inputs.spec).ports as Obj[])).toEqual([{ name: "grpc-authz", port: 9191, targetPort: 9191, appProtocol: "grpc", protocol: "TCP" }]);
+    // Every pod's volumes are named once (the front and the spiffe-helper share the SPIRE socket volume).
+    for (const d of ["pe", "pe-gcp", "pe-az", "pe-az-fed", "pe-plain"]) {
+      const names = podOf(`${d}-deployment`).volumes.map((v) => v.name);
+      expect(names, d).toEqual([...new Set(names)]);
+    }
+  });
+
+  it("without an issuer: no front, OPA's ext_authz plugin serves :9191 and declares the port", () => {
+    expect(rec.childrenOf(rec.get("pe-plain").urn).map((k) => k.name)).not.toContain("pe-plain-front-config");
+    const containers = containersOf("pe-plain-deployment");
+    expect(containers.map((c) => c.name)).toEqual(["opa"]);
+    expect(containers[0].ports).toEqual([
+      { name: "grpc-authz", containerPort: 9191, protocol: "TCP" },
+      { name: "diagnostics", containerPort: 8282, protocol: "TCP" },
+    ]);
+    const config = configOf("pe-plain-config");
+    expect(opaConfigProblems(config)).toEqual([]);
+    expect(obj(obj(config.plugins).envoy_ext_authz_grpc)).toMatchObject({ addr: ":9191", path: "envoy/authz/allow", "dry-run": false });
+    expect(() => new Deployment(rec.get("pe-plain-deployment").inputs as never).validate()).not.toThrow();
   });
 
   it("writes an OPA config with signed bundles per domain, decision logs and the Envoy plugin (never dry-run)", () => {
@@ -128,7 +200,9 @@ describe("PolicyEngine", () => {
       credentials: { s3_signing: { web_identity_credentials: { aws_region: "eu-west-1", session_name: "aws-eu-policy-engine" } } },
     });
     expect(obj(config.decision_logs).service).toBe("decision-logs");
-    expect(obj(obj(config.plugins).envoy_ext_authz_grpc)).toMatchObject({ addr: ":9191", path: "envoy/authz/allow", "dry-run": false });
+    // Behind the front: loopback only, on 9192.
+    expect(obj(obj(config.plugins).envoy_ext_authz_grpc)).toMatchObject({ addr: "127.0.0.1:9192", path: "envoy/authz/allow", "dry-run": false });
+    for (const c of ["pe-gcp-config", "pe-az-config", "pe-az-fed-config"]) expect(obj(obj(configOf(c).plugins).envoy_ext_authz_grpc).addr).toBe("127.0.0.1:9192");
   });
 
   it("configures GCS and Azure Blob stores per cloud", () => {
@@ -146,7 +220,8 @@ describe("PolicyEngine", () => {
     });
     expect(rec.ofType("gcp:storage/bucketObject:BucketObject").length).toBeGreaterThan(0);
     expect(rec.ofType("azure-native:storage:Blob").length).toBeGreaterThan(0);
-    expect((rec.get("pe-gcp-deployment").inputs.spec as { template: { spec: { containers: unknown[] } } }).template.spec.containers).toHaveLength(1);
+    // GCS: no spiffe-helper (metadata identity), the front since an issuer is given.
+    expect(containersOf("pe-gcp-deployment").map((c) => c.name)).toEqual(["opa", "envoy-front"]);
   });
 
   it("signs in to Entra ID with the engine's JWT-SVID when the Azure store names a tenant", () => {
@@ -167,15 +242,15 @@ describe("PolicyEngine", () => {
     });
     // The spiffe-helper writes the assertion OPA reads: Entra ID's audience, the path OPA is given.
     const containers = containersOf("pe-az-fed-deployment");
-    expect(containers.map((c) => c.name).sort()).toEqual(["opa", "spiffe-helper"]);
+    expect(containers.map((c) => c.name)).toEqual(["opa", "spiffe-helper", "envoy-front"]);
     const helper = JSON.parse(String(obj(rec.get("pe-az-fed-helper-config").inputs.data)["spiffe-helper.json"])) as Obj;
     expect(helper.jwt_svids).toEqual([{ jwt_audience: "api://AzureADTokenExchange", jwt_svid_file_name: "token" }]);
     expect(helper.cert_dir).toBe("/var/run/ztmesh/identity");
     const opa = containers.find((c) => c.name === "opa")!;
     expect(opa.volumeMounts?.some((m) => m.mountPath === "/var/run/ztmesh/identity")).toBe(true);
     expect(opa.env ?? []).toEqual([]);
-    // Without a tenant: the metadata service, no sidecar.
-    expect(containersOf("pe-az-deployment").map((c) => c.name)).toEqual(["opa"]);
+    // Without a tenant: the metadata service, no spiffe-helper (the front still, with an issuer).
+    expect(containersOf("pe-az-deployment").map((c) => c.name)).toEqual(["opa", "envoy-front"]);
     expect(() => new Deployment(rec.get("pe-az-fed-deployment").inputs as never).validate()).not.toThrow();
   });
 
@@ -196,10 +271,30 @@ describe("PolicyEngine", () => {
     }
   });
 
-  it("admits only gateways and data proxies, and reaches its collector", () => {
+  it("admits every mesh pod and the egress gateway on 9191 only, and reaches object storage and its collector", () => {
     const ingress = rec.get("pe-allow-ingress-policy-engine").inputs;
-    const from = ((obj(ingress.spec).ingress as Obj[])[0].from as Obj[]);
-    expect(from[0]).toEqual({ podSelector: { matchLabels: { "app.kubernetes.io/name": "ztmesh-gateway" } } });
+    expect(obj(ingress.spec)).toEqual({
+      podSelector: { matchLabels: { "app.kubernetes.io/name": "ztmesh-policy-engine" } },
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: [
+            { namespaceSelector: {}, podSelector: { matchLabels: { "ztmesh.io/mesh": "true" } } },
+            { podSelector: { matchLabels: { "app.kubernetes.io/name": "ztmesh-egress-gateway" } } },
+          ],
+          ports: [{ protocol: "TCP", port: 9191 }],
+        },
+      ],
+    });
+    // No object storage endpoints declared: 443 by port only; with them: those CIDRs only (sorted).
+    const egressOf = (n: string) => obj(rec.get(n).inputs.spec).egress as Obj[];
+    const collector = { to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "ztmesh-log-collector" } } }], ports: [{ protocol: "TCP", port: 8080 }] };
+    expect(egressOf("pe-allow-egress-policy-engine")).toEqual([{ ports: [{ protocol: "TCP", port: 443 }] }, collector]);
+    expect(egressOf("pe-storage-allow-egress-policy-engine")).toEqual([
+      { ports: [{ protocol: "TCP", port: 443 }], to: [{ ipBlock: { cidr: "10.0.64.0/24" } }, { ipBlock: { cidr: "10.0.96.0/24" } }] },
+      collector,
+    ]);
+    expect(rec.childrenOf(rec.get("pe-storage").urn).map((k) => k.name)).not.toContain("pe-storage-default-deny");
     const logs = rec.get("pe-allow-egress-policy-engine-decision-logs").inputs;
     expect((obj(logs.spec).egress as Obj[])[0].ports).toEqual([{ protocol: "TCP", port: 8686 }]);
     for (const np of rec.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")) expect(() => new NetworkPolicy(np.inputs as never).validate()).not.toThrow();
