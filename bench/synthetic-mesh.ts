@@ -17,19 +17,25 @@ export function rng(seed: number): () => number {
   };
 }
 
+/** As the example stacks declare them: each zone's gateway addresses and the networks its system components reach. */
+function addresses(n: number): Pick<MeshSpec["zones"][number], "gateway" | "network"> {
+  return { gateway: { cidrs: [`10.${n}.255.0/28`] }, network: { apiServer: [`10.${n}.0.0/28`], nodes: [`10.${n}.16.0/20`], objectStorage: [`10.${n}.250.0/24`] } };
+}
+
 export const BENCH_MESH: MeshSpec = {
   trustDomain: "mesh.bench.example",
   zones: [
-    { id: "aws", cloud: "aws", region: "eu-west-1", failureZones: ["eu-west-1a", "eu-west-1b"], aws: { accountId: "123456789012" } },
-    { id: "gcp", cloud: "gcp", region: "europe-west3", failureZones: ["europe-west3-a", "europe-west3-b"], gcp: { project: "bench-project", projectNumber: "123456789012" } },
+    { id: "aws", cloud: "aws", region: "eu-west-1", failureZones: ["eu-west-1a", "eu-west-1b"], aws: { accountId: "123456789012" }, ...addresses(10) },
+    { id: "gcp", cloud: "gcp", region: "europe-west3", failureZones: ["europe-west3-a", "europe-west3-b"], gcp: { project: "bench-project", projectNumber: "123456789012" }, ...addresses(20) },
     {
       id: "azure",
       cloud: "azure",
       region: "westeurope",
       failureZones: ["1", "2"],
       azure: { subscriptionId: "00000000-0000-0000-0000-000000000001", tenantId: "00000000-0000-0000-0000-000000000002", resourceGroupName: "bench" },
+      ...addresses(30),
     },
-    { id: "dc", cloud: "onprem", region: "eu-dc1", failureZones: ["rack-a", "rack-b"] },
+    { id: "dc", cloud: "onprem", region: "eu-dc1", failureZones: ["rack-a", "rack-b"], ...addresses(40) },
   ],
 };
 
