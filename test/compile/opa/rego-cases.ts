@@ -49,6 +49,8 @@ const egressCheck = (src: string | undefined, sni?: string): CheckInput => ({
   attributes: { ...(src === undefined ? {} : { source: { principal: src } }), destination: atEgress, ...(sni === undefined ? {} : { tls_session: { sni } }) },
 });
 const noTarget = "egress: the TLS SNI names no target (expected <domain>.<target>.egress.<trust domain>)";
+/** The policy engine's Envoy front: no destination domain, `kind: policy-engine`. */
+const atEngineFront: At = { principal: "spiffe://mesh.test/ns/ztmesh-system/sa/z1-policy-engine", labels: { domain: "", workload: "policy-engine/z1", kind: "policy-engine" } };
 
 /**
  * A second domain bundle claiming trading's `matching` and `trades` identities and granting
@@ -175,6 +177,13 @@ export const REGO_CASES: Record<string, RegoCheck[]> = {
     { input: egressCheck(matching), allow: false, reason: noTarget },
     // Only the egress gateway decides egress: the same SNI at a workload proxy is an ordinary check there.
     { input: { attributes: { ...egressCheck(matching, "trading.aws-sts.egress.mesh.test").attributes, destination: atMatching } }, allow: false, reason: "no intent allows this request" },
+  ],
+  test_policy_engine_front_admits_the_trust_domain: [
+    // The engine's Envoy front asks once per connection (L4): any workload of the trust domain, nobody else.
+    { input: { attributes: { source: { principal: orderApi }, destination: atEngineFront } }, allow: true, reason: "policy engine access for a workload of the trust domain" },
+    { input: { attributes: { source: { principal: "spiffe://mesh.test.evil/ns/trading/sa/order-api" }, destination: atEngineFront } }, allow: false, reason: "policy engine access: the caller is not a workload of the trust domain" },
+    { input: { attributes: { source: { principal: "spiffe://other.test/ns/x/sa/y" }, destination: atEngineFront } }, allow: false, reason: "policy engine access: the caller is not a workload of the trust domain" },
+    { input: { attributes: { destination: atEngineFront } }, allow: false, reason: "no client certificate: the caller has no SPIFFE ID" },
   ],
   test_other_bundles_are_never_consulted: [
     { input: httpCheck(orderApi, atMatching, "POST", "/orders/42", matchingHost), extraDomains: { rogue: ROGUE_DOMAIN }, allow: true, reason: "allowed by trading#0" },

@@ -228,6 +228,24 @@ test_egress_caller_names_another_domain_or_no_target if {
 	reason_of(at_proxy) == "no intent allows this request"
 }
 
+# ---- The policy engine's front: any workload of the trust domain, once per connection -------
+
+at_engine_front := {"principal": "spiffe://mesh.test/ns/ztmesh-system/sa/z1-policy-engine", "labels": {"domain": "", "workload": "policy-engine/z1", "kind": "policy-engine"}}
+
+engine_check(src) := {"attributes": {"source": {"principal": src}, "destination": at_engine_front}}
+
+test_policy_engine_front_admits_the_trust_domain if {
+	allowed(engine_check(order_api))
+	reason_of(engine_check(order_api)) == "policy engine access for a workload of the trust domain"
+	not allowed(engine_check("spiffe://mesh.test.evil/ns/trading/sa/order-api"))
+	reason_of(engine_check("spiffe://mesh.test.evil/ns/trading/sa/order-api")) == "policy engine access: the caller is not a workload of the trust domain"
+	not allowed(engine_check("spiffe://other.test/ns/x/sa/y"))
+	reason_of(engine_check("spiffe://other.test/ns/x/sa/y")) == "policy engine access: the caller is not a workload of the trust domain"
+	anonymous := {"attributes": {"destination": at_engine_front}}
+	not allowed(anonymous)
+	reason_of(anonymous) == "no client certificate: the caller has no SPIFFE ID"
+}
+
 # ---- Finding the destination: by the domain label, then by identity in that bundle ---------
 
 test_gateway_identity_is_no_destination if {
