@@ -1,6 +1,8 @@
 /**
- * A Mermaid flowchart of the mesh: zones (with their gateway and policy engines), services,
- * data products and the allowed flows (the declared intents; everything else is denied).
+ * A Mermaid flowchart of the mesh: zones (with their gateway, egress gateway and policy
+ * engines), services, data products and the allowed flows (the declared intents; everything else
+ * is denied). Every service's and product's own proxy asks its zone's OPA; the egress gateway
+ * does for token endpoints; the zone gateway only passes TLS through.
  * Pure and deterministic.
  */
 import type { MeshModel, Source } from "../model/model";
@@ -22,7 +24,8 @@ export function meshDiagram(model: MeshModel): string {
   const lines: string[] = ["flowchart LR"];
   for (const zone of model.zones) {
     lines.push(`  subgraph ${id("zone", zone.id)}[${label(`${zone.id} · ${zone.cloud} ${zone.region}`)}]`);
-    lines.push(`    ${id("gw", zone.id)}{{${label("Envoy gateway")}}}`);
+    lines.push(`    ${id("gw", zone.id)}{{${label("gateway · SNI passthrough")}}}`);
+    lines.push(`    ${id("eg", zone.id)}{{${label("egress gateway")}}}`);
     lines.push(`    ${id("opa", zone.id)}[[${label(`OPA ×${model.policyEngine.replicas}`)}]]`);
     for (const s of model.services.values()) {
       if (s.zone === zone.id) lines.push(`    ${id("svc", s.key)}[${label(s.key)}]`);
@@ -30,7 +33,7 @@ export function meshDiagram(model: MeshModel): string {
     for (const p of model.dataProducts.values()) {
       if (p.zone === zone.id) lines.push(`    ${id("dp", p.key)}[(${label(`${p.key} · ${p.engine} · ${p.sensitivity}`)})]`);
     }
-    lines.push(`    ${id("gw", zone.id)} -. ext_authz .-> ${id("opa", zone.id)}`);
+    lines.push(`    ${id("eg", zone.id)} -. ext_authz .-> ${id("opa", zone.id)}`);
     lines.push("  end");
   }
   if (model.intents.some((i) => i.source.kind === "any")) lines.push(`  any_workload([${label("any mesh workload")}])`);

@@ -11,7 +11,12 @@ describe("meshDiagram", () => {
     expect(text.startsWith("flowchart LR\n")).toBe(true);
     for (const z of model.zones) {
       expect(text).toContain(`subgraph zone_${z.id.replace(/-/g, "_")}[`);
-      expect(text).toContain(`gw_${z.id.replace(/-/g, "_")}{{"Envoy gateway"}}`);
+      const zid = z.id.replace(/-/g, "_");
+      expect(text).toContain(`gw_${zid}{{"gateway · SNI passthrough"}}`);
+      expect(text).toContain(`eg_${zid}{{"egress gateway"}}`);
+      // The egress gateway asks OPA; the zone gateway only passes TLS through.
+      expect(text).toContain(`eg_${zid} -. ext_authz .-> opa_${zid}`);
+      expect(text).not.toContain(`gw_${zid} -. ext_authz`);
     }
     const awsZone = text.slice(text.indexOf("subgraph zone_aws_eu"), text.indexOf("end", text.indexOf("subgraph zone_aws_eu")));
     expect(awsZone).toContain('svc_trading_order_api["trading/order-api"]');
