@@ -90,7 +90,7 @@ describe("example stacks (offline preview)", () => {
     // OIDC provider in the AWS account is the platform's (the domain creates none).
     const resources = (key: string) => (JSON.parse(readFileSync(path.join(out, key, "stack.json"), "utf8")) as { deployment: { resources: { urn: string; type: string; inputs?: Record<string, unknown> }[] } }).deployment.resources;
     const compliance = resources("compliance-dev");
-    const role = compliance.find((r) => r.type === "aws:iam/role:Role" && r.urn.includes("compliance-azure-eu-to-aws-eu-federation"))!;
+    const role = compliance.find((r) => r.type === "aws:iam/role:Role" && r.urn.endsWith("compliance-azure-eu-to-aws-eu-federation-compliance-surveillance-role"))!;
     const trust = JSON.parse(String(role.inputs!.assumeRolePolicy)) as { Statement: { Principal: { Federated: string }; Condition: { StringEquals: Record<string, string> } }[] };
     const host = "oidc.azure-eu.mesh.acme.example";
     expect(trust.Statement[0].Condition.StringEquals).toEqual({ [`${host}:sub`]: "spiffe://mesh.acme.example/ns/compliance/sa/surveillance", [`${host}:aud`]: "sts.amazonaws.com" });
