@@ -16,6 +16,7 @@ import { resourcesOfType } from "./stack-index";
 import { chainsOfData, enforcingChains, filtersBeforeTerminal, parseDocuments, typedConfig } from "./envoy-config";
 import { asArray, asRecord, field, str, stringMap, strings } from "./util";
 import { checkMesh, snapshotFromResources, type GraphResource } from "../../components/trace";
+import { isUnknownValueError } from "./workloads";
 
 /**
  * One declared intent as read from an `intents.json` (the core's {@link ResolvedIntentEntry},
@@ -351,6 +352,36 @@ function checkNetworkPolicies(networkPolicies: PolicyResource[], intents: Declar
 }
 
 /**
+ * A plain copy of a resource's properties without the values unknown at preview (the host's
+ * proxies throw when one is read): the tracer follows what is known (ztmesh's Envoy bootstraps,
+ * NetworkPolicies and bundles are computed by the program, so they are), and a missing value
+ * only ever makes a hop stop, never pass.
+ */
+function knownCopy(v: unknown, depth = 0): unknown {
+  if (typeof v !== "object" || v === null || depth > 64) return v;
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < v.length; i++) {
+      try {
+        out.push(knownCopy(v[i], depth + 1));
+      } catch (e) {
+        if (!isUnknownValueError(e)) throw e;
+      }
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    try {
+      out[k] = knownCopy((v as Record<string, unknown>)[k], depth + 1);
+    } catch (e) {
+      if (!isUnknownValueError(e)) throw e;
+    }
+  }
+  return out;
+}
+
+/**
  * The whole path, through the same tracer as `trace --check`: every declared intent whose
  * caller's and destination's proxies (and the destination zone's OPA data) are in this stack's
  * graph must be delivered hop by hop, and its near misses (another method, a path outside,
@@ -359,14 +390,10 @@ function checkNetworkPolicies(networkPolicies: PolicyResource[], intents: Declar
  * a route that disagree, a decision the bundle data would not give.
  */
 function checkPaths(resources: PolicyResource[], findings: Finding[]): void {
-  const graph: GraphResource[] = resources.map((r) => ({
-    type: r.type,
-    urn: r.urn,
-    name: r.name,
-    ...(r.provider ? { provider: `${r.provider.urn}::id` } : {}),
-    inputs: r.props,
-    outputs: r.props,
-  }));
+  const graph: GraphResource[] = resources.map((r) => {
+    const props = knownCopy(r.props) as Record<string, unknown>;
+    return { type: r.type, urn: r.urn, name: r.name, ...(r.provider ? { provider: `${r.provider.urn}::id` } : {}), inputs: props, outputs: props };
+  });
   const snapshot = snapshotFromResources(graph, { platformFromModel: true });
   if (!snapshot.model) return;
   // Report on the destination's proxy config (its origin names the resource's URN), else the stack.

@@ -6,7 +6,7 @@ import { bundleFiles, compileOpaBundles } from "../../components/compile/opa";
 import { tarGz } from "../../components/compile/opa/tarball";
 import { buildMesh, type MeshModel } from "../../components/model";
 import { domains, mesh } from "../fixtures/mesh";
-import { PackSession, res, type TestResource } from "../helpers/policy-inprocess";
+import { PackSession, UNKNOWN, res, type TestResource } from "../helpers/policy-inprocess";
 import { messages } from "./support";
 
 const POLICY = "mesh-conformance";
@@ -197,6 +197,17 @@ describe(POLICY, () => {
     expect(paths(await pack.violationsOf(POLICY, [...base, ...broken]))).toEqual([
       expect.stringMatching(/^the request path does not deliver declared intent trading#0 trading\/order-api -> trading\/matching POST \/orders: stopped at /),
     ]);
+  });
+
+  it("follows the known part of the graph at preview: a value unknown elsewhere neither stops the check nor turns it advisory", async () => {
+    const base = [...stack().filter((r) => r.name !== "trades-proxy"), ...contracts()];
+    const unknownElsewhere = res("aws:s3/bucket:Bucket", "logs", { bucket: "logs" }, { outputs: { bucket: "logs", arn: UNKNOWN } });
+    const bootstrap = compileWorkloadProxy(model, "trading/order-api");
+    bootstrap.static_resources.listeners = bootstrap.static_resources.listeners.filter((l) => !l.name.includes("matching"));
+    const broken = [workloadProxyConfigMap("trading/order-api", toYaml(bootstrap)), workloadProxyConfigMap("trading/matching")];
+    const v = await pack.violationsOf(POLICY, [...base, ...broken, unknownElsewhere], { dryRun: true });
+    expect(v.map((x) => x.level)).not.toContain("advisory");
+    expect(messages(v)).toEqual([expect.stringMatching(/^the request path does not deliver declared intent trading#0 /)]);
   });
 
   it("does not apply to stacks without declared intents", async () => {
