@@ -351,6 +351,18 @@ function checkNetworkPolicies(networkPolicies: PolicyResource[], intents: Declar
   }
 }
 
+/** Whether a stack's own outputs, or a stack reference's, carry a platform contract (`contract.mesh`). */
+function hasMeshContract(r: PolicyResource): boolean {
+  if (r.type !== "pulumi:pulumi:Stack" && r.type !== "pulumi:pulumi:StackReference") return false;
+  try {
+    const outputs = r.type === "pulumi:pulumi:Stack" ? r.props : asRecord(r.props.outputs);
+    return asRecord(asRecord(outputs?.contract)?.mesh) !== undefined;
+  } catch (e) {
+    if (isUnknownValueError(e)) return false;
+    throw e;
+  }
+}
+
 /**
  * A plain copy of a resource's properties without the values unknown at preview (the host's
  * proxies throw when one is read): the tracer follows what is known (ztmesh's Envoy bootstraps,
@@ -390,6 +402,8 @@ function knownCopy(v: unknown, depth = 0): unknown {
  * a route that disagree, a decision the bundle data would not give.
  */
 function checkPaths(resources: PolicyResource[], findings: Finding[]): void {
+  // Without the platform's contract (the declared mesh) there is nothing to hold the paths to.
+  if (!resources.some(hasMeshContract)) return;
   const graph: GraphResource[] = resources.map((r) => {
     const props = knownCopy(r.props) as Record<string, unknown>;
     return { type: r.type, urn: r.urn, name: r.name, ...(r.provider ? { provider: `${r.provider.urn}::id` } : {}), inputs: props, outputs: props };

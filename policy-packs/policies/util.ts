@@ -2,6 +2,7 @@
  * Helpers shared by the policies: tolerant readers that never throw on odd shapes
  * (nulls, strings where objects were expected, JSON given as a string).
  */
+import { parseCached } from "../../components/trace/resources";
 import type * as Yaml from "yaml";
 
 /** A plain object, or undefined. */
@@ -92,28 +93,27 @@ export function parseYaml(text: string): unknown {
 
 /**
  * Parses a YAML or JSON document: JSON first when the text looks like it (much faster than the
- * YAML parser on large documents, same result), YAML otherwise. Throws when it is neither.
+ * YAML parser on large documents, same result), YAML otherwise. Throws when it is neither. Once
+ * per distinct text for the whole pack and the tracer (`parseCached`): the Envoy, OPA and
+ * conformance policies read the same ConfigMaps. The result is shared: treat it as read-only.
  */
 export function parseDocument(text: string): unknown {
-  const t = text.trimStart();
-  if (t.startsWith("{") || t.startsWith("[")) {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      // not JSON: YAML flow style, or invalid
-    }
-  }
-  return parseYaml(text);
+  return parseCached(text);
 }
 
 /**
  * A cheap pre-check before parsing a document to look for keys: false only when the text can
- * hold none of `needles` as a key. A backslash could spell a key with escapes (`"\x73tatic"`), so a
- * text containing one is always parsed.
+ * hold none of `needles` as a key. Only the escapes that encode a character by its code (`\x73`,
+ * `\u0073`, `\U00000073` in YAML double-quoted and JSON strings) could spell a key without its
+ * letters, so a text with one is always parsed; other backslashes (regular expressions in Envoy
+ * configs) cannot.
  */
 export function mayContain(text: string, needles: readonly string[]): boolean {
-  return text.includes("\\") || needles.some((n) => text.includes(n));
+  return needles.some((n) => text.includes(n)) || CODE_ESCAPE.test(text);
 }
+
+/** A backslash escape that names a character by its code. */
+const CODE_ESCAPE = /\\[xuU]/;
 
 /**
  * The sentinels `@pulumi/policy` deserializes a value unknown at preview to. Reading such a
