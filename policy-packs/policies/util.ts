@@ -3,7 +3,6 @@
  * (nulls, strings where objects were expected, JSON given as a string).
  */
 import { parseCached } from "../../components/trace/resources";
-import type * as Yaml from "yaml";
 
 /** A plain object, or undefined. */
 export function asRecord(v: unknown): Record<string, unknown> | undefined {
@@ -78,17 +77,6 @@ export function configWithDefaults<T extends object>(given: unknown, defaults: T
     if (sameKind) out[k] = v;
   }
   return out as T;
-}
-
-let yamlModule: typeof Yaml | undefined;
-/**
- * Parses YAML with the `yaml` package, loaded on first use: most stacks hold few YAML documents,
- * and the pack host need not load the parser before it serves.
- */
-export function parseYaml(text: string): unknown {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  yamlModule ??= require("yaml") as typeof Yaml;
-  return yamlModule.parse(text) as unknown;
 }
 
 /**
