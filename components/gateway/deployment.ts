@@ -47,14 +47,15 @@ export function gatewayDeployment(
     envoyYaml: string;
     configMap: k8s.core.v1.ConfigMap;
     failureZones: string[];
-    issuer: IssuerArgs;
+    /** The SPIRE issuer, for a gateway that holds an SVID (absent: no socket is mounted, as for TLS passthrough). */
+    issuer?: IssuerArgs;
     image?: string;
     resources?: ContainerResources;
     listenerPort: number;
   },
   opts: pulumi.CustomResourceOptions,
 ): k8s.apps.v1.Deployment {
-  const spire = spireSocketVolume(g.issuer);
+  const spire = g.issuer ? spireSocketVolume(g.issuer) : undefined;
   return redundantDeployment(
     name,
     {
@@ -68,8 +69,8 @@ export function gatewayDeployment(
         automountServiceAccountToken: false,
         securityContext: restrictedPodSecurityContext(ENVOY_UID),
         terminationGracePeriodSeconds: 30,
-        containers: [envoyContainer({ image: g.image ?? ENVOY_IMAGE, listenerPort: g.listenerPort, spireMount: spire.mount, resources: g.resources ?? ENVOY_RESOURCES })],
-        volumes: [{ name: "envoy-config", configMap: { name: g.configMap.metadata.name } }, spire.volume, emptyDir("tmp")],
+        containers: [envoyContainer({ image: g.image ?? ENVOY_IMAGE, listenerPort: g.listenerPort, spireMount: spire?.mount, resources: g.resources ?? ENVOY_RESOURCES })],
+        volumes: [{ name: "envoy-config", configMap: { name: g.configMap.metadata.name } }, ...(spire ? [spire.volume] : []), emptyDir("tmp")],
       },
     },
     opts,

@@ -153,7 +153,7 @@ export class EnvoyGateway extends pulumi.ComponentResource {
       envoyYaml: this.envoyYaml,
       configMap: config,
       failureZones: zone!.failureZones,
-      issuer: args.issuer,
+      // No issuer: the gateway passes TLS through and holds no SVID, so it gets no SPIRE socket.
       image: args.image,
       resources: args.resources,
       listenerPort: GATEWAY_PORT,

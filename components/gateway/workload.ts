@@ -46,7 +46,8 @@ export const ENVOY_RESOURCES: ContainerResources = { cpuRequest: "100m", memoryR
 export function envoyContainer(opts: {
   image: string;
   listenerPort: number;
-  spireMount: VolumeMount;
+  /** The SPIRE agent socket, for an Envoy that gets SVIDs over SDS (absent for TLS passthrough). */
+  spireMount?: VolumeMount;
   resources: ContainerResources;
 }): Container {
   return {
@@ -59,6 +60,6 @@ export function envoyContainer(opts: {
     livenessProbe: { tcpSocket: { port: opts.listenerPort }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 6 },
     resources: resources(opts.resources),
     securityContext: restrictedContainerSecurityContext(),
-    volumeMounts: [{ name: "envoy-config", mountPath: ENVOY_CONFIG_DIR, readOnly: true }, opts.spireMount, { name: "tmp", mountPath: "/tmp" }],
+    volumeMounts: [{ name: "envoy-config", mountPath: ENVOY_CONFIG_DIR, readOnly: true }, ...(opts.spireMount ? [opts.spireMount] : []), { name: "tmp", mountPath: "/tmp" }],
   };
 }

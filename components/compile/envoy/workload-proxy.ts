@@ -123,7 +123,8 @@ export function workloadUpstreams(model: MeshModel, serviceKey: string): Upstrea
       if (p) products.set(p.key, p);
     }
   }
-  const addresses = loopbackAddresses([...services.keys(), ...products.keys(), ...workloadEgressTargets(model, serviceKey).map((t) => `egress/${t.id}`)]);
+  const egress = workloadEgressTargets(model, serviceKey);
+  const addresses = loopbackAddresses([...services.keys(), ...products.keys(), ...egress.map((t) => `egress/${t.id}`)]);
   const out: Upstream[] = [];
   for (const svc of services.values()) {
     for (const port of svc.ports) {
@@ -162,7 +163,6 @@ export function workloadUpstreams(model: MeshModel, serviceKey: string): Upstrea
       via: via(model, caller, p.zone, host),
     });
   }
-  const egress = workloadEgressTargets(model, serviceKey);
   for (const t of egress) {
     out.push({
       key: `egress/${t.id}`,

@@ -67,7 +67,9 @@ describe("EnvoyGateway", () => {
     expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
     expect(pod.serviceAccountName).toBe("aws-eu-gateway");
-    expect((pod.volumes as Obj[]).find((v) => v.name === "spire-agent-socket")).toEqual({ name: "spire-agent-socket", csi: { driver: "csi.spiffe.io", readOnly: true } });
+    // A TLS passthrough holds no SVID: no SPIRE socket in the pod.
+    expect((pod.volumes as Obj[]).map((v) => v.name)).toEqual(["envoy-config", "tmp"]);
+    expect((c.volumeMounts as Obj[]).map((m) => m.name)).toEqual(["envoy-config", "tmp"]);
     expect(() => new Deployment(d as never).validate()).not.toThrow();
   });
 
